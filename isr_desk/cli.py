@@ -1,0 +1,90 @@
+"""The ``isr-desk`` command line: one argparse tree over the same services as the GUI.
+
+Exit statuses: 0 all succeeded, 1 some target failed, 2 bad usage / bad input / no secret /
+no keyring. An expected failure prints one clear line on stderr; an unexpected one prints
+one line naming the log file that holds the traceback. No traceback reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+
+from isr_desk import __version__
+from isr_desk.commands import Context
+from isr_desk.services.errors import IsrError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+# Each module adds its sub-commands through ``register(subparsers)``.
+COMMAND_MODULES: tuple[str, ...] = (
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with status 2 and one line, as the CLI contract says."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"isr-desk: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="isr-desk",
+        description="Revalidate pages and cache tags of statically generated sites.",
+    )
+    parser.add_argument("--version", action="version", version=f"isr-desk {__version__}")
+    parser.add_argument("--debug", action="store_true", help="log debug details to stderr")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def _log_unexpected(exc: BaseException) -> str:
+    from isr_desk.services.paths import log_dir
+
+    path = log_dir() / "crash.log"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("".join(traceback.format_exception(exc)))
+    return str(path)
+
+
+def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
+    ctx = ctx or Context()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not args_list or args_list[0].startswith("-") and args_list[0] not in {
+        "-h", "--help", "--version"
+    } and not any(a in {"-h", "--help", "--version"} for a in args_list):
+        # `isr-desk` alone (or with only global options) opens the GUI.
+        args_list = [*args_list, "gui"]
+    args = parser.parse_args(args_list)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(ctx.stderr)
+        return EXIT_USAGE
+    try:
+        return int(handler(args, ctx))
+    except IsrError as exc:
+        ctx.err(f"isr-desk: {exc.describe()}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        ctx.err("isr-desk: interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into one line
+        where = _log_unexpected(exc)
+        ctx.err(f"isr-desk: unexpected error ({type(exc).__name__}); details in {where}")
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,344 @@
+"""Domain objects of ISR Desk: plain, frozen values with no I/O and no Qt.
+
+Services take and return these; views display them. Anything that talks to the network,
+the disk or the keyring lives in :mod:`isr_desk.services`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+REDACTED = "•••"
+
+
+class TargetKind(enum.StrEnum):
+    """What a revalidation addresses: one page path or one cache tag."""
+
+    PATH = "path"
+    TAG = "tag"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Target:
+    """One thing to revalidate: ``Target(TargetKind.PATH, "/blog/a")`` or a tag."""
+
+    kind: TargetKind
+    value: str
+
+    @classmethod
+    def path(cls, value: str) -> Target:
+        return cls(TargetKind.PATH, value)
+
+    @classmethod
+    def tag(cls, value: str) -> Target:
+        return cls(TargetKind.TAG, value)
+
+    def __str__(self) -> str:
+        return self.value if self.kind is TargetKind.PATH else f"tag:{self.value}"
+
+
+class Preset(enum.StrEnum):
+    """Endpoint conventions (see DESIGN.md, "Endpoint presets")."""
+
+    APP_ROUTER = "app-router"
+    PAGES_ROUTER = "pages-router"
+    BEARER = "bearer"
+    CUSTOM = "custom"
+
+
+class SecretPlacement(enum.StrEnum):
+    """Where a ``custom`` endpoint carries the secret."""
+
+    QUERY = "query"  # ?<secret_name>=S
+    HEADER = "header"  # <secret_name>: S   (``Authorization`` gets ``Bearer S``)
+    TEMPLATE = "template"  # only where the templates say ``{secret}``
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """How a site's revalidation route wants to be called.
+
+    ``path`` is appended to the profile's base URL for the built-in presets. The
+    ``method``/``url_template``/``body_template``/``secret_*`` fields matter only for
+    :attr:`Preset.CUSTOM`; templates may use ``{url}``, ``{path}``, ``{tag}`` and ``{secret}``.
+    ``batch_size`` > 1 turns on batch mode: one request carries up to that many items as
+    ``{"paths": [...]}`` or ``{"tags": [...]}``.
+    """
+
+    preset: Preset = Preset.APP_ROUTER
+    path: str = "/api/revalidate"
+    method: str = "POST"
+    url_template: str = "{url}/api/revalidate"
+    path_body_template: str = '{"path": "{path}"}'
+    tag_body_template: str = '{"tag": "{tag}"}'
+    secret_placement: SecretPlacement = SecretPlacement.QUERY
+    secret_name: str = "secret"
+    batch_size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SiteProfile:
+    """A site the user revalidates. Never holds the secret (that lives in the keyring)."""
+
+    name: str
+    base_url: str
+    endpoint: Endpoint = field(default_factory=Endpoint)
+    manifest_source: str | None = None
+    concurrency: int = 8
+    timeout: float = 10.0
+    retries: int = 2
+    headers: tuple[tuple[str, str], ...] = ()
+    instances: tuple[str, ...] = ()
+
+    @property
+    def bases(self) -> tuple[str, ...]:
+        """Every base URL a run goes to: the instances when set, else the base URL."""
+        return self.instances or (self.base_url,)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRequest:
+    """A request ready to send, as built by :mod:`isr_desk.services.endpoints`.
+
+    ``secret`` is kept only so that :meth:`redacted` can blank it everywhere; a redacted
+    request has ``secret=None`` and is what views, logs, history and exports receive.
+    """
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes | None
+    targets: tuple[Target, ...]
+    secret: str | None = field(default=None, repr=False)
+
+    def redacted(self) -> PreparedRequest:
+        if not self.secret:
+            return PreparedRequest(self.method, self.url, self.headers, self.body, self.targets)
+        return PreparedRequest(
+            method=self.method,
+            url=redact_text(self.url, self.secret),
+            headers=tuple((k, redact_text(v, self.secret)) for k, v in self.headers),
+            body=None if self.body is None else redact_bytes(self.body, self.secret),
+            targets=self.targets,
+        )
+
+
+def redact_text(text: str, *secrets: str | None) -> str:
+    """Replace every occurrence of each secret (and its URL-encoded form) by ``•••``."""
+    from urllib.parse import quote, quote_plus
+
+    for secret in secrets:
+        if not secret:
+            continue
+        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+            text = text.replace(form, REDACTED)
+    return text
+
+
+def redact_bytes(data: bytes, *secrets: str | None) -> bytes:
+    text = data.decode("utf-8", errors="replace")
+    return redact_text(text, *secrets).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Where a request's time went, in milliseconds (``None`` where not measured)."""
+
+    total_ms: float
+    connect_ms: float | None = None
+    tls_ms: float | None = None
+    first_byte_ms: float | None = None
+
+
+class Outcome(enum.StrEnum):
+    """The plain-words result of one target, as an editor reads it."""
+
+    REFRESHED = "refreshed"
+    NOT_REVALIDATED = "not-revalidated"
+    WRONG_SECRET = "wrong-secret"
+    NOT_FOUND = "not-found"
+    BAD_REQUEST = "bad-request"
+    WRONG_METHOD = "wrong-method"
+    RATE_LIMITED = "rate-limited"
+    SERVER_ERROR = "server-error"
+    REDIRECTED = "redirected"
+    TIMED_OUT = "timed-out"
+    UNREACHABLE = "unreachable"
+    TLS_ERROR = "tls-error"
+    UNSUPPORTED = "unsupported"
+    CANCELLED = "cancelled"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _OUTCOME_LABELS[self]
+
+
+_OUTCOME_LABELS = {
+    Outcome.REFRESHED: "Refreshed",
+    Outcome.NOT_REVALIDATED: "Not revalidated",
+    Outcome.WRONG_SECRET: "Wrong secret",
+    Outcome.NOT_FOUND: "Not found",
+    Outcome.BAD_REQUEST: "Rejected request",
+    Outcome.WRONG_METHOD: "Wrong method",
+    Outcome.RATE_LIMITED: "Rate limited",
+    Outcome.SERVER_ERROR: "Server error",
+    Outcome.REDIRECTED: "Redirected",
+    Outcome.TIMED_OUT: "Timed out",
+    Outcome.UNREACHABLE: "Site unreachable",
+    Outcome.TLS_ERROR: "Certificate problem",
+    Outcome.UNSUPPORTED: "Not supported",
+    Outcome.CANCELLED: "Cancelled",
+    Outcome.OTHER: "Failed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What happened to one target on one base URL (instance).
+
+    ``response`` is the parsed JSON body, or a text excerpt, or ``None``. ``request`` is the
+    last request sent, already redacted. ``started_at`` is wall-clock epoch seconds.
+    """
+
+    target: Target
+    ok: bool
+    outcome: Outcome
+    status: int | None
+    duration_ms: float
+    attempts: int
+    response: Any = None
+    error: str | None = None
+    hint: str | None = None
+    timing: Timing | None = None
+    instance: str | None = None
+    started_at: float = 0.0
+    request: PreparedRequest | None = None
+    response_headers: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's ``--json`` line shape (DESIGN.md, "CLI contract")."""
+        data: dict[str, Any] = {
+            "kind": self.target.kind.value,
+            "target": self.target.value,
+            "ok": self.ok,
+            "status": self.status,
+            "duration_ms": round(self.duration_ms, 1),
+            "attempts": self.attempts,
+            "response": self.response,
+            "error": self.error,
+            "hint": self.hint,
+            "result": self.outcome.label,
+        }
+        if self.instance is not None:
+            data["instance"] = self.instance
+        return data
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """Totals of one run. ``not_sent`` counts targets a cancel kept from being sent."""
+
+    total: int
+    ok: int
+    failed: int
+    duration_ms: float
+    p50_ms: float
+    p95_ms: float
+    not_sent: int = 0
+    cancelled: bool = False
+
+    @classmethod
+    def from_results(
+        cls, results: Iterable[Result], *, total: int, duration_ms: float, cancelled: bool = False
+    ) -> RunSummary:
+        done = list(results)
+        ok = sum(1 for r in done if r.ok)
+        durations = [r.duration_ms for r in done if r.outcome is not Outcome.CANCELLED]
+        return cls(
+            total=total,
+            ok=ok,
+            failed=len(done) - ok,
+            duration_ms=duration_ms,
+            p50_ms=percentile(durations, 0.50),
+            p95_ms=percentile(durations, 0.95),
+            not_sent=max(0, total - len(done)),
+            cancelled=cancelled,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "ok": self.ok,
+            "failed": self.failed,
+            "not_sent": self.not_sent,
+            "cancelled": self.cancelled,
+            "duration_ms": round(self.duration_ms, 1),
+            "p50_ms": round(self.p50_ms, 1),
+            "p95_ms": round(self.p95_ms, 1),
+        }
+
+
+# --- Manifests ---------------------------------------------------------------------------
+
+
+class Router(enum.StrEnum):
+    APP = "app"
+    PAGES = "pages"
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestPath:
+    """A page the site knows. ``revalidate`` is seconds, ``False`` for never, ``None`` unknown."""
+
+    path: str
+    pattern: str | None = None
+    tags: tuple[str, ...] = ()
+    implicit_tags: tuple[str, ...] = ()
+    revalidate: int | float | bool | None = None
+    router: Router | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestTag:
+    """A cache tag and the paths a purge of it touches. ``implicit`` for Next's ``_N_T_`` tags."""
+
+    tag: str
+    paths: tuple[str, ...] = ()
+    implicit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DynamicRoute:
+    """A dynamic pattern such as ``/posts/[slug]`` (revalidate with ``type: page``)."""
+
+    pattern: str
+    router: Router | None = None
+    fallback: str | bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """Everything a site's manifest says, plus warnings a user needs to read."""
+
+    source: str
+    kind: str  # "next-build" | "json" | "sitemap" | "list"
+    paths: tuple[ManifestPath, ...] = ()
+    tags: tuple[ManifestTag, ...] = ()
+    routes: tuple[DynamicRoute, ...] = ()
+    warnings: tuple[str, ...] = ()
+    base_path: str = ""
+    locales: tuple[str, ...] = ()
