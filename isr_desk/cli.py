@@ -19,10 +19,10 @@ from isr_desk.commands import Context
 from isr_desk.services.errors import IsrError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_HELP_FLAGS = {"-h", "--help", "--version"}
 
 # Each module adds its sub-commands through ``register(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = (
-)
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,11 +58,9 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     ctx = ctx or Context()
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not args_list or args_list[0].startswith("-") and args_list[0] not in {
-        "-h", "--help", "--version"
-    } and not any(a in {"-h", "--help", "--version"} for a in args_list):
+    if not any(not a.startswith("-") or a in _HELP_FLAGS for a in args_list):
         # `isr-desk` alone (or with only global options) opens the GUI.
-        args_list = [*args_list, "gui"]
+        args_list.append("gui")
     args = parser.parse_args(args_list)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,

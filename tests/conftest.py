@@ -19,8 +19,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NEXT_TELEMETRY_DISABLED", "1")
 
-from tests.helpers.keyrings import MemoryKeyring  # noqa: E402
-from tests.helpers.servers import LoopbackSite  # noqa: E402
+from tests.helpers.keyrings import MemoryKeyring
+from tests.helpers.servers import LoopbackSite
 
 
 @pytest.fixture(autouse=True)

@@ -131,7 +131,9 @@ class LoopbackSite:
         with self._lock:
             self.requests.append(rec)
             handler = self._routes.get(rec.path)
-            scripted = self._script.popleft() if rec.path == REVALIDATE_PATH and self._script else None
+            scripted = (
+                self._script.popleft() if rec.path == REVALIDATE_PATH and self._script else None
+            )
         if scripted is not None:
             return scripted
         if handler is not None:
@@ -197,7 +199,7 @@ class LoopbackSite:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle  # noqa: N815
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
         return _Handler

@@ -23,16 +23,24 @@ def test_redacted_request_hides_secret_in_every_form() -> None:
         targets=(Target.path("/a"),),
         secret=secret,
     ).redacted()
-    assert "p%40ss" not in req.url and REDACTED in req.url
+    assert "p%40ss" not in req.url
+    assert REDACTED in req.url
     assert req.headers == (("Authorization", f"Bearer {REDACTED}"),)
-    assert req.body is not None and secret.encode() not in req.body
+    assert req.body is not None
+    assert secret.encode() not in req.body
     assert req.secret is None
 
 
 def test_summary_percentiles_and_not_sent() -> None:
     results = [
-        Result(Target.path(f"/{i}"), ok=i % 4 != 0, outcome=Outcome.REFRESHED, status=200,
-               duration_ms=float(i), attempts=1)
+        Result(
+            Target.path(f"/{i}"),
+            ok=i % 4 != 0,
+            outcome=Outcome.REFRESHED,
+            status=200,
+            duration_ms=float(i),
+            attempts=1,
+        )
         for i in range(1, 101)
     ]
     summary = RunSummary.from_results(results, total=120, duration_ms=500.0)
