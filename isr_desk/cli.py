@@ -22,7 +22,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _HELP_FLAGS = {"-h", "--help", "--version"}
 
 # Each module adds its sub-commands through ``register(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "isr_desk.commands.sites",
+    "isr_desk.commands.revalidate",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,282 @@
+"""Judging a revalidation response: success rule, plain-words outcome and hint.
+
+A result is a success when the status is 2xx and, if the body is JSON with
+``revalidated``, that field is true (DESIGN.md). Every failure gets a hint that says what
+to do. The secret is redacted from everything kept: the request, the response excerpt and
+error texts (a route that echoes its input must not leak it into the log).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import ssl
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from isr_desk.domain import (
+    Outcome,
+    PreparedRequest,
+    Result,
+    Timing,
+    redact_text,
+)
+
+EXCERPT_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The outcome of one attempt: a response or a transport error, already redacted."""
+
+    status: int | None
+    body: Any = None
+    headers: tuple[tuple[str, str], ...] = ()
+    error: str | None = None
+    error_kind: Outcome | None = None
+    retry_after: float | None = None
+    location: str | None = None
+    timing: Timing | None = None
+
+    @property
+    def retryable(self) -> bool:
+        if self.status is None:
+            return self.error_kind in (Outcome.TIMED_OUT, Outcome.UNREACHABLE)
+        return self.status == 429 or self.status >= 500
+
+    @classmethod
+    def from_response(
+        cls, response: httpx.Response, body: bytes, request: PreparedRequest
+    ) -> Reply:
+        secret = request.secret
+        headers = tuple((k, redact_text(v, secret)) for k, v in response.headers.multi_items())
+        return cls(
+            status=response.status_code,
+            body=_parse_body(body, response.headers.get("content-type", ""), secret),
+            headers=headers,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+            location=response.headers.get("location"),
+        )
+
+    @classmethod
+    def from_error(cls, exc: httpx.HTTPError, request: PreparedRequest) -> Reply:
+        kind, text = _classify_error(exc)
+        return cls(status=None, error=redact_text(text, request.secret), error_kind=kind)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def same_origin_redirect(request: PreparedRequest, reply: Reply) -> PreparedRequest | None:
+    """The request to repeat for a 307/308 to the same origin, else None (not followed).
+
+    Other redirects are reported, never followed: the secret must not travel to another
+    host, and a 301/302/303 would turn the POST into a GET without its body.
+    """
+    if reply.status not in (307, 308) or not reply.location:
+        return None
+    target = urljoin(request.url, reply.location)
+    old, new = urlsplit(request.url), urlsplit(target)
+    if (old.scheme, old.hostname, old.port) != (new.scheme, new.hostname, new.port):
+        return None
+    return PreparedRequest(
+        request.method, target, request.headers, request.body, request.targets, request.secret
+    )
+
+
+def _parse_body(body: bytes, content_type: str, secret: str | None) -> Any:
+    text = body.decode("utf-8", errors="replace")
+    text = redact_text(text, secret)
+    stripped = text.strip()
+    if "json" in content_type or stripped[:1] in ("{", "["):
+        try:
+            return json.loads(stripped)
+        except ValueError:
+            pass
+    if not stripped:
+        return None
+    return stripped if len(stripped) <= EXCERPT_CHARS else stripped[:EXCERPT_CHARS] + "…"
+
+
+def _classify_error(exc: httpx.HTTPError) -> tuple[Outcome, str]:
+    if isinstance(exc, httpx.TimeoutException):
+        return Outcome.TIMED_OUT, f"Timed out ({type(exc).__name__})"
+    if isinstance(exc, httpx.ConnectError) and _is_tls(exc):
+        return Outcome.TLS_ERROR, f"TLS handshake failed: {exc}"
+    if isinstance(exc, httpx.ConnectError):
+        return Outcome.UNREACHABLE, f"Could not connect: {exc or 'connection refused'}"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return Outcome.UNREACHABLE, f"The connection broke: {exc or type(exc).__name__}"
+    return Outcome.OTHER, f"{type(exc).__name__}: {exc}"
+
+
+def _is_tls(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError) or "CERTIFICATE" in str(seen).upper():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+def judge(reply: Reply) -> tuple[bool, Outcome]:
+    status = reply.status
+    if status is None:
+        return False, reply.error_kind or Outcome.OTHER
+    if 200 <= status < 300:
+        body = reply.body
+        if isinstance(body, dict) and "revalidated" in body and body["revalidated"] is not True:
+            return False, Outcome.NOT_REVALIDATED
+        return True, Outcome.REFRESHED
+    if status in (401, 403):
+        return False, Outcome.WRONG_SECRET
+    if status == 404:
+        return False, Outcome.NOT_FOUND
+    if status in (400, 422):
+        return False, Outcome.BAD_REQUEST
+    if status == 405:
+        return False, Outcome.WRONG_METHOD
+    if status == 429:
+        return False, Outcome.RATE_LIMITED
+    if 300 <= status < 400:
+        return False, Outcome.REDIRECTED
+    if status >= 500:
+        return False, Outcome.SERVER_ERROR
+    return False, Outcome.OTHER
+
+
+def hint_for(
+    outcome: Outcome, request: PreparedRequest, reply: Reply, *, timeout: float
+) -> str | None:
+    """What a user should do about ``outcome``; None for a success."""
+    parts = urlsplit(request.url)
+    host = parts.netloc
+    sent = request.redacted().body
+    if outcome is Outcome.REFRESHED:
+        return None
+    if outcome is Outcome.NOT_REVALIDATED:
+        return "The route answered but reported revalidated: false — check the site's logs."
+    if outcome is Outcome.WRONG_SECRET:
+        return (
+            "The site rejected the secret: the secret stored for this site does not match "
+            "the one the site expects — ask your developer for the current one."
+        )
+    if outcome is Outcome.NOT_FOUND:
+        return f"Nothing answers at {parts.path}: check the endpoint path in the site's settings."
+    if outcome is Outcome.BAD_REQUEST:
+        body = sent.decode("utf-8", errors="replace") if sent else "(no body)"
+        return f"The route did not accept the request body {body}: check the preset."
+    if outcome is Outcome.WRONG_METHOD:
+        return (
+            f"The route does not accept {request.method}: pick the preset that matches it "
+            "(pages-router sends GET, app-router and bearer send POST)."
+        )
+    if outcome is Outcome.RATE_LIMITED:
+        return "The site is rate limiting: lower the concurrency or try again later."
+    if outcome is Outcome.SERVER_ERROR:
+        return "The revalidation route threw an error: see the response body and the site's logs."
+    if outcome is Outcome.REDIRECTED:
+        where = reply.location or "another address"
+        return (
+            f"The endpoint redirects to {redact_text(where, request.secret)}; redirects are not "
+            "followed with the secret attached — use the final address as the site URL."
+        )
+    if outcome is Outcome.TIMED_OUT:
+        return (
+            f"No answer from {host} within {timeout:g} s: the site is down or slow; "
+            "check the URL or raise the timeout."
+        )
+    if outcome is Outcome.UNREACHABLE:
+        return f"Could not reach {host}: check the site URL and that the site is running."
+    if outcome is Outcome.TLS_ERROR:
+        return f"The certificate of {host} is not trusted (expired, self-signed or wrong host)."
+    if outcome is Outcome.CANCELLED:
+        return "Cancelled while in flight: the site may still have processed it."
+    return None
+
+
+def results_for(
+    request: PreparedRequest,
+    reply: Reply,
+    *,
+    attempts: int,
+    duration_ms: float,
+    instance: str | None,
+    started_at: float,
+    timeout: float,
+) -> list[Result]:
+    ok, outcome = judge(reply)
+    hint = hint_for(outcome, request, reply, timeout=timeout)
+    error = reply.error
+    if error is None and not ok:
+        error = f"HTTP {reply.status}" if outcome is not Outcome.NOT_REVALIDATED else None
+    redacted = request.redacted()
+    return [
+        Result(
+            target=target,
+            ok=ok,
+            outcome=outcome,
+            status=reply.status,
+            duration_ms=duration_ms,
+            attempts=attempts,
+            response=reply.body,
+            error=error,
+            hint=hint,
+            timing=reply.timing,
+            instance=instance,
+            started_at=started_at,
+            request=redacted,
+            response_headers=reply.headers,
+        )
+        for target in request.targets
+    ]
+
+
+def cancelled_results(request: PreparedRequest, *, instance: str | None) -> list[Result]:
+    reply = Reply(status=None, error="Cancelled", error_kind=Outcome.CANCELLED)
+    return results_for(
+        request,
+        reply,
+        attempts=1,
+        duration_ms=0.0,
+        instance=instance,
+        started_at=time.time(),
+        timeout=0.0,
+    )
+
+
+def failed_results(
+    request: PreparedRequest, exc: BaseException, *, instance: str | None
+) -> list[Result]:
+    """Results for a job that hit a bug (logged by the caller): failed, never a traceback."""
+    text = redact_text(f"Unexpected error ({type(exc).__name__})", request.secret)
+    reply = Reply(status=None, error=text, error_kind=Outcome.OTHER)
+    return results_for(
+        request,
+        reply,
+        attempts=1,
+        duration_ms=0.0,
+        instance=instance,
+        started_at=time.time(),
+        timeout=0.0,
+    )

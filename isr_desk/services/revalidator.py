@@ -1,0 +1,313 @@
+"""The revalidation engine: many requests on one shared ``httpx.AsyncClient``.
+
+A :class:`Run` sends every target (on every instance of the site) with at most
+``concurrency`` requests in flight, retries connection errors, timeouts, 5xx and 429 with
+exponential backoff and jitter (honouring ``Retry-After``), and yields one
+:class:`~isr_desk.domain.Result` per target as each completes. :meth:`Run.cancel` stops new
+sends at once; requests in flight are abandoned and reported as cancelled, targets never
+sent are counted in the summary's ``not_sent``.
+
+Concurrency is a fixed pool of worker tasks pulling from a queue rather than one task per
+target: httpcore's pool is O(n²) in requests waiting for a connection (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+
+from isr_desk.domain import (
+    PreparedRequest,
+    Result,
+    RunSummary,
+    SiteProfile,
+    Target,
+    Timing,
+)
+from isr_desk.services import responses
+from isr_desk.services.endpoints import build_requests
+from isr_desk.services.errors import RevalidationError
+from isr_desk.services.transport import make_client
+
+__all__ = ["Revalidator", "Run", "RunOptions", "make_client"]
+
+log = logging.getLogger(__name__)
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How a run behaves. ``batch_size`` None means: the profile's setting."""
+
+    concurrency: int = 8
+    timeout: float = 10.0
+    retries: int = 2
+    batch_size: int | None = None
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    retry_after_max: float = 60.0
+    max_body_bytes: int = 64 * 1024
+    max_redirects: int = 3
+
+    @classmethod
+    def from_profile(cls, profile: SiteProfile, **overrides: Any) -> RunOptions:
+        options = cls(
+            concurrency=profile.concurrency, timeout=profile.timeout, retries=profile.retries
+        )
+        options = replace(options, **{k: v for k, v in overrides.items() if v is not None})
+        if options.concurrency < 1 or options.concurrency > 1024:
+            raise RevalidationError("Concurrency must be between 1 and 1024")
+        if options.timeout <= 0:
+            raise RevalidationError("The timeout must be more than 0 seconds")
+        if options.retries < 0 or options.retries > 20:
+            raise RevalidationError("Retries must be between 0 and 20")
+        return options
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    request: PreparedRequest
+    instance: str | None
+
+
+class Revalidator:
+    """Starts runs on a shared client. ``sleep`` and ``jitter`` are injectable for tests."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._client = client
+        self._sleep = sleep
+        self._jitter = jitter
+
+    def start(
+        self,
+        profile: SiteProfile,
+        secret: str,
+        targets: Sequence[Target],
+        options: RunOptions | None = None,
+    ) -> Run:
+        """Build every request (raising EndpointError before any send) and start sending.
+
+        Must be called with a running event loop. Duplicate targets are sent once.
+        """
+        options = options or RunOptions.from_profile(profile)
+        unique = list(dict.fromkeys(targets))
+        if not unique:
+            raise RevalidationError("Nothing to revalidate", hint="Pick or type a path or tag")
+        jobs: list[_Job] = []
+        instances = profile.bases
+        for base in instances:
+            instance = base if len(instances) > 1 else None
+            requests = build_requests(
+                profile, unique, secret, base_url=base, size=options.batch_size
+            )
+            jobs.extend(_Job(r, instance) for r in requests)
+        return Run(self, jobs, total=len(unique) * len(instances), options=options)
+
+    # --- one job, with retries -------------------------------------------------------------
+    async def _send_job(self, job: _Job, options: RunOptions) -> list[Result]:
+        started_at = time.time()
+        t0 = time.perf_counter()
+        attempt = 0
+        while True:
+            attempt += 1
+            reply = await self._attempt(job.request, options)
+            delay = self._retry_delay(reply, attempt, options)
+            if delay is None:
+                break
+            await self._sleep(delay)
+        duration = (time.perf_counter() - t0) * 1000
+        return responses.results_for(
+            job.request,
+            reply,
+            attempts=attempt,
+            duration_ms=duration,
+            instance=job.instance,
+            started_at=started_at,
+            timeout=options.timeout,
+        )
+
+    def _retry_delay(
+        self, reply: responses.Reply, attempt: int, options: RunOptions
+    ) -> float | None:
+        if attempt > options.retries or not reply.retryable:
+            return None
+        backoff = min(options.backoff_max, options.backoff_base * 2.0 ** (attempt - 1))
+        delay = backoff * (0.5 + self._jitter())
+        if reply.retry_after is not None:
+            if reply.retry_after > options.retry_after_max:
+                return None  # the site asks for a longer pause than a run should hold
+            delay = max(delay, reply.retry_after)
+        return delay
+
+    async def _attempt(self, request: PreparedRequest, options: RunOptions) -> responses.Reply:
+        timing = _TraceTimer()
+        t0 = time.perf_counter()
+        current = request
+        try:
+            for _ in range(options.max_redirects + 1):
+                reply = await self._send_once(current, options, timing)
+                follow = responses.same_origin_redirect(current, reply)
+                if follow is None:
+                    break
+                current = follow
+        except httpx.HTTPError as exc:
+            reply = responses.Reply.from_error(exc, request)
+        total = (time.perf_counter() - t0) * 1000
+        return replace(reply, timing=timing.timing(total))
+
+    async def _send_once(
+        self, request: PreparedRequest, options: RunOptions, timing: _TraceTimer
+    ) -> responses.Reply:
+        http_request = self._client.build_request(
+            request.method,
+            request.url,
+            headers=list(request.headers),
+            content=request.body,
+            timeout=options.timeout,
+            extensions={"trace": timing.trace},
+        )
+        response = await self._client.send(http_request, stream=True)
+        try:
+            body = await _read_capped(response, options.max_body_bytes)
+        finally:
+            await response.aclose()
+        return responses.Reply.from_response(response, body, request)
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break  # the rest is not needed to judge the result
+    return b"".join(chunks)[:limit]
+
+
+class _TraceTimer:
+    """Collects connect / TLS / first-byte times from httpcore's ``trace`` extension."""
+
+    def __init__(self) -> None:
+        self._t0 = time.perf_counter()
+        self._marks: dict[str, float] = {}
+
+    async def trace(self, event: str, info: dict[str, Any]) -> None:
+        self._marks.setdefault(event, time.perf_counter())
+
+    def _span(self, start: str, end: str) -> float | None:
+        a = next((v for k, v in self._marks.items() if k.endswith(start)), None)
+        b = next((v for k, v in self._marks.items() if k.endswith(end)), None)
+        return None if a is None or b is None else (b - a) * 1000
+
+    def timing(self, total_ms: float) -> Timing:
+        first = next(
+            (v for k, v in self._marks.items() if k.endswith("receive_response_headers.complete")),
+            None,
+        )
+        return Timing(
+            total_ms=total_ms,
+            connect_ms=self._span("connect_tcp.started", "connect_tcp.complete"),
+            tls_ms=self._span("start_tls.started", "start_tls.complete"),
+            first_byte_ms=None if first is None else (first - self._t0) * 1000,
+        )
+
+
+class Run:
+    """One run in progress: iterate it for results; cancel it; ask for the summary."""
+
+    def __init__(
+        self, revalidator: Revalidator, jobs: list[_Job], *, total: int, options: RunOptions
+    ) -> None:
+        self.total = total
+        self.options = options
+        self.results: list[Result] = []
+        self.cancelled = False
+        self._revalidator = revalidator
+        self._pending: deque[_Job] = deque(jobs)
+        self._queue: asyncio.Queue[list[Result] | None] = asyncio.Queue()
+        self._t0 = time.perf_counter()
+        self._duration_ms: float | None = None
+        workers = max(1, min(options.concurrency, len(jobs)))
+        self._workers = [asyncio.create_task(self._worker()) for _ in range(workers)]
+        self._running = len(self._workers)
+
+    @property
+    def done(self) -> int:
+        return len(self.results)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.results if not r.ok)
+
+    def cancel(self) -> None:
+        """Stop at once: nothing new is sent; requests in flight are abandoned."""
+        if self.cancelled or all(task.done() for task in self._workers):
+            return
+        self.cancelled = True
+        self._pending.clear()
+        for task in self._workers:
+            task.cancel()
+
+    async def aclose(self) -> None:
+        """Cancel (if still running) and wait for every worker to end."""
+        self.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+
+    def summary(self) -> RunSummary:
+        duration = self._duration_ms
+        if duration is None:
+            duration = (time.perf_counter() - self._t0) * 1000
+        return RunSummary.from_results(
+            self.results, total=self.total, duration_ms=duration, cancelled=self.cancelled
+        )
+
+    def __aiter__(self) -> AsyncIterator[Result]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Result]:
+        while self._running or not self._queue.empty():
+            batch = await self._queue.get()
+            if batch is None:
+                self._running -= 1
+                continue
+            self.results.extend(batch)
+            for result in batch:
+                yield result
+        self._duration_ms = (time.perf_counter() - self._t0) * 1000
+
+    async def _worker(self) -> None:
+        try:
+            while self._pending:
+                job = self._pending.popleft()
+                try:
+                    batch = await self._revalidator._send_job(job, self.options)
+                except asyncio.CancelledError:
+                    if not self.cancelled:
+                        raise
+                    batch = responses.cancelled_results(job.request, instance=job.instance)
+                    self._queue.put_nowait(batch)
+                    return
+                except Exception as exc:  # a bug must not end the whole run
+                    log.exception("unexpected error sending %s", job.request.targets)
+                    batch = responses.failed_results(job.request, exc, instance=job.instance)
+                self._queue.put_nowait(batch)
+        except asyncio.CancelledError:
+            if not self.cancelled:
+                raise
+        finally:
+            self._queue.put_nowait(None)

@@ -1,0 +1,144 @@
+"""Site secrets, kept only in the OS keyring (service ``isr-desk``, username = profile name).
+
+There is no fallback: with no usable keyring every call raises a :class:`SecretError`
+subclass that says which problem it is (no backend, locked, prompt dismissed) and what to
+do. A secret never goes to a file, a setting or a log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+from isr_desk.services.errors import (
+    KeyringLockedError,
+    KeyringPromptDismissedError,
+    NoKeyringError,
+    SecretError,
+    SecretMissingError,
+)
+
+SERVICE = "isr-desk"
+log = logging.getLogger(__name__)
+
+_NO_BACKEND_HINT = (
+    "Install and start a Secret Service (GNOME Keyring or KWallet) in your desktop session, "
+    "or run ISR Desk inside a session that has one"
+)
+
+
+class SecretStore:
+    """Get, set, move and delete site secrets. ``backend`` is injected in tests."""
+
+    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
+        self._backend = backend
+
+    @property
+    def backend(self) -> keyring.backend.KeyringBackend:
+        if self._backend is None:
+            backend = keyring.get_keyring()
+            if type(backend).__module__.startswith("keyrings.alt"):
+                # Never a silent plaintext fallback (DESIGN.md).
+                raise NoKeyringError(
+                    "Only a plaintext file keyring (keyrings.alt) is available",
+                    hint=_NO_BACKEND_HINT,
+                )
+            self._backend = backend
+        return self._backend
+
+    def backend_name(self) -> str:
+        backend = self.backend
+        return str(getattr(backend, "name", type(backend).__name__))
+
+    def get(self, name: str) -> str | None:
+        """The secret stored for profile ``name``, or None when there is none."""
+        secret = self._call("read the secret of", name, lambda b: b.get_password(SERVICE, name))
+        return None if secret is None else str(secret)
+
+    def require(self, name: str) -> str:
+        secret = self.get(name)
+        if not secret:
+            raise SecretMissingError(
+                f"No secret is stored for site {name!r}",
+                hint=f"Set it with `isr-desk secret set {name}` or in the site's settings",
+            )
+        return secret
+
+    def has(self, name: str) -> bool:
+        return bool(self.get(name))
+
+    def set(self, name: str, secret: str) -> None:
+        if not secret or not secret.strip():
+            raise SecretError("The secret is empty", hint="Paste the site's revalidation secret")
+        if secret != secret.strip():
+            secret = secret.strip()  # a pasted newline is never part of a secret
+        self._call("store the secret of", name, lambda b: b.set_password(SERVICE, name, secret))
+
+    def delete(self, name: str) -> bool:
+        """Delete the secret; False when there was none."""
+        if self.get(name) is None:
+            return False
+
+        def delete(backend: keyring.backend.KeyringBackend) -> None:
+            # Gone in between: the goal is reached.
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+                backend.delete_password(SERVICE, name)
+
+        self._call("delete the secret of", name, delete)
+        return True
+
+    def move(self, old: str, new: str) -> None:
+        """Move a secret to a renamed profile (no-op when there is none)."""
+        secret = self.get(old)
+        if secret is None or old == new:
+            return
+        self.set(new, secret)
+        self.delete(old)
+
+    def copy(self, source: str, target: str) -> bool:
+        secret = self.get(source)
+        if secret is None:
+            return False
+        self.set(target, secret)
+        return True
+
+    def _call(self, action: str, name: str, fn: Any) -> Any:
+        try:
+            return fn(self.backend)
+        except SecretError:
+            raise
+        except keyring.errors.NoKeyringError as exc:
+            raise NoKeyringError(
+                "No system keyring is available, so secrets cannot be stored", hint=_NO_BACKEND_HINT
+            ) from exc
+        except keyring.errors.KeyringLocked as exc:
+            raise KeyringLockedError(
+                "The system keyring is locked",
+                hint="Unlock it (log in to your desktop keyring) and try again",
+            ) from exc
+        except keyring.errors.KeyringError as exc:
+            raise _classify(exc, action, name) from exc
+        except Exception as exc:  # D-Bus and backend errors are not uniform
+            raise _classify(exc, action, name) from exc
+
+
+def _classify(exc: BaseException, action: str, name: str) -> SecretError:
+    text = f"{type(exc).__name__}: {exc}".lower()
+    log.debug("keyring failed to %s %r: %s", action, name, type(exc).__name__)
+    if "dismiss" in text or "prompt" in text or "cancel" in text:
+        return KeyringPromptDismissedError(
+            "The keyring unlock prompt was dismissed",
+            hint="Try again and unlock the keyring when it asks",
+        )
+    if "locked" in text:
+        return KeyringLockedError("The system keyring is locked", hint="Unlock it and try again")
+    if "no recommended backend" in text or "dbus" in text or "secret service" in text:
+        return NoKeyringError(
+            "The system keyring (Secret Service) cannot be reached", hint=_NO_BACKEND_HINT
+        )
+    return SecretError(f"Could not {action} {name!r} in the system keyring ({type(exc).__name__})")
