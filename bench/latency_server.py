@@ -68,7 +68,7 @@ async def serve(latency: float, port: int, ready: asyncio.Future[int] | None = N
     if ready is not None:
         ready.set_result(bound)
     else:
-        print(f"http://127.0.0.1:{bound}", flush=True)  # noqa: T201 - the CLI's output
+        print(f"http://127.0.0.1:{bound}", flush=True)  # the URL is this tool's output
     async with server:
         await server.serve_forever()
 
