@@ -25,6 +25,8 @@ _HELP_FLAGS = {"-h", "--help", "--version"}
 COMMAND_MODULES: tuple[str, ...] = (
     "isr_desk.commands.sites",
     "isr_desk.commands.revalidate",
+    "isr_desk.commands.history",
+    "isr_desk.commands.gui",
 )
 
 

@@ -7,10 +7,13 @@ the disk or the keyring lives in :mod:`isr_desk.services`.
 from __future__ import annotations
 
 import enum
+import functools
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 REDACTED = "•••"
 
@@ -128,15 +131,28 @@ class PreparedRequest:
 
 
 def redact_text(text: str, *secrets: str | None) -> str:
-    """Replace every occurrence of each secret (and its URL-encoded form) by ``•••``."""
-    from urllib.parse import quote, quote_plus
-
+    """Replace every form of each secret by ``•••``: raw, URL-encoded, JSON-escaped."""
     for secret in secrets:
         if not secret:
             continue
-        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-            text = text.replace(form, REDACTED)
+        for form in _secret_forms(secret):
+            if form in text:
+                text = text.replace(form, REDACTED)
     return text
+
+
+@functools.lru_cache(maxsize=64)
+def _secret_forms(secret: str) -> tuple[str, ...]:
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret, safe="/"),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
+    # Longest first, so a form that contains another is replaced whole.
+    return tuple(sorted((f for f in forms if f), key=len, reverse=True))
 
 
 def redact_bytes(data: bytes, *secrets: str | None) -> bytes:

@@ -12,15 +12,18 @@ import asyncio
 import contextlib
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from isr_desk.commands import Context
 from isr_desk.commands.sites import read_secret
 from isr_desk.domain import Result, RunSummary, SiteProfile, Target
-from isr_desk.services.errors import RevalidationError
+from isr_desk.services.errors import HistoryError, RevalidationError
 from isr_desk.services.profiles import ProfileStore
-from isr_desk.services.revalidator import Revalidator, RunOptions, make_client
 from isr_desk.services.targets import parse_target, parse_targets
+
+if TYPE_CHECKING:
+    from isr_desk.services.history import HistoryStore
+    from isr_desk.services.revalidator import RunOptions
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -83,6 +86,9 @@ def _read_list(path: Path, ctx: Context) -> str:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    # httpx and sqlite3 are imported by the command that uses them, not by every command.
+    from isr_desk.services.revalidator import RunOptions
+
     store = ProfileStore()
     profile = store.get(args.name)
     if args.secret_stdin and args.from_file is not None and str(args.from_file) == "-":
@@ -111,21 +117,72 @@ async def _run(
     as_json: bool,
     ctx: Context,
 ) -> RunSummary:
+    from isr_desk.services.revalidator import Revalidator, make_client
+
     async with make_client() as client:
         run = Revalidator(client).start(profile, secret, targets, options)
+        history = _open_history(ctx)
+        run_id = _start_record(history, profile, run.total, targets, ctx)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGINT, run.cancel)
         try:
-            async for result in run:
-                _print_result(result, as_json, ctx)
+            async for batch in run.batches():
+                # Committed before printed: whatever a user saw is in the history even
+                # if this process is killed the next moment.
+                _record(history, run_id, batch, ctx)
+                for result in batch:
+                    _print_result(result, as_json, ctx)
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGINT)
             await run.aclose()
         summary = run.summary()
+        if history is not None and run_id is not None:
+            with contextlib.suppress(HistoryError):
+                history.finish_run(run_id, summary)
+            history.close()
     _print_summary(summary, as_json, ctx)
     return summary
+
+
+def _open_history(ctx: Context) -> HistoryStore | None:
+    """The history store, or None (with one warning) when it cannot be used: a broken
+    history must not stop a revalidation."""
+    from isr_desk.services.history import HistoryStore
+
+    try:
+        return HistoryStore()
+    except HistoryError as exc:
+        ctx.err(f"isr-desk: warning: this run is not recorded: {exc.describe()}")
+        return None
+
+
+def _start_record(
+    history: HistoryStore | None,
+    profile: SiteProfile,
+    total: int,
+    targets: list[Target],
+    ctx: Context,
+) -> int | None:
+    if history is None:
+        return None
+    try:
+        return history.start_run(profile.name, total=total, targets=targets)
+    except HistoryError as exc:
+        ctx.err(f"isr-desk: warning: this run is not recorded: {exc.describe()}")
+        return None
+
+
+def _record(
+    history: HistoryStore | None, run_id: int | None, batch: list[Result], ctx: Context
+) -> None:
+    if history is None or run_id is None:
+        return
+    try:
+        history.add_results(run_id, batch)
+    except HistoryError as exc:
+        ctx.err(f"isr-desk: warning: results not recorded: {exc.describe()}")
 
 
 def _print_result(result: Result, as_json: bool, ctx: Context) -> None:

@@ -13,7 +13,6 @@ from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
 from isr_desk.services import endpoints
 from isr_desk.services.errors import InvalidProfileError, SecretError
 from isr_desk.services.profiles import ProfileStore, profile_to_dict
-from isr_desk.services.secrets import SecretStore
 
 
 def register(subparsers: Any) -> None:
@@ -220,6 +219,8 @@ def _secret_set(args: argparse.Namespace, ctx: Context) -> int:
 
 def _secret_clear(args: argparse.Namespace, ctx: Context) -> int:
     name = ProfileStore().get(args.name).name
+    from isr_desk.services.secrets import SecretStore
+
     removed = SecretStore().delete(name)
     ctx.out(f"Secret for {name!r} deleted." if removed else f"No secret was stored for {name!r}.")
     return 0

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
@@ -30,7 +30,9 @@ from isr_desk.services.errors import (
     ProfileStoreCorruptError,
 )
 from isr_desk.services.paths import profiles_file
-from isr_desk.services.secrets import SecretStore
+
+if TYPE_CHECKING:
+    from isr_desk.services.secrets import SecretStore
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -59,6 +61,9 @@ class ProfileStore:
     @property
     def secrets(self) -> SecretStore:
         if self._secrets is None:
+            # Imported here: keyring is slow to import and most commands never need it.
+            from isr_desk.services.secrets import SecretStore
+
             self._secrets = SecretStore()
         return self._secrets
 

@@ -290,6 +290,42 @@ class Run:
                 yield result
         self._duration_ms = (time.perf_counter() - self._t0) * 1000
 
+    async def batches(
+        self, *, max_items: int = 256, max_delay: float = 0.05
+    ) -> AsyncIterator[list[Result]]:
+        """Results in lists of at most ``max_items``, none held back over ``max_delay`` s.
+
+        For consumers with a per-item cost worth sharing (a history commit, a table layout):
+        a bulk run arrives in a few lists a second, a slow run one result at a time.
+        """
+        loop = asyncio.get_running_loop()
+        pending: list[Result] = []
+        deadline = 0.0
+        while self._running or not self._queue.empty():
+            if self._queue.empty() and pending:
+                try:
+                    async with asyncio.timeout(max(0.0, deadline - loop.time())):
+                        item = await self._queue.get()
+                except TimeoutError:
+                    yield pending
+                    pending = []
+                    continue
+            else:
+                item = await self._queue.get()
+            if item is None:
+                self._running -= 1
+                continue
+            self.results.extend(item)
+            if not pending:
+                deadline = loop.time() + max_delay
+            pending.extend(item)
+            if len(pending) >= max_items:
+                yield pending
+                pending = []
+        if pending:
+            yield pending
+        self._duration_ms = (time.perf_counter() - self._t0) * 1000
+
     async def _worker(self) -> None:
         try:
             while self._pending:

@@ -121,3 +121,39 @@ def test_secret_set_and_clear_via_stdin(named_site: str, site: LoopbackSite) -> 
     assert isr("revalidate", named_site, "--path", "/a").returncode == 2
     assert isr("secret", "set", named_site, "--stdin", stdin=site.secret + "\n").returncode == 0
     assert isr("revalidate", named_site, "--path", "/a").returncode == 0
+
+
+def test_every_printed_result_survives_a_kill_9(
+    named_site: str, site: LoopbackSite, tmp_path: Path
+) -> None:
+    site.latency = 0.02
+    listing = tmp_path / "paths.txt"
+    listing.write_text("\n".join(f"/p/{i}" for i in range(2000)))
+    with subprocess.Popen(
+        [
+            ISR,
+            "revalidate",
+            named_site,
+            "--from-file",
+            str(listing),
+            "--json",
+            "--concurrency",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ,
+    ) as proc:
+        assert proc.stdout is not None
+        printed = [proc.stdout.readline() for _ in range(30)]
+        proc.kill()
+        proc.wait(timeout=30)
+        printed += proc.stdout.readlines()  # whatever was already in the pipe
+    seen = {json.loads(line)["target"] for line in printed if line.strip()}
+    runs = json.loads(isr("history", "--json").stdout)["runs"]
+    assert runs[0]["status"] == "interrupted"
+    export = tmp_path / "run.json"
+    assert isr("history", "export", str(runs[0]["id"]), str(export)).returncode == 0
+    stored = {r["target"] for r in json.loads(export.read_text())["results"]}
+    assert seen <= stored
+    assert len(stored) < 2000

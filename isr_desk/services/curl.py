@@ -1,0 +1,47 @@
+"""Turn a request into a copy-pasteable ``curl`` command ("Copy as cURL").
+
+The secret is shown as ``•••`` unless the caller passes it explicitly: then it is put back
+where ``•••`` stands, URL-encoded in the URL, JSON-escaped in a JSON body, as is in a header.
+Every argument is quoted with :func:`shlex.quote`, so any path, tag or header survives.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from urllib.parse import quote
+
+from isr_desk.domain import REDACTED, PreparedRequest
+
+__all__ = ["to_curl"]
+
+
+def to_curl(request: PreparedRequest, *, secret: str | None = None, multiline: bool = False) -> str:
+    """A shell command that sends ``request``; the secret only when ``secret`` is given."""
+    shown = request.redacted() if request.secret else request
+    url, headers, body = shown.url, list(shown.headers), shown.body
+    if secret:
+        url = url.replace(REDACTED, quote(secret, safe=""))
+        headers = [(k, v.replace(REDACTED, secret)) for k, v in headers]
+        if body is not None:
+            body = _fill_body(body, secret, _is_json(headers))
+    first = ["curl"]
+    if shown.method != "GET" or body is not None:
+        first += ["-X", shown.method]
+    groups = [[*first, url]]
+    groups += [["-H", f"{name}: {value}"] for name, value in headers]
+    if body is not None:
+        # --data-raw: a body starting with '@' must not be read as a file name.
+        groups.append(["--data-raw", body.decode("utf-8", errors="replace")])
+    lines = [" ".join(shlex.quote(arg) for arg in group) for group in groups]
+    return (" \\\n  " if multiline else " ").join(lines)
+
+
+def _is_json(headers: list[tuple[str, str]]) -> bool:
+    return any(k.lower() == "content-type" and "json" in v.lower() for k, v in headers)
+
+
+def _fill_body(body: bytes, secret: str, as_json: bool) -> bytes:
+    text = body.decode("utf-8", errors="replace")
+    value = json.dumps(secret, ensure_ascii=False)[1:-1] if as_json else secret
+    return text.replace(REDACTED, value).encode("utf-8")
