@@ -1,0 +1,323 @@
+"""Composition root of the desktop app: builds the services, the Qt application, the qasync
+loop and the main window, and tears them down in order on quit.
+
+``--demo`` (and a first start with no site configured) runs the built-in demo site in the
+app; its secret lives only in memory (:class:`SessionSecrets`), never in the real keyring.
+Unexpected exceptions go to one handler that logs them to ``crash.log`` and shows a dialog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import sys
+import traceback
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import qasync
+from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from isr_desk.domain import Manifest, SiteProfile, Target
+from isr_desk.services import paths
+from isr_desk.services.demo import DemoSite
+from isr_desk.services.errors import HistoryError, IsrError, ProfileError, ProfileExistsError
+from isr_desk.services.history import HistoryStore
+from isr_desk.services.profiles import ProfileStore, validate_profile
+from isr_desk.services.revalidator import Revalidator, make_client
+from isr_desk.services.secrets import SecretStore
+from isr_desk.views.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+DEMO_RUN_SIZE = 30
+
+
+# --- the demo site's overlay on the stores -------------------------------------------------
+
+
+class SessionSecrets(SecretStore):
+    """A secret store whose ``memory_names`` live in memory only (the demo site's secret)."""
+
+    def __init__(self, backend: Any = None) -> None:
+        super().__init__(backend)
+        self._memory: dict[str, str | None] = {}
+
+    def keep_in_memory(self, name: str, secret: str | None) -> None:
+        self._memory[name] = secret
+
+    def forget_memory(self, name: str) -> str | None:
+        return self._memory.pop(name, None)
+
+    def get(self, name: str) -> str | None:
+        return self._memory[name] if name in self._memory else super().get(name)
+
+    def set(self, name: str, secret: str) -> None:
+        if name not in self._memory:
+            super().set(name, secret)
+        elif secret.strip():
+            self._memory[name] = secret.strip()
+
+    def delete(self, name: str) -> bool:
+        if name in self._memory:
+            had, self._memory[name] = self._memory[name] is not None, None
+            return had
+        return super().delete(name)
+
+
+class SessionProfiles:
+    """The profile store plus profiles that live only in this session (the demo site)."""
+
+    def __init__(
+        self, store: ProfileStore, secrets: SessionSecrets, transient: tuple[SiteProfile, ...] = ()
+    ) -> None:
+        self.store = store
+        self._secrets = secrets
+        self._transient = {p.name: p for p in transient}
+
+    def list(self) -> list[SiteProfile]:
+        return [*self._transient.values(), *self.store.list()]
+
+    def add(self, profile: SiteProfile) -> SiteProfile:
+        if profile.name.strip() in self._transient:
+            raise ProfileExistsError(f"A site named {profile.name!r} already exists")
+        return self.store.add(profile)
+
+    def update(self, old_name: str, profile: SiteProfile) -> SiteProfile:
+        if old_name not in self._transient:
+            return self.store.update(old_name, profile)
+        profile = validate_profile(profile)
+        if profile.name != old_name and profile.name in {p.name for p in self.list()}:
+            raise ProfileExistsError(f"A site named {profile.name!r} already exists")
+        del self._transient[old_name]
+        self._transient[profile.name] = profile
+        self._secrets.keep_in_memory(profile.name, self._secrets.forget_memory(old_name))
+        return profile
+
+    def remove(self, name: str) -> None:
+        if name in self._transient:
+            del self._transient[name]
+            self._secrets.forget_memory(name)
+            return
+        self.store.remove(name)
+
+    def duplicate(self, name: str) -> SiteProfile:
+        source = self._transient.get(name)
+        if source is None:
+            return self.store.duplicate(name)
+        taken = {p.name for p in self.list()}
+        candidate, number = f"{name} copy", 2
+        while candidate in taken:
+            candidate, number = f"{name} copy {number}", number + 1
+        return self.store.add(replace(source, name=candidate))  # the secret stays in memory
+
+
+def start_demo(secrets: SessionSecrets, taken: set[str]) -> tuple[DemoSite, SiteProfile]:
+    site = DemoSite().start()
+    profile = site.profile()
+    if profile.name in taken:
+        profile = replace(profile, name="Demo (built-in)")
+    secrets.keep_in_memory(profile.name, site.secret)
+    return site, profile
+
+
+# --- crashes -------------------------------------------------------------------------------
+
+
+class CrashReporter:
+    """``sys.excepthook`` and the loop's exception handler: log to crash.log, show a dialog."""
+
+    def __init__(self) -> None:
+        self.window: MainWindow | None = None
+        self.dialog: QMessageBox | None = None
+
+    def __call__(
+        self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        if isinstance(exc, IsrError):
+            self._show(exc.message, exc.hint or "")
+            return
+        where = self._log(kind, exc, tb)
+        self._show(
+            "Something went wrong inside ISR Desk.",
+            f"You can keep working. The details were saved to {where} — "
+            "send that file to your developer if it happens again.",
+        )
+
+    def loop_handler(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, BaseException):
+            self(type(exc), exc, exc.__traceback__)
+        else:
+            log.warning("asyncio: %s", context.get("message"))
+
+    def _log(self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
+        path = paths.log_dir() / "crash.log"
+        stamp = datetime.datetime.now().isoformat(timespec="seconds")
+        try:
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(f"--- {stamp}\n" + "".join(traceback.format_exception(kind, exc, tb)))
+        except OSError:
+            return "(the log file could not be written)"
+        return str(path)
+
+    def _show(self, text: str, details: str) -> None:
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("ISR Desk")
+        box.setText(text)
+        box.setInformativeText(details)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = box
+        box.open()
+
+
+# --- start-up ------------------------------------------------------------------------------
+
+
+def _resource(name: str) -> Path:
+    return Path(str(resources.files("isr_desk") / "resources" / name))
+
+
+def _make_application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication([sys.argv[0] if sys.argv else "isr-desk"])
+    app.setOrganizationName("isr-desk")
+    app.setApplicationName("isr-desk")
+    app.setApplicationDisplayName("ISR Desk")
+    app.setDesktopFileName("isr-desk")
+    app.setQuitOnLastWindowClosed(False)  # the session coroutine ends the loop, in order
+    app.setWindowIcon(QIcon(str(_resource("isr-desk.svg"))))
+    try:
+        app.setStyleSheet(_resource("style.qss").read_text(encoding="utf-8"))
+    except OSError:
+        log.warning("style sheet not found; using the platform style")
+    return app
+
+
+def _open_history() -> tuple[HistoryStore | None, str | None]:
+    try:
+        history = HistoryStore()
+        history.mark_interrupted()
+    except HistoryError as exc:
+        return None, f"Run history is off: {exc.describe()}"
+    return history, None
+
+
+def run_app(*, demo: bool = False, screenshot: Path | None = None) -> int:
+    """Run the desktop app until its window closes (or the screenshot is saved)."""
+    app = _make_application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    reporter = CrashReporter()
+    sys.excepthook = reporter
+    loop.set_exception_handler(reporter.loop_handler)
+    secrets = SessionSecrets()
+    store = ProfileStore(secrets=secrets)
+    notices: list[str] = []
+    try:
+        existing = store.list()
+    except ProfileError as exc:
+        existing, notices = [], [exc.describe()]
+    demo_site: DemoSite | None = None
+    transient: tuple[SiteProfile, ...] = ()
+    if demo or not existing:
+        demo_site, profile = start_demo(secrets, {p.name for p in existing})
+        transient = (profile,)
+    history, problem = _open_history()
+    notices += [problem] if problem else []
+    client = make_client()
+    try:
+        window = MainWindow(
+            profiles=SessionProfiles(store, secrets, transient),
+            secrets=secrets,
+            revalidator=Revalidator(client),
+            history=history,
+            initial_site=transient[0].name if demo else None,
+        )
+        reporter.window = window
+        window.show()
+        for notice in notices:
+            window.messages.error(notice)
+        with loop:
+            return int(loop.run_until_complete(_session(window, client, screenshot, demo)))
+    finally:
+        if demo_site is not None:
+            demo_site.stop()
+        if history is not None:
+            history.close()
+        sys.excepthook = sys.__excepthook__
+
+
+async def _session(window: MainWindow, client: Any, screenshot: Path | None, demo: bool) -> int:
+    try:
+        if screenshot is not None:
+            return await take_screenshot(window, screenshot, demo_run=demo)
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        await closed.wait()
+        # Let cancelled runs and loads finish their clean-up before the loop stops.
+        others = asyncio.all_tasks() - {asyncio.current_task()}
+        if others:
+            await asyncio.wait(others, timeout=3)
+        return 0
+    finally:
+        await client.aclose()
+
+
+# --- screenshots ---------------------------------------------------------------------------
+
+
+async def wait_for(*signals: SignalInstance, seconds: float) -> tuple[Any, ...] | None:
+    """The arguments of the first of ``signals`` to fire, or None after ``seconds``."""
+    future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+
+    def fire(*args: Any) -> None:
+        if not future.done():
+            future.set_result(args)
+
+    for signal in signals:
+        signal.connect(fire)
+    try:
+        return await asyncio.wait_for(future, seconds)
+    except TimeoutError:
+        return None
+    finally:
+        for signal in signals:
+            signal.disconnect(fire)
+
+
+def demo_targets(manifest: Manifest, count: int = DEMO_RUN_SIZE) -> list[Target]:
+    """A demo run that shows every kind of result: fast and slow pages and two failures."""
+    paths = [p.path for p in manifest.paths]
+    picked = [p for p in paths if p.startswith(("/blog/", "/docs/", "/about", "/pricing"))]
+    picked = picked[: count - 4]
+    picked += [p for p in paths if p.startswith("/products/")][:2]
+    picked += [*[p for p in paths if p.startswith("/broken/")][:1], "/archive/2019"]
+    return [Target.path(p) for p in dict.fromkeys(picked) if p in set(paths)][:count]
+
+
+async def take_screenshot(window: MainWindow, path: Path, *, demo_run: bool) -> int:
+    """Wait for the manifest (and the demo run), then save the window as a PNG."""
+    site = window.sites_bar.current()
+    if site is not None and site.manifest_source and window.targets.manifest is None:
+        await wait_for(window.targets.manifest_loaded, window.targets.manifest_failed, seconds=15)
+    manifest = window.targets.manifest
+    if demo_run and site is not None and manifest is not None:
+        window.controller.start(site, demo_targets(manifest))
+        await wait_for(window.controller.run_finished, seconds=60)
+        window.targets.paths_tab.table.selectRow(0)
+    window.log.model.flush()
+    await asyncio.sleep(0.1)  # one more paint cycle for the rows just inserted
+    if not window.grab().save(str(path), "PNG"):
+        raise IsrError(f"Could not write the screenshot {path}", hint="Check the folder exists")
+    return 0

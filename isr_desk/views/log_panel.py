@@ -1,0 +1,214 @@
+"""The live log: a progress bar for the current run and a table of every response.
+
+The newest row stays visible unless the user scrolled up to read older ones. Failed rows are
+red; the line under the table says what to do about the last failure, in plain words.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from isr_desk.domain import Outcome, Result, RunSummary
+from isr_desk.views.log_model import INSTANCE, TARGET, LogModel
+from isr_desk.views.run_controller import Progress, plural
+
+EMPTY_TEXT = (
+    "Nothing sent yet.\n\nPick pages or tags above (or type a path) and press "
+    "“Refresh this page” or “Revalidate selected”.\nEach answer from the site appears here."
+)
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms:.0f} ms"
+
+
+def summary_text(summary: RunSummary) -> str:
+    head = "Cancelled" if summary.cancelled else "Done"
+    parts = [f"{summary.ok:,} refreshed", f"{summary.failed:,} failed"]
+    if summary.not_sent:
+        parts.append(f"{summary.not_sent:,} not sent")
+    return (
+        f"{head}: {', '.join(parts)} · p50 {_seconds(summary.p50_ms)} · "
+        f"p95 {_seconds(summary.p95_ms)} · total {_seconds(summary.duration_ms)}"
+    )
+
+
+def failure_hint(results: Sequence[Result]) -> str:
+    """The most common failure of a run and what to do about it."""
+    failed = [r for r in results if not r.ok and r.outcome is not Outcome.CANCELLED]
+    if not failed:
+        return ""
+    outcome, count = Counter(r.outcome for r in failed).most_common(1)[0]
+    example = next(r for r in failed if r.outcome is outcome)
+    hint = example.hint or example.error or ""
+    label = outcome.label
+    if count != len(failed):
+        label += f" ({count:,} of {len(failed):,} failures)"
+    return f"{label} — {hint}"
+
+
+class LogPanel(QWidget):
+    """Progress, Cancel, Retry failed, and the log table."""
+
+    cancel_requested = Signal()
+    retry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = LogModel(self)
+        self._follow = True
+        self._run_results: list[Result] = []
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%v of %m")
+        self.progress_label = QLabel("Ready")
+        self.cancel_button = QPushButton("Cancel (Esc)")
+        self.cancel_button.setEnabled(False)
+        self.retry_button = QPushButton("Retry failed")
+        self.retry_button.setEnabled(False)
+        self.clear_button = QPushButton("Clear log")
+        self.table = self._make_table()
+        self.empty = QLabel(EMPTY_TEXT)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setObjectName("emptyState")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.table)
+        self.summary = QLabel("")
+        self.summary.setObjectName("summaryLine")
+        self.hint = QLabel("")
+        self.hint.setObjectName("hintLine")
+        self.hint.setWordWrap(True)
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._layout()
+        self._connect_signals()
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setAlternatingRowColors(False)
+        table.setWordWrap(False)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(22)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        widths = (70, 90, 260, 120, 55, 130, 90, 65)
+        for column, width in enumerate(widths):
+            table.setColumnWidth(column, width)
+        header.setSectionResizeMode(TARGET, QHeaderView.ResizeMode.Stretch)
+        table.setColumnHidden(INSTANCE, True)
+        return table
+
+    def _layout(self) -> None:
+        bar = QHBoxLayout()
+        bar.addWidget(self.progress, 2)
+        bar.addWidget(self.progress_label, 3)
+        bar.addWidget(self.cancel_button)
+        bar.addWidget(self.retry_button)
+        bar.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        title = QLabel("Activity")
+        title.setObjectName("panelTitle")
+        layout.addWidget(title)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.hint)
+
+    def _connect_signals(self) -> None:
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.retry_button.clicked.connect(self.retry_requested)
+        self.clear_button.clicked.connect(self._on_clear_clicked)
+        self.model.rowsAboutToBeInserted.connect(self._on_model_rows_about_to_be_inserted)
+        self.model.rowsInserted.connect(self._on_model_rows_inserted)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+
+    # --- run events ---------------------------------------------------------------------
+    def on_run_started(self, site: str, total: int) -> None:
+        self._run_results = []
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(0)
+        self.progress_label.setText(f"Sending {plural(total, 'request')} to {site}…")
+        self.summary.clear()
+        self.hint.clear()
+        self.retry_button.setEnabled(False)
+
+    def on_results(self, site: str, results: list[Result]) -> None:
+        self._run_results.extend(results)
+        self.model.add(site, results)
+
+    def on_progress(self, progress: Progress) -> None:
+        self.progress.setValue(progress.done)
+        self.progress_label.setText(
+            f"{progress.done:,} done · {progress.failed:,} failed · "
+            f"{progress.remaining:,} left · {progress.rate:,.0f}/s"
+        )
+
+    def on_busy_changed(self, busy: bool) -> None:
+        self.cancel_button.setEnabled(busy)
+        if busy:
+            self.retry_button.setEnabled(False)
+
+    def on_run_finished(self, summary: RunSummary) -> None:
+        self.model.flush()
+        self.progress.setValue(self.progress.maximum() if not summary.cancelled else summary.ok)
+        self.progress_label.setText("Cancelled" if summary.cancelled else "Finished")
+        self.summary.setText(summary_text(summary))
+        self.hint.setText(failure_hint(self._run_results))
+        self.retry_button.setEnabled(summary.failed > 0)
+
+    # --- table --------------------------------------------------------------------------
+    def _on_model_rows_about_to_be_inserted(self, *_: Any) -> None:
+        bar = self.table.verticalScrollBar()
+        self._follow = bar.value() >= bar.maximum() - 2
+
+    def _on_model_rows_inserted(self, *_: Any) -> None:
+        self.stack.setCurrentWidget(self.table)
+        if self.model.has_instances():
+            self.table.setColumnHidden(INSTANCE, False)
+        if self._follow:
+            self.table.scrollToBottom()
+
+    def _on_table_selection_changed(self, selected: QItemSelection, _: QItemSelection) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if len(rows) != 1:
+            return
+        result = self.model.row(rows[0].row()).result
+        if result.ok:
+            self.hint.setText(f"{result.target}: {result.outcome.label}")
+        else:
+            self.hint.setText(f"{result.target}: {result.outcome.label} — {result.hint or ''}")
+
+    def _on_clear_clicked(self) -> None:
+        self.model.clear()
+        self.stack.setCurrentWidget(self.empty)
+        self.summary.clear()
+        self.hint.clear()
+
+    @property
+    def run_results(self) -> list[Result]:
+        """The results of the current (or last) run."""
+        return self._run_results
+
+    def result_at(self, row: int) -> Result:
+        return self.model.row(row).result

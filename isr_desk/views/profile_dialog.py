@@ -1,0 +1,372 @@
+"""The site dialog: add or edit a site, with a live preview of the request it will send.
+
+The secret field never shows a stored secret: it only says whether one is stored. Saving
+writes the profile through the profile store and the secret through the secret store (the
+system keyring), both in worker threads; keyring problems show inline with what to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any, Protocol
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
+from isr_desk.services.endpoints import preview_request, secret_in_query, supports_tags
+from isr_desk.services.errors import InvalidProfileError, IsrError, SecretError
+from isr_desk.services.profiles import validate_profile
+from isr_desk.services.secrets import SecretStore
+from isr_desk.views.tasks import TaskSet
+
+SECRET_STORED = "Secret stored in the system keyring"
+NO_SECRET = "No secret"
+_PRESETS = (
+    (Preset.APP_ROUTER, "App Router route — POST, secret in ?secret="),
+    (Preset.PAGES_ROUTER, "Pages Router API route — GET, paths only"),
+    (Preset.BEARER, "Bearer token — POST, Authorization header"),
+    (Preset.CUSTOM, "Custom request…"),
+)
+_PLACEMENTS = (
+    (SecretPlacement.QUERY, "In the address (?name=secret)"),
+    (SecretPlacement.HEADER, "In a header (name: secret)"),
+    (SecretPlacement.TEMPLATE, "Where the templates say {secret}"),
+)
+_EXAMPLE_URL = "https://www.example.com"
+
+
+class ProfileDirectory(Protocol):
+    """What the dialog needs from the profile store (ProfileStore or a session overlay)."""
+
+    def add(self, profile: SiteProfile) -> SiteProfile: ...
+    def update(self, old_name: str, profile: SiteProfile) -> SiteProfile: ...
+
+
+def parse_headers(text: str) -> tuple[tuple[str, str], ...]:
+    headers: list[tuple[str, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip():
+            raise InvalidProfileError(
+                f"Extra header line {number} is not “Name: value”", hint="For example X-Team: web"
+            )
+        headers.append((name.strip(), value.strip()))
+    return tuple(headers)
+
+
+def preview_text(profile: SiteProfile) -> str:
+    """The request a path revalidation sends, secret shown as •••."""
+    request = preview_request(profile)
+    lines = [f"{request.method} {request.url}"]
+    lines += [f"{k}: {v}" for k, v in request.headers]
+    if request.body:
+        lines += ["", request.body.decode("utf-8", errors="replace")]
+    notes = []
+    if not supports_tags(profile):
+        notes.append("This kind of route cannot purge cache tags.")
+    if secret_in_query(profile):
+        notes.append("The secret travels in the address, so it can appear in server logs.")
+    return "\n".join(lines + (["", *notes] if notes else []))
+
+
+class ProfileDialog(QDialog):
+    """Add (``profile=None``) or edit a site. Emits ``profile_saved`` after a save."""
+
+    profile_saved = Signal(object)  # SiteProfile
+
+    def __init__(
+        self,
+        *,
+        profiles: ProfileDirectory,
+        secrets: SecretStore,
+        profile: SiteProfile | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._profiles = profiles
+        self._secrets = secrets
+        self._original = profile
+        self._tasks = TaskSet()
+        self._saving: asyncio.Task[None] | None = None
+        self.setWindowTitle("Edit site" if profile else "Add a site")
+        self.setMinimumWidth(620)
+        self._build()
+        self._fill(profile or SiteProfile(name="", base_url=""))
+        self._connect_signals()
+        self._update_preview()
+        if profile is not None:
+            self._tasks.spawn(self._load_secret_status(profile.name))
+        else:
+            self.secret_status.setText(NO_SECRET)
+
+    # --- building -----------------------------------------------------------------------
+    def _build(self) -> None:
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("For example: Company blog")
+        self.url_edit = QLineEdit()
+        self.url_edit.setPlaceholderText(_EXAMPLE_URL)
+        self.preset_combo = QComboBox()
+        for preset, label in _PRESETS:
+            self.preset_combo.addItem(label, preset)
+        self.path_edit = QLineEdit()
+        self.custom = self._build_custom()
+        self.manifest_edit = QLineEdit()
+        self.manifest_edit.setPlaceholderText(
+            "/isr-manifest.json, a sitemap.xml URL or a .next folder"
+        )
+        self.browse_button = QPushButton("Browse…")
+        self.concurrency_spin = QSpinBox(minimum=1, maximum=1024)
+        self.timeout_spin = QDoubleSpinBox(minimum=0.5, maximum=600.0, decimals=1, suffix=" s")
+        self.retries_spin = QSpinBox(minimum=0, maximum=20)
+        self.batch_spin = QSpinBox(minimum=0, maximum=1000)
+        self.batch_spin.setSpecialValueText("off")
+        self.batch_spin.setToolTip("Pages per request (off: one request per page)")
+        self.headers_edit = QPlainTextEdit()
+        self.headers_edit.setPlaceholderText("Name: value — one per line (optional)")
+        self.headers_edit.setFixedHeight(48)
+        self.secret_edit = QLineEdit()
+        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret_edit.setPlaceholderText(
+            "Paste the secret to store it (empty keeps the stored one)"
+        )
+        self.secret_status = QLabel("")
+        self.secret_status.setObjectName("secretStatus")
+        self.secret_status.setWordWrap(True)
+        self.forget_button = QPushButton("Remove stored secret")
+        self.forget_button.setEnabled(False)
+        self.preview = QPlainTextEdit()
+        self.preview.setReadOnly(True)
+        self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.preview.setFixedHeight(120)
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("errorText")
+        self.error_label.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self._layout()
+
+    def _build_custom(self) -> QWidget:
+        box = QWidget()
+        form = QFormLayout(box)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.method_combo = QComboBox()
+        self.method_combo.addItems(["POST", "GET", "PUT", "PATCH", "DELETE"])
+        self.url_template_edit = QLineEdit()
+        self.path_body_edit = QLineEdit()
+        self.tag_body_edit = QLineEdit()
+        self.placement_combo = QComboBox()
+        for placement, label in _PLACEMENTS:
+            self.placement_combo.addItem(label, placement)
+        self.secret_name_edit = QLineEdit()
+        form.addRow("Method", self.method_combo)
+        form.addRow("Address template", self.url_template_edit)
+        form.addRow("Body for a page", self.path_body_edit)
+        form.addRow("Body for a tag", self.tag_body_edit)
+        form.addRow("Secret goes", self.placement_combo)
+        form.addRow("Secret parameter or header", self.secret_name_edit)
+        return box
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        form.addRow("Name", self.name_edit)
+        form.addRow("Site address", self.url_edit)
+        form.addRow("Revalidation route", self.preset_combo)
+        form.addRow("Route path", self.path_edit)
+        form.addRow(self.custom)
+        manifest_row = QHBoxLayout()
+        manifest_row.addWidget(self.manifest_edit, 1)
+        manifest_row.addWidget(self.browse_button)
+        form.addRow("List of pages (manifest)", manifest_row)
+        numbers = QHBoxLayout()
+        for label, spin in (
+            ("At once", self.concurrency_spin),
+            ("Timeout", self.timeout_spin),
+            ("Retries", self.retries_spin),
+            ("Batch", self.batch_spin),
+        ):
+            numbers.addWidget(QLabel(label))
+            numbers.addWidget(spin)
+        form.addRow("Sending", numbers)
+        form.addRow("Extra headers", self.headers_edit)
+        secret_row = QHBoxLayout()
+        secret_row.addWidget(self.secret_edit, 1)
+        secret_row.addWidget(self.forget_button)
+        form.addRow("Secret", secret_row)
+        form.addRow("", self.secret_status)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("The request ISR Desk will send (secret hidden):"))
+        layout.addWidget(self.preview)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+    def _fill(self, profile: SiteProfile) -> None:
+        endpoint = profile.endpoint
+        self.name_edit.setText(profile.name)
+        self.url_edit.setText(profile.base_url)
+        self.preset_combo.setCurrentIndex(self.preset_combo.findData(endpoint.preset))
+        self.path_edit.setText(endpoint.path)
+        self.method_combo.setCurrentText(endpoint.method)
+        self.url_template_edit.setText(endpoint.url_template)
+        self.path_body_edit.setText(endpoint.path_body_template)
+        self.tag_body_edit.setText(endpoint.tag_body_template)
+        self.placement_combo.setCurrentIndex(
+            self.placement_combo.findData(endpoint.secret_placement)
+        )
+        self.secret_name_edit.setText(endpoint.secret_name)
+        self.batch_spin.setValue(endpoint.batch_size)
+        self.manifest_edit.setText(profile.manifest_source or "")
+        self.concurrency_spin.setValue(profile.concurrency)
+        self.timeout_spin.setValue(profile.timeout)
+        self.retries_spin.setValue(profile.retries)
+        self.headers_edit.setPlainText("\n".join(f"{k}: {v}" for k, v in profile.headers))
+        self._instances = profile.instances
+
+    def _connect_signals(self) -> None:
+        for edit in (
+            self.url_edit,
+            self.path_edit,
+            self.url_template_edit,
+            self.path_body_edit,
+            self.tag_body_edit,
+            self.secret_name_edit,
+        ):
+            edit.textChanged.connect(self._update_preview)
+        for combo in (self.preset_combo, self.method_combo, self.placement_combo):
+            combo.currentIndexChanged.connect(self._update_preview)
+        self.batch_spin.valueChanged.connect(self._update_preview)
+        self.headers_edit.textChanged.connect(self._update_preview)
+        self.browse_button.clicked.connect(self._on_browse_clicked)
+        self.forget_button.clicked.connect(self._on_forget_clicked)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+    # --- reading the form ---------------------------------------------------------------
+    def profile_from_fields(self) -> SiteProfile:
+        preset = Preset(self.preset_combo.currentData())
+        endpoint = Endpoint(
+            preset=preset,
+            path=self.path_edit.text().strip() or "/api/revalidate",
+            method=self.method_combo.currentText(),
+            url_template=self.url_template_edit.text().strip(),
+            path_body_template=self.path_body_edit.text(),
+            tag_body_template=self.tag_body_edit.text(),
+            secret_placement=SecretPlacement(self.placement_combo.currentData()),
+            secret_name=self.secret_name_edit.text().strip(),
+            batch_size=self.batch_spin.value(),
+        )
+        return SiteProfile(
+            name=self.name_edit.text().strip(),
+            base_url=self.url_edit.text().strip(),
+            endpoint=endpoint,
+            manifest_source=self.manifest_edit.text().strip() or None,
+            concurrency=self.concurrency_spin.value(),
+            timeout=self.timeout_spin.value(),
+            retries=self.retries_spin.value(),
+            headers=parse_headers(self.headers_edit.toPlainText()),
+            instances=self._instances,
+        )
+
+    def _update_preview(self, *_: Any) -> None:
+        self.custom.setVisible(self.preset_combo.currentData() == Preset.CUSTOM)
+        try:
+            profile = self.profile_from_fields()
+            if not profile.base_url:
+                profile = replace(profile, base_url=_EXAMPLE_URL)
+            self.preview.setPlainText(preview_text(profile))
+        except IsrError as exc:
+            self.preview.setPlainText(f"Cannot build the request yet: {exc.describe()}")
+
+    # --- secret -------------------------------------------------------------------------
+    async def _load_secret_status(self, name: str) -> None:
+        try:
+            stored = await asyncio.to_thread(self._secrets.has, name)
+        except SecretError as exc:
+            self._show_secret_error(exc)
+            return
+        self.secret_status.setText(SECRET_STORED if stored else NO_SECRET)
+        self.forget_button.setEnabled(stored)
+
+    def _show_secret_error(self, exc: SecretError) -> None:
+        self.secret_status.setText(f"{exc.message}. {exc.hint or ''}".strip())
+
+    def _on_forget_clicked(self) -> None:
+        if self._original is not None:
+            self._tasks.spawn(self._forget(self._original.name))
+
+    async def _forget(self, name: str) -> None:
+        self.forget_button.setEnabled(False)
+        try:
+            await asyncio.to_thread(self._secrets.delete, name)
+        except SecretError as exc:
+            self._show_secret_error(exc)
+            self.forget_button.setEnabled(True)
+            return
+        self.secret_status.setText(NO_SECRET)
+
+    def _on_browse_clicked(self) -> None:
+        chooser = QFileDialog(self, "Choose a manifest")
+        chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
+        chooser.setNameFilter("Manifests (*.json *.xml *.txt);;All files (*)")
+        chooser.fileSelected.connect(self.manifest_edit.setText)
+        chooser.open()
+
+    # --- saving -------------------------------------------------------------------------
+    def save(self) -> None:
+        if self._saving is None or self._saving.done():
+            self._saving = self._tasks.spawn(self._save())
+
+    async def _save(self) -> None:
+        self.buttons.setEnabled(False)
+        self.error_label.clear()
+        saved: SiteProfile | None = None
+        try:
+            profile = validate_profile(self.profile_from_fields())
+            secret = self.secret_edit.text()
+            if self._original is None:
+                saved = await asyncio.to_thread(self._profiles.add, profile)
+            else:
+                saved = await asyncio.to_thread(self._profiles.update, self._original.name, profile)
+            self._original = saved
+            if secret.strip():
+                await asyncio.to_thread(self._secrets.set, saved.name, secret)
+                self.secret_edit.clear()
+                self.secret_status.setText(SECRET_STORED)
+        except SecretError as exc:
+            self._show_secret_error(exc)
+            self.error_label.setText("The site was saved, but its secret was not stored.")
+            if saved is not None:
+                self.profile_saved.emit(saved)
+            return
+        except IsrError as exc:
+            self.error_label.setText(exc.describe())
+            return
+        finally:
+            self.buttons.setEnabled(True)
+        self.profile_saved.emit(saved)
+        self.accept()
+
+    def done(self, result: int) -> None:
+        self._tasks.cancel_all()
+        super().done(result)

@@ -1,0 +1,283 @@
+"""The run controller: owns the asyncio task of a revalidation run.
+
+It asks for confirmation before a bulk run or any tag purge (a window-modal message box
+opened with ``open()`` — never ``exec()`` inside a coroutine), fetches the secret from the
+keyring in a worker thread, starts the run on the shared revalidator, forwards results as
+they arrive, reports progress every 100 ms, records the run in the history, and keeps the
+failed targets for "Retry failed".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from isr_desk.domain import Result, RunSummary, SiteProfile, Target, TargetKind
+from isr_desk.services.errors import HistoryError, IsrError
+from isr_desk.services.history import HistoryStore
+from isr_desk.services.revalidator import Revalidator, Run
+from isr_desk.services.secrets import SecretStore
+from isr_desk.views.messages import MessageBridge
+from isr_desk.views.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+TagPages = Callable[[str], Sequence[str] | None]
+DEFAULT_THRESHOLD = 20
+_SHOWN_PAGES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a run is: counts and the rate in targets per second."""
+
+    done: int
+    failed: int
+    total: int
+    elapsed: float
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.total - self.done)
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def describe_targets(targets: Sequence[Target]) -> str:
+    paths = sum(1 for t in targets if t.kind is TargetKind.PATH)
+    tags = len(targets) - paths
+    parts = [plural(paths, "page")] if paths else []
+    if tags:
+        parts.append(plural(tags, "tag"))
+    return " and ".join(parts)
+
+
+def confirmation_text(
+    profile: SiteProfile, targets: Sequence[Target], tag_pages: TagPages | None
+) -> tuple[str, str]:
+    """The question and the details of the confirmation box."""
+    tags = [t.value for t in targets if t.kind is TargetKind.TAG]
+    verb = "Purge" if tags and len(tags) == len(targets) else "Revalidate"
+    question = f"{verb} {describe_targets(targets)} on “{profile.name}”?"
+    lines: list[str] = []
+    for tag in tags[:_SHOWN_PAGES]:
+        pages = tag_pages(tag) if tag_pages else None
+        if pages is None:
+            lines.append(f"Tag “{tag}”: not in the manifest, so the pages it touches are unknown.")
+        else:
+            shown = ", ".join(pages[:_SHOWN_PAGES])
+            more = f" and {len(pages) - _SHOWN_PAGES:,} more" if len(pages) > _SHOWN_PAGES else ""
+            lines.append(f"Tag “{tag}” touches {plural(len(pages), 'page')}: {shown}{more}.")
+    if len(tags) > _SHOWN_PAGES:
+        lines.append(f"… and {plural(len(tags) - _SHOWN_PAGES, 'more tag')}.")
+    lines.append(
+        f"This sends {plural(len(targets) * len(profile.bases), 'request')} to {profile.base_url}. "
+        "Each page is rebuilt the next time someone visits it."
+    )
+    return question, "\n".join(lines)
+
+
+class RunController(QObject):
+    """Starts, follows, cancels and retries runs; one run at a time."""
+
+    run_started = Signal(str, int)  # site name, total
+    results_received = Signal(str, list)  # site name, [Result]
+    progress_changed = Signal(object)  # Progress
+    run_finished = Signal(object)  # RunSummary
+    busy_changed = Signal(bool)
+    confirmation_shown = Signal(object)  # the QMessageBox (tests click it)
+
+    def __init__(
+        self,
+        *,
+        revalidator: Revalidator,
+        secrets: SecretStore,
+        messages: MessageBridge,
+        history: HistoryStore | None = None,
+        dialog_parent: QWidget | None = None,
+        threshold: int = DEFAULT_THRESHOLD,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.threshold = threshold
+        self._revalidator = revalidator
+        self._secrets = secrets
+        self._messages = messages
+        self._history = history
+        self._dialog_parent = dialog_parent
+        self._tasks = TaskSet()
+        self._task: asyncio.Task[Any] | None = None
+        self._run: Run | None = None
+        self._t0 = 0.0
+        self._failed: list[Target] = []
+        self._last_profile: SiteProfile | None = None
+        self.confirmation: QMessageBox | None = None
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(100)
+        self._ticker.timeout.connect(self._emit_progress)
+
+    # --- state --------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    @property
+    def failed_targets(self) -> list[Target]:
+        return list(self._failed)
+
+    # --- intents ------------------------------------------------------------------------
+    def request_run(
+        self,
+        profile: SiteProfile,
+        targets: Sequence[Target],
+        *,
+        tag_pages: TagPages | None = None,
+    ) -> None:
+        """Start a run, after a confirmation for a bulk run or a tag purge."""
+        if self.running:
+            self._messages.warning("A run is in progress: wait for it or cancel it (Esc)")
+            return
+        unique = list(dict.fromkeys(targets))
+        if not unique:
+            self._messages.warning("Nothing to revalidate: pick pages or tags, or type a path")
+            return
+        if len(unique) > self.threshold or any(t.kind is TargetKind.TAG for t in unique):
+            self._confirm(profile, unique, tag_pages)
+        else:
+            self.start(profile, unique)
+
+    def start(self, profile: SiteProfile, targets: Sequence[Target]) -> None:
+        """Start a run now, without asking."""
+        if self.running:
+            return
+        self._last_profile = profile
+        self._task = self._tasks.spawn(self._execute(profile, list(targets)))
+
+    def cancel(self) -> None:
+        if self.confirmation is not None and self.confirmation.isVisible():
+            self.confirmation.reject()
+            return
+        if self._run is not None:
+            self._run.cancel()
+        elif self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    def retry_failed(self) -> None:
+        if self._last_profile is None or not self._failed:
+            self._messages.info("No failed targets to retry")
+            return
+        self.request_run(self._last_profile, self._failed)
+
+    def shutdown(self) -> None:
+        """Cancel everything (the window is closing)."""
+        self.cancel()
+        self._tasks.cancel_all()
+
+    # --- confirmation -------------------------------------------------------------------
+    def _confirm(
+        self, profile: SiteProfile, targets: list[Target], tag_pages: TagPages | None
+    ) -> None:
+        question, details = confirmation_text(profile, targets, tag_pages)
+        box = QMessageBox(self._dialog_parent)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Confirm revalidation")
+        box.setText(question)
+        box.setInformativeText(details)
+        go = box.addButton(question.split(" on ")[0], QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(go)
+
+        def on_finished(_: int) -> None:
+            self.confirmation = None
+            box.deleteLater()
+            if box.clickedButton() is go:
+                self.start(profile, targets)
+            else:
+                self._messages.info("Nothing was sent")
+
+        box.finished.connect(on_finished)
+        self.confirmation = box
+        box.open()
+        self.confirmation_shown.emit(box)
+
+    # --- the run ------------------------------------------------------------------------
+    async def _execute(self, profile: SiteProfile, targets: list[Target]) -> None:
+        self.busy_changed.emit(True)
+        self._failed = []
+        summary: RunSummary | None = None
+        try:
+            secret = await asyncio.to_thread(self._secrets.require, profile.name)
+            self._run = run = self._revalidator.start(profile, secret, targets)
+            summary = await self._follow(profile, run, targets)
+        except asyncio.CancelledError:
+            self._messages.info("Cancelled before anything was sent")
+        except IsrError as exc:
+            self._messages.error(exc)
+        finally:
+            self._ticker.stop()
+            if self._run is not None:
+                await self._run.aclose()
+            self._run = None
+            self.busy_changed.emit(False)
+        if summary is not None:
+            self.run_finished.emit(summary)
+
+    async def _follow(self, profile: SiteProfile, run: Run, targets: list[Target]) -> RunSummary:
+        self._t0 = time.perf_counter()
+        self.run_started.emit(profile.name, run.total)
+        run_id = await self._history_call(self._start_history, profile.name, run.total, targets)
+        self._ticker.start()
+        batch: list[Result] = []
+        last = time.perf_counter()
+        async for result in run:
+            batch.append(result)
+            now = time.perf_counter()
+            if now - last >= 0.05 or run.done == run.total:
+                self._deliver(profile.name, run_id, batch)
+                batch, last = [], now
+        self._deliver(profile.name, run_id, batch)
+        summary = run.summary()
+        self._failed = list(dict.fromkeys(r.target for r in run.results if not r.ok))
+        self._emit_progress()
+        if run_id is not None and self._history is not None:
+            await self._history_call(self._history.finish_run, run_id, summary)
+        return summary
+
+    def _deliver(self, site: str, run_id: int | None, batch: list[Result]) -> None:
+        if not batch:
+            return
+        self.results_received.emit(site, batch)
+        if run_id is not None and self._history is not None:
+            self._tasks.spawn(self._history_call(self._history.add_results, run_id, batch))
+
+    def _start_history(self, name: str, total: int, targets: list[Target]) -> int | None:
+        if self._history is None:
+            return None
+        return self._history.start_run(name, total=total, targets=targets)
+
+    async def _history_call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except HistoryError as exc:
+            log.warning("history: %s", exc.describe())
+            self._messages.warning(f"The run is not saved in the history: {exc.describe()}")
+            return None
+
+    def _emit_progress(self) -> None:
+        run = self._run
+        if run is None:
+            return
+        elapsed = time.perf_counter() - self._t0
+        self.progress_changed.emit(Progress(run.done, run.failed, run.total, elapsed))

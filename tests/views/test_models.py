@@ -1,0 +1,120 @@
+"""The table models: Qt's model contract (qtmodeltester), filtering, sorting, batching."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from pytestqt.qtbot import QtBot
+
+from isr_desk.domain import ManifestPath, ManifestTag, Outcome, Result, Target
+from isr_desk.views.log_model import LogModel
+from isr_desk.views.targets_model import PathsModel, TagsModel
+
+PATHS = [
+    ManifestPath("/", tags=("home",), revalidate=60),
+    ManifestPath("/blog/zebra", pattern="/blog/[slug]", tags=("posts",), revalidate=False),
+    ManifestPath("/blog/apple", pattern="/blog/[slug]", tags=("posts",), revalidate=30),
+    ManifestPath("/about", revalidate=None),
+]
+TAGS = [
+    ManifestTag("posts", ("/blog/zebra", "/blog/apple")),
+    ManifestTag("home", ("/",)),
+    ManifestTag("_N_T_/layout", ("/", "/about"), implicit=True),
+]
+
+
+def _shown(model: PathsModel | TagsModel) -> list[str]:
+    return [model.index(r, 0).data() for r in range(model.rowCount())]
+
+
+def test_paths_model_passes_the_model_tester(qtmodeltester: Any) -> None:
+    model = PathsModel()
+    model.set_items(PATHS)
+    qtmodeltester.check(model)
+    model.set_filter("blog")
+    qtmodeltester.check(model)
+    model.sort(3, Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(model)
+
+
+def test_tags_model_passes_the_model_tester(qtmodeltester: Any) -> None:
+    model = TagsModel()
+    model.set_items(TAGS)
+    qtmodeltester.check(model)
+    model.sort(1)
+    qtmodeltester.check(model)
+
+
+def test_log_model_passes_the_model_tester(qtmodeltester: Any) -> None:
+    model = LogModel()
+    model.add("Site", [_result("/a", ok=True), _result("/b", ok=False)])
+    model.flush()
+    qtmodeltester.check(model)
+
+
+def test_filter_keeps_matching_rows_in_order_and_counts_them() -> None:
+    model = PathsModel()
+    model.set_items(PATHS)
+    model.set_filter("POSTS")  # tags are searched too, case-insensitively
+    assert _shown(model) == ["/blog/zebra", "/blog/apple"]
+    model.set_filter("")
+    assert _shown(model) == [p.path for p in PATHS]
+    assert model.total == 4
+
+
+def test_sort_by_text_and_by_number_then_filter_keeps_the_order() -> None:
+    model = PathsModel()
+    model.set_items(PATHS)
+    model.sort(0)
+    assert _shown(model) == ["/", "/about", "/blog/apple", "/blog/zebra"]
+    model.sort(3)  # revalidate seconds: 30, 60, then never / unknown last
+    assert _shown(model)[:2] == ["/blog/apple", "/"]
+    model.set_filter("blog")
+    assert _shown(model) == ["/blog/apple", "/blog/zebra"]
+
+
+def test_sort_keeps_the_selection_on_the_same_items(qtbot: QtBot) -> None:
+    model = PathsModel()
+    model.set_items(PATHS)
+    selection = QItemSelectionModel(model)
+    selection.select(model.index(1, 0), QItemSelectionModel.SelectionFlag.Select)
+    model.sort(0)
+    selected = [model.item(i.row()).path for i in selection.selectedIndexes()]
+    assert selected == ["/blog/zebra"]
+
+
+def test_targets_of_rows_are_paths_and_tags() -> None:
+    paths, tags = PathsModel(), TagsModel()
+    paths.set_items(PATHS)
+    tags.set_items(TAGS)
+    assert paths.targets([0, 3]) == [Target.path("/"), Target.path("/about")]
+    assert tags.targets([0]) == [Target.tag("posts")]
+    assert tags.index(0, 1).data() == "2"
+
+
+def test_log_model_adds_rows_in_one_batch_and_colours_failures(qtbot: QtBot) -> None:
+    model = LogModel(flush_ms=20)
+    inserts: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _, first, last: inserts.append((first, last)))
+    with qtbot.waitSignal(model.rows_flushed, timeout=2000) as flushed:
+        model.add("Site", [_result(f"/p{i}", ok=i != 3) for i in range(50)])
+    assert flushed.args == [50]
+    assert inserts == [(0, 49)]
+    assert model.index(3, 5).data() == "Wrong secret"
+    assert model.index(3, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.index(2, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+    assert "ask your developer" in model.index(3, 2).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def _result(path: str, *, ok: bool) -> Result:
+    return Result(
+        target=Target.path(path),
+        ok=ok,
+        outcome=Outcome.REFRESHED if ok else Outcome.WRONG_SECRET,
+        status=200 if ok else 401,
+        duration_ms=12.5,
+        attempts=1,
+        hint=None if ok else "The site rejected the secret — ask your developer",
+        started_at=1_700_000_000.0,
+    )
