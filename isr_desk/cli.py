@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "isr_desk.commands.revalidate",
     "isr_desk.commands.history",
     "isr_desk.commands.gui",
+    "isr_desk.commands.manifest",
 )
 
 

@@ -1,0 +1,171 @@
+"""``isr-desk manifest NAME``: every path and cache tag a site's manifest knows."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from isr_desk.commands import Context
+from isr_desk.domain import Manifest, ManifestPath
+from isr_desk.services.errors import ManifestError
+from isr_desk.services.manifest import load_manifest
+
+_EPILOG = """\
+sources (auto-detected):
+  a Next.js build          .next or the project directory holding it (after `next build`)
+  an ISR Desk manifest     JSON file or URL, e.g. /isr-manifest.json on the site
+  a sitemap                sitemap.xml file or URL (sitemap indexes are followed)
+  a plain list             one path or tag:NAME per line, # comments
+examples:
+  isr-desk manifest blog                          the profile's manifest source
+  isr-desk manifest blog --source ./site/.next    another source for this run
+  isr-desk manifest blog --json                   one JSON document
+"""
+_MAX_PATH_WIDTH = 60
+_MAX_EXAMPLES = 3
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "manifest",
+        help="list the paths and cache tags a site knows",
+        description="Load the site's manifest (its profile's manifest source, or --source) "
+        "and list its paths (pattern, revalidate seconds, tags) and cache tags (with the "
+        "paths a purge of each touches). Warnings go to stderr.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("name", metavar="NAME", help="the site profile")
+    parser.add_argument("--source", help="a manifest source to use instead of the profile's")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--implicit", action="store_true", help="also list Next's implicit _N_T_ tags"
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace, ctx: Context) -> int:
+    from isr_desk.services.profiles import ProfileStore
+
+    profile = ProfileStore().get(args.name)
+    source = args.source or profile.manifest_source
+    if not source:
+        raise ManifestError(
+            f"site {profile.name!r} has no manifest source",
+            hint="pass --source (a .next directory, a JSON manifest, a sitemap or a list)",
+        )
+    manifest = load_manifest(source, base_url=profile.base_url)
+    if args.json:
+        ctx.json_line(manifest_to_json(manifest))
+        return 0
+    for warning in manifest.warnings:
+        ctx.err(f"warning: {warning}")
+    ctx.out("\n".join(_human(manifest, implicit=args.implicit)))
+    return 0
+
+
+def manifest_to_json(manifest: Manifest) -> dict[str, Any]:
+    """The ``--json`` document (every field; implicit tags flagged)."""
+    return {
+        "source": manifest.source,
+        "kind": manifest.kind,
+        "base_path": manifest.base_path,
+        "locales": list(manifest.locales),
+        "paths": [
+            {
+                "path": p.path,
+                "pattern": p.pattern,
+                "revalidate": p.revalidate,
+                "router": p.router.value if p.router else None,
+                "tags": list(p.tags),
+                "implicit_tags": list(p.implicit_tags),
+            }
+            for p in manifest.paths
+        ],
+        "tags": [
+            {"tag": t.tag, "implicit": t.implicit, "paths": list(t.paths)} for t in manifest.tags
+        ],
+        "routes": [
+            {
+                "pattern": r.pattern,
+                "router": r.router.value if r.router else None,
+                "fallback": r.fallback,
+            }
+            for r in manifest.routes
+        ],
+        "warnings": list(manifest.warnings),
+    }
+
+
+def _human(manifest: Manifest, *, implicit: bool) -> list[str]:
+    own = [t for t in manifest.tags if not t.implicit]
+    hidden = [t for t in manifest.tags if t.implicit]
+    lines = [
+        f"{manifest.source} ({manifest.kind}): {len(manifest.paths)} paths, {len(own)} tags, "
+        f"{len(hidden)} implicit tags, {len(manifest.routes)} dynamic routes"
+    ]
+    if manifest.paths:
+        lines += ["", "PATHS", *_table(("PATH", "PATTERN", "REVALIDATE", "ROUTER", "TAGS"),
+                                       [_path_row(p) for p in manifest.paths])]  # fmt: skip
+    if manifest.routes:
+        rows = [
+            (r.pattern, r.router.value if r.router else "-", _fallback(r.fallback))
+            for r in manifest.routes
+        ]
+        lines += ["", "DYNAMIC ROUTES", *_table(("PATTERN", "ROUTER", "FALLBACK"), rows)]
+    if own:
+        lines += ["", "TAGS", *_table(("TAG", "PATHS", "TOUCHES"), [_tag_row(t) for t in own])]
+    if hidden and implicit:
+        rows = [_tag_row(t) for t in hidden]
+        lines += ["", "IMPLICIT TAGS", *_table(("TAG", "PATHS", "TOUCHES"), rows)]
+    elif hidden:
+        lines += ["", f"{len(hidden)} implicit Next.js tags (_N_T_…) not shown: add --implicit"]
+    if not manifest.paths and not manifest.tags:
+        lines += ["", "The manifest lists no paths and no tags."]
+    return lines
+
+
+def _path_row(p: ManifestPath) -> tuple[str, ...]:
+    return (
+        p.path,
+        p.pattern or "-",
+        _revalidate(p.revalidate),
+        p.router.value if p.router else "-",
+        ", ".join(p.tags) or "-",
+    )
+
+
+def _tag_row(tag: Any) -> tuple[str, ...]:
+    shown = ", ".join(tag.paths[:_MAX_EXAMPLES])
+    more = f", … (+{len(tag.paths) - _MAX_EXAMPLES})" if len(tag.paths) > _MAX_EXAMPLES else ""
+    return (tag.tag, str(len(tag.paths)), (shown + more) or "-")
+
+
+def _revalidate(value: int | float | bool | None) -> str:
+    if value is None:
+        return "-"
+    if value is False:
+        return "never"
+    if value is True:
+        return "yes"
+    return f"{value:g}s" if isinstance(value, float) else f"{value}s"
+
+
+def _fallback(value: str | bool | None) -> str:
+    if value is None:
+        return "blocking"
+    if value is False:
+        return "404"
+    return "yes" if value is True else str(value)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [len(h) for h in header]
+    for row in rows:
+        for i, cell in enumerate(row[:-1]):
+            widths[i] = min(max(widths[i], len(cell)), _MAX_PATH_WIDTH)
+    out = []
+    for row in (header, *rows):
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        out.append("  ".join([*cells, row[-1]]).rstrip())
+    return out

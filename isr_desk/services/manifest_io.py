@@ -1,0 +1,147 @@
+"""Reading a manifest source's bytes: a local file or an http(s) URL, both with a size cap.
+
+Every failure becomes a :class:`~isr_desk.services.errors.ManifestError` whose message names
+the source and the problem. The cap is enforced while reading/streaming, so a 200 MB file or an
+endless response never lands in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import httpx
+
+from isr_desk.services.errors import ManifestError
+
+DEFAULT_MAX_BYTES = 128 * 1024 * 1024
+FETCH_TIMEOUT = 10.0
+MAX_REDIRECTS = 5
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A fetched body with what the server said it was."""
+
+    data: bytes
+    url: str
+    content_type: str
+
+
+def human_size(size: int) -> str:
+    """``128 MiB`` / ``512 KiB`` / ``900 bytes``."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor:
+            value = size / factor
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"
+
+
+class TooBigError(ManifestError):
+    """The source is over the size cap."""
+
+
+def too_big(source: str, max_bytes: int) -> ManifestError:
+    return TooBigError(
+        f"{source}: larger than the {human_size(max_bytes)} limit for manifests",
+        hint="point ISR Desk at a smaller manifest (or split the sitemap)",
+    )
+
+
+def read_file(path: str, *, source: str, max_bytes: int) -> bytes:
+    """The bytes of a local file, refusing one over ``max_bytes``."""
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                raise too_big(source, max_bytes)
+            data = fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise ManifestError(
+            f"{source}: no such file or directory",
+            hint="check the manifest source of the site (a file, a .next directory or a URL)",
+        ) from None
+    except IsADirectoryError:
+        raise ManifestError(f"{source}: is a directory, not a file") from None
+    except PermissionError:
+        raise ManifestError(f"{source}: permission denied") from None
+    except ValueError:  # a NUL in the name
+        raise ManifestError(f"{source!r}: not a valid file name") from None
+    except OSError as exc:
+        raise ManifestError(f"{source}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:  # grew while reading, or a special file without a size
+        raise too_big(source, max_bytes)
+    return data
+
+
+def make_client() -> httpx.Client:
+    """A client with the manifest timeout and a bounded number of redirects."""
+    return httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True, max_redirects=MAX_REDIRECTS)
+
+
+def fetch(client: httpx.Client, url: str, *, source: str, max_bytes: int) -> Fetched:
+    """GET ``url`` following a bounded number of redirects, with the size cap."""
+    return _fetch(client, url, source=source, max_bytes=max_bytes)
+
+
+def _fetch(client: httpx.Client, url: str, *, source: str, max_bytes: int) -> Fetched:
+    try:
+        with client.stream("GET", url, follow_redirects=True) as response:
+            _check_status(response, source)
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise too_big(source, max_bytes)
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in response.iter_bytes(_CHUNK):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise too_big(source, max_bytes)
+                chunks.append(chunk)
+            content_type = response.headers.get("content-type", "").split(";")[0].strip()
+            return Fetched(b"".join(chunks), str(response.url), content_type.lower())
+    except httpx.TooManyRedirects:
+        raise ManifestError(
+            f"{source}: more than {MAX_REDIRECTS} redirects",
+            hint="the URL redirects in a loop; use the final URL",
+        ) from None
+    except httpx.TimeoutException:
+        raise ManifestError(
+            f"{source}: no answer within the timeout",
+            hint="the site is slow or down; try again or use a local copy of the manifest",
+        ) from None
+    except httpx.ConnectError:
+        raise ManifestError(
+            f"{source}: cannot connect",
+            hint="the site is down or the URL is wrong",
+        ) from None
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL):
+        raise ManifestError(f"{source}: not a valid http(s) URL") from None
+    except httpx.HTTPError as exc:
+        raise ManifestError(
+            f"{source}: the download failed ({type(exc).__name__})",
+            hint="check that the URL serves the manifest",
+        ) from None
+
+
+def _check_status(response: httpx.Response, source: str) -> None:
+    status = response.status_code
+    if status == 200:
+        return
+    if status == 404:
+        raise ManifestError(
+            f"{source}: not found (HTTP 404)",
+            hint="check the manifest URL; the site must serve the file at that path",
+        )
+    if status in (401, 403):
+        raise ManifestError(
+            f"{source}: access denied (HTTP {status})",
+            hint="the manifest must be readable without logging in",
+        )
+    if 300 <= status < 400:
+        raise ManifestError(f"{source}: redirect (HTTP {status}) without a usable location")
+    raise ManifestError(
+        f"{source}: the server answered HTTP {status}",
+        hint="the site may be down or the URL wrong",
+    )
