@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "isr_desk.commands.history",
     "isr_desk.commands.gui",
     "isr_desk.commands.manifest",
+    "isr_desk.commands.doctor",
 )
 
 

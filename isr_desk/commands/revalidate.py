@@ -3,6 +3,12 @@
 With ``--json`` every result is one JSON object per line as it arrives, then one
 ``{"summary": ...}`` line (DESIGN.md, "CLI contract"). Exit status 0 when every target
 succeeded, 1 when any failed or the run was interrupted, 2 for bad input.
+
+``--verify`` fetches every page of the run (on every instance; a tag's pages from the site's
+manifest) before and after it, and prints one verdict per page after the results (with
+``--json``: one ``{"verify": ...}`` line each, before the summary line). Verdicts do not
+change the exit status; ``--verify-strict`` makes it 1 when a page is Unchanged, still
+served by a CDN, or fails.
 """
 
 from __future__ import annotations
@@ -16,14 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from isr_desk.commands import Context
 from isr_desk.commands.sites import read_secret
-from isr_desk.domain import Result, RunSummary, SiteProfile, Target
-from isr_desk.services.errors import HistoryError, RevalidationError
+from isr_desk.domain import Result, RunSummary, SiteProfile, Target, TargetKind
+from isr_desk.services.errors import HistoryError, IsrError, RevalidationError
 from isr_desk.services.profiles import ProfileStore
 from isr_desk.services.targets import parse_target, parse_targets
 
 if TYPE_CHECKING:
     from isr_desk.services.history import HistoryStore
     from isr_desk.services.revalidator import RunOptions
+    from isr_desk.services.verify import PageKey, PageState, Verification, Verifier
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -52,6 +59,16 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="read the secret from stdin for this run instead of the keyring",
     )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="fetch each page before and after, and say whether it really changed",
+    )
+    parser.add_argument(
+        "--verify-strict",
+        action="store_true",
+        help="--verify, and exit 1 when a page is unchanged, still cached by a CDN or fails",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.set_defaults(handler=run)
 
@@ -76,9 +93,12 @@ def _read_list(path: Path, ctx: Context) -> str:
     if str(path) == "-":
         return ctx.stdin.read(MAX_FILE_BYTES)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        # Read with a cap, not by st_size: that is 0 for /dev/zero, a FIFO or /proc files.
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
             raise RevalidationError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MB")
-        return path.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RevalidationError(f"{path} is not UTF-8 text") from exc
     except OSError as exc:
@@ -105,7 +125,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         retries=args.retries,
         batch_size=args.batch,
     )
-    summary = asyncio.run(_run(profile, secret, targets, options, args.json, ctx))
+    verify = None
+    if args.verify or args.verify_strict:
+        verify = _Verify(profile, options, _tag_paths(profile, targets, ctx))
+    summary = asyncio.run(_run(profile, secret, targets, options, args.json, ctx, verify))
+    if args.verify_strict and verify is not None and not verify.all_fresh:
+        return 1
     return 0 if summary.failed == 0 and summary.not_sent == 0 and not summary.cancelled else 1
 
 
@@ -116,10 +141,13 @@ async def _run(
     options: RunOptions,
     as_json: bool,
     ctx: Context,
+    verify: _Verify | None = None,
 ) -> RunSummary:
     from isr_desk.services.revalidator import Revalidator, make_client
 
     async with make_client() as client:
+        if verify is not None:
+            await verify.before(client, targets)
         run = Revalidator(client).start(profile, secret, targets, options)
         history = _open_history(ctx)
         run_id = _start_record(history, profile, run.total, targets, ctx)
@@ -142,6 +170,8 @@ async def _run(
             with contextlib.suppress(HistoryError):
                 history.finish_run(run_id, summary)
             history.close()
+        if verify is not None and not summary.cancelled:
+            await verify.after(run.results, as_json, ctx)
     _print_summary(summary, as_json, ctx)
     return summary
 
@@ -213,3 +243,87 @@ def _print_summary(summary: RunSummary, as_json: bool, ctx: Context) -> None:
     if summary.cancelled:
         text += f"; cancelled, {summary.not_sent} not sent"
     ctx.out(text)
+
+
+# --- --verify ------------------------------------------------------------------------------
+
+_VERDICT_MARKS = {
+    "regenerated": "✓",
+    "will-refresh": "~",
+    "unchanged": "!",
+    "cdn-stale": "!",
+    "failed": "✗",
+    "not-checked": "·",
+}
+
+
+def _tag_paths(
+    profile: SiteProfile, targets: list[Target], ctx: Context
+) -> dict[str, tuple[str, ...]] | None:
+    """Tag → pages from the site's manifest, loaded only when the run purges tags."""
+    if not profile.manifest_source or all(t.kind is TargetKind.PATH for t in targets):
+        return None
+    from isr_desk.services.manifest import load_manifest
+    from isr_desk.services.verify import tag_paths_of
+
+    try:
+        return tag_paths_of(load_manifest(profile.manifest_source, base_url=profile.base_url))
+    except IsrError as exc:
+        ctx.err(f"isr-desk: warning: tags are not verified: {exc.describe()}")
+        return None
+
+
+class _Verify:
+    """``--verify``: snapshots of the run's pages before it, verdicts after it."""
+
+    def __init__(
+        self,
+        profile: SiteProfile,
+        options: RunOptions,
+        tag_paths: dict[str, tuple[str, ...]] | None,
+    ) -> None:
+        self.profile, self.options, self.tag_paths = profile, options, tag_paths
+        self.states: dict[PageKey, PageState] = {}
+        self.verifications: list[Verification] = []
+        self.verifier: Verifier | None = None
+
+    async def before(self, client: Any, targets: list[Target]) -> None:
+        from isr_desk.services.verify import Verifier, plan, snapshot_all
+
+        # Page GETs carry the profile's extra headers (a staging site's basic auth), never
+        # the secret.
+        self.verifier = Verifier(client, timeout=self.options.timeout, headers=self.profile.headers)
+        checks = plan(self.profile, targets, tag_paths=self.tag_paths)
+        self.states = await snapshot_all(
+            self.verifier, checks, concurrency=self.options.concurrency
+        )
+
+    async def after(self, results: list[Result], as_json: bool, ctx: Context) -> None:
+        from isr_desk.services.verify import stale_instances, verify_results
+
+        if self.verifier is None:  # before() did not run
+            return
+        self.verifications = await verify_results(
+            self.verifier, self.profile, results, self.states,
+            tag_paths=self.tag_paths, concurrency=self.options.concurrency,
+        )  # fmt: skip
+        for verification in self.verifications:
+            if as_json:
+                ctx.json_line({"verify": verification.to_json()})
+                continue
+            where = f" @ {verification.instance}" if verification.instance else ""
+            target = verification.target
+            page = verification.path or str(target)
+            tagged = target is not None and verification.path not in ("", target.value)
+            via = f" ({target})" if tagged else ""
+            mark = _VERDICT_MARKS[verification.verdict.value]
+            ctx.out(f"verify {mark} {page}{via}{where}  {verification.label}")
+            ctx.out(f"     {verification.detail}")
+        if not as_json:
+            for path, instances in stale_instances(self.verifications).items():
+                ctx.out(f"Still serving the old copy of {path}: {', '.join(instances)}")
+
+    @property
+    def all_fresh(self) -> bool:
+        """True when no verified page is unchanged, stale in a CDN or failing."""
+        return all(v.ok or v.verdict.value == "not-checked" for v in self.verifications)

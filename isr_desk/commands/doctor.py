@@ -1,0 +1,110 @@
+"""``isr-desk doctor NAME``: check a site's revalidation endpoint and print what to fix.
+
+One line per finding (``✓`` fine, ``·`` for information, ``!`` warning, ``✗`` problem), with
+the detail and the fix indented below; ``--json`` prints one object per finding, then a
+``{"summary": ...}`` line. Exit 0 when there is no problem, 1 when there is one, 2 for bad
+input. Nothing is revalidated unless ``--path`` names a page: then that page is revalidated
+once with the stored secret, to prove the secret works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from isr_desk.commands import Context
+from isr_desk.domain import TargetKind
+from isr_desk.services.profiles import ProfileStore
+from isr_desk.services.targets import TargetError, parse_target
+
+if TYPE_CHECKING:
+    from isr_desk.domain import SiteProfile
+    from isr_desk.services.doctor import Finding
+
+MARKS = {"ok": "✓", "info": "·", "warning": "!", "problem": "✗"}
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "doctor",
+        help="check a site's revalidation endpoint",
+        description="Check that the site is reachable and that its revalidation route rejects "
+        "wrong and missing secrets. Exit 0: no problem; 1: a problem was found.",
+    )
+    parser.add_argument("name", help="site name (see `isr-desk site list`)")
+    parser.add_argument(
+        "--path",
+        metavar="P",
+        help="also revalidate this page with the stored secret (proves the secret works)",
+    )
+    parser.add_argument(
+        "--secret-stdin",
+        action="store_true",
+        help="with --path: read the secret from stdin instead of the keyring",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from isr_desk.commands.sites import read_secret
+
+    store = ProfileStore()
+    profile = store.get(args.name)
+    path = _page(args.path) if args.path is not None else None
+    secret: str | None = None
+    if path is not None:
+        # The keyring is touched only when the secret is used: without --path it is not.
+        if args.secret_stdin:
+            secret = read_secret(ctx, from_stdin=True, prompt="")
+        else:
+            secret = store.secrets.require(profile.name)
+    findings = asyncio.run(_check(profile, secret, path))
+    _print(findings, args.json, ctx)
+    return 1 if any(f.level.value == "problem" for f in findings) else 0
+
+
+def _page(text: str) -> str:
+    target = parse_target(text)
+    if target.kind is not TargetKind.PATH:
+        raise TargetError("--path takes a page path, not a tag", hint="For example --path /")
+    return target.value
+
+
+async def _check(profile: SiteProfile, secret: str | None, path: str | None) -> list[Finding]:
+    from isr_desk.services.doctor import check_endpoint
+    from isr_desk.services.revalidator import make_client
+
+    async with make_client() as client:
+        return await check_endpoint(client, profile, secret, path=path)
+
+
+def _print(findings: list[Finding], as_json: bool, ctx: Context) -> None:
+    counts = {level: 0 for level in MARKS}
+    for finding in findings:
+        counts[finding.level.value] += 1
+        if as_json:
+            ctx.json_line(finding.to_json())
+            continue
+        where = f" [{finding.instance}]" if finding.instance else ""
+        ctx.out(f"{MARKS[finding.level.value]} {finding.title}{where}")
+        if finding.detail:
+            ctx.out(f"    {finding.detail}")
+        if finding.hint and finding.level.value != "ok":
+            label = "Tip" if finding.level.value == "info" else "Fix"
+            ctx.out(f"    {label}: {finding.hint}")
+    if as_json:
+        ctx.json_line({"summary": {"ok": counts["ok"], "info": counts["info"],
+                                   "warnings": counts["warning"],
+                                   "problems": counts["problem"]}})  # fmt: skip
+        return
+    problems, warnings = counts["problem"], counts["warning"]
+    if problems:
+        ctx.out(f"{_plural(problems, 'problem')}, {_plural(warnings, 'warning')}.")
+    else:
+        ctx.out(f"No problems found ({_plural(warnings, 'warning')}).")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
