@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 import traceback
 from collections.abc import Sequence
 
 from isr_desk import __version__
 from isr_desk.commands import Context
+from isr_desk.services import logsafe
 from isr_desk.services.errors import IsrError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -57,7 +57,7 @@ def _log_unexpected(exc: BaseException) -> str:
 
     path = log_dir() / "crash.log"
     with path.open("a", encoding="utf-8") as fh:
-        fh.write("".join(traceback.format_exception(exc)))
+        fh.write(logsafe.scrub("".join(traceback.format_exception(exc))))
     return str(path)
 
 
@@ -69,10 +69,9 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
         # `isr-desk` alone (or with only global options) opens the GUI.
         args_list.append("gui")
     args = parser.parse_args(args_list)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    # Every log line goes through a formatter that blanks secrets (httpx logs request URLs,
+    # query-string secret included, at INFO).
+    logsafe.install(debug=args.debug, stream=ctx.stderr)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(ctx.stderr)

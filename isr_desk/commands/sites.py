@@ -10,7 +10,7 @@ from typing import Any
 
 from isr_desk.commands import Context
 from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
-from isr_desk.services import endpoints
+from isr_desk.services import endpoints, logsafe
 from isr_desk.services.errors import InvalidProfileError, SecretError
 from isr_desk.services.profiles import ProfileStore, profile_to_dict
 
@@ -121,6 +121,7 @@ def read_secret(ctx: Context, *, from_stdin: bool, prompt: str) -> str:
         secret = getpass.getpass(prompt)
     if not secret:
         raise SecretError("No secret was given", hint='Pipe it in: printf %s "$SECRET" | ...')
+    logsafe.remember(secret)
     return secret
 
 
@@ -190,7 +191,15 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _remove(args: argparse.Namespace, ctx: Context) -> int:
-    ProfileStore().remove(args.name)
+    store = ProfileStore()
+    try:
+        store.remove(args.name)
+    except SecretError as exc:
+        # A locked or missing keyring must not keep a site the user wants gone.
+        store.remove(args.name, keep_secret=True)
+        ctx.out(f"Removed site {args.name!r}.")
+        ctx.err(f"isr-desk: warning: its secret was not deleted: {exc.describe()}")
+        return 0
     ctx.out(f"Removed site {args.name!r} and its secret.")
     return 0
 

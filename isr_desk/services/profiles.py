@@ -184,16 +184,54 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
     if not 0 <= profile.retries <= 20:
         raise InvalidProfileError("Retries must be between 0 and 20")
     for key, value in profile.headers:
-        if not key.strip() or any(c in key for c in ":\r\n ") or any(c in value for c in "\r\n"):
+        if not key.strip() or any(c in key for c in ":\r\n ") or _has_control(key + value):
             raise InvalidProfileError(f"Header {key!r} is not a valid HTTP header")
+    _check_text(profile)
     return replace(profile, name=name, base_url=base_url, instances=instances)
+
+
+def _has_control(text: str) -> bool:
+    return any((ord(ch) < 32 and ch != "\t") or ord(ch) == 127 for ch in text)
+
+
+def _check_text(profile: SiteProfile) -> None:
+    """Every text field must be storable as UTF-8: a name from a non-UTF-8 terminal arrives
+    with lone surrogates, which would fail only when the file is written."""
+    endpoint = profile.endpoint
+    texts = [
+        profile.name,
+        profile.base_url,
+        profile.manifest_source or "",
+        *profile.instances,
+        *(part for header in profile.headers for part in header),
+        endpoint.path,
+        endpoint.method,
+        endpoint.url_template,
+        endpoint.path_body_template,
+        endpoint.tag_body_template,
+        endpoint.secret_name,
+    ]
+    for text in texts:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidProfileError(
+                f"{text.encode('utf-8', 'replace').decode()!r} has bytes that are not UTF-8 text",
+                hint="Retype it in a UTF-8 terminal or editor",
+            ) from None
 
 
 def normalise_url(url: str) -> str:
     text = url.strip()
     if text and "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise InvalidProfileError(
+            f"{url!r} is not a valid web address", hint="For example https://www.example.com"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidProfileError(
             f"{url!r} is not a web address", hint="For example https://www.example.com"
@@ -288,6 +326,8 @@ def _int(value: Any) -> int:
 def _read(path: Path, *, missing_ok: bool = True, what: str = "profiles file") -> list[SiteProfile]:
     try:
         size = path.stat().st_size
+    except ValueError as exc:  # an embedded NUL byte: not a path at all
+        raise ProfileError(f"{path!r} is not a usable file name") from exc
     except FileNotFoundError:
         if missing_ok:
             return []
@@ -298,7 +338,12 @@ def _read(path: Path, *, missing_ok: bool = True, what: str = "profiles file") -
     if size > MAX_FILE_BYTES:
         raise corrupt(f"The {what} {path} is larger than {MAX_FILE_BYTES // 2**20} MB")
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        # Read with a cap: st_size is 0 for /dev/zero, a FIFO or a /proc file.
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MB")
+        data = json.loads(raw.decode("utf-8"))
         if not isinstance(data, dict) or not isinstance(data.get("profiles"), list):
             raise TypeError('expected {"version": 1, "profiles": [...]}')
         if data.get("version") != FORMAT_VERSION:

@@ -63,6 +63,12 @@ class Reply:
         )
 
     @classmethod
+    def timed_out(cls, timeout: float) -> Reply:
+        """No complete answer within the attempt's deadline (a slow drip, a hang)."""
+        text = f"Timed out (no complete answer within {timeout:g} s)"
+        return cls(status=None, error=text, error_kind=Outcome.TIMED_OUT)
+
+    @classmethod
     def from_error(cls, exc: httpx.HTTPError, request: PreparedRequest) -> Reply:
         kind, text = _classify_error(exc)
         return cls(status=None, error=redact_text(text, request.secret), error_kind=kind)
@@ -73,15 +79,13 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # str.isdigit alone accepts "²", float() not
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def same_origin_redirect(request: PreparedRequest, reply: Reply) -> PreparedRequest | None:
@@ -107,12 +111,26 @@ def _parse_body(body: bytes, content_type: str, secret: str | None) -> Any:
     stripped = text.strip()
     if "json" in content_type or stripped[:1] in ("{", "["):
         try:
-            return json.loads(stripped)
-        except ValueError:
+            # Redacted again once parsed: a JSON string can hold the secret in a form the
+            # text pass cannot see (\u escapes, or an echoed request body escaped twice).
+            return _redact_json(json.loads(stripped), secret)
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to be sane
             pass
     if not stripped:
         return None
     return stripped if len(stripped) <= EXCERPT_CHARS else stripped[:EXCERPT_CHARS] + "…"
+
+
+def _redact_json(value: Any, secret: str | None) -> Any:
+    if not secret:
+        return value
+    if isinstance(value, str):
+        return redact_text(value, secret)
+    if isinstance(value, list):
+        return [_redact_json(v, secret) for v in value]
+    if isinstance(value, dict):
+        return {redact_text(k, secret): _redact_json(v, secret) for k, v in value.items()}
+    return value
 
 
 def _classify_error(exc: httpx.HTTPError) -> tuple[Outcome, str]:
@@ -169,11 +187,11 @@ def hint_for(
     outcome: Outcome, request: PreparedRequest, reply: Reply, *, timeout: float
 ) -> str | None:
     """What a user should do about ``outcome``; None for a success."""
+    if outcome is Outcome.REFRESHED:
+        return None  # before the parsing below: a bulk run is mostly successes
     parts = urlsplit(request.url)
     host = parts.netloc
     sent = request.redacted().body
-    if outcome is Outcome.REFRESHED:
-        return None
     if outcome is Outcome.NOT_REVALIDATED:
         return "The route answered but reported revalidated: false — check the site's logs."
     if outcome is Outcome.WRONG_SECRET:

@@ -15,6 +15,7 @@ import keyring
 import keyring.backend
 import keyring.errors
 
+from isr_desk.services import logsafe
 from isr_desk.services.errors import (
     KeyringLockedError,
     KeyringPromptDismissedError,
@@ -58,7 +59,10 @@ class SecretStore:
     def get(self, name: str) -> str | None:
         """The secret stored for profile ``name``, or None when there is none."""
         secret = self._call("read the secret of", name, lambda b: b.get_password(SERVICE, name))
-        return None if secret is None else str(secret)
+        if secret is None:
+            return None
+        logsafe.remember(str(secret))  # from now on no log line can show it
+        return str(secret)
 
     def require(self, name: str) -> str:
         secret = self.get(name)
@@ -127,6 +131,16 @@ class SecretStore:
             raise _classify(exc, action, name) from exc
 
 
+_UNREACHABLE_WORDS = (
+    "no recommended backend",
+    "dbus",
+    "secret service",
+    "not available",
+    "notavailable",  # secretstorage's SecretServiceNotAvailableException
+    "org.freedesktop.secrets",
+)
+
+
 def _classify(exc: BaseException, action: str, name: str) -> SecretError:
     text = f"{type(exc).__name__}: {exc}".lower()
     log.debug("keyring failed to %s %r: %s", action, name, type(exc).__name__)
@@ -137,7 +151,10 @@ def _classify(exc: BaseException, action: str, name: str) -> SecretError:
         )
     if "locked" in text:
         return KeyringLockedError("The system keyring is locked", hint="Unlock it and try again")
-    if "no recommended backend" in text or "dbus" in text or "secret service" in text:
+    # The D-Bus socket gone (OSError/EOFError from jeepney), or the Secret Service not on
+    # the bus (keyring's InitError, secretstorage's "not available").
+    gone = isinstance(exc, OSError | EOFError | keyring.errors.InitError)
+    if gone or any(word in text for word in _UNREACHABLE_WORDS):
         return NoKeyringError(
             "The system keyring (Secret Service) cannot be reached", hint=_NO_BACKEND_HINT
         )

@@ -39,6 +39,11 @@ def parse_target(text: str, *, as_tag: bool = False) -> Target:
         raise TargetError("Empty target", hint="Type a path such as /blog/hello or tag:posts")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in line):
         raise TargetError(f"{line!r} contains control characters")
+    if not _is_utf8(line):  # lone surrogates: bytes from a non-UTF-8 terminal or file
+        raise TargetError(
+            f"{line.encode('utf-8', 'replace').decode()!r} is not UTF-8 text",
+            hint="Retype it in a UTF-8 terminal or save the list as UTF-8",
+        )
     if as_tag:
         if len(line) > MAX_TAG_LENGTH:
             raise TargetError(
@@ -47,7 +52,10 @@ def parse_target(text: str, *, as_tag: bool = False) -> Target:
             )
         return Target.tag(line)
     if line.startswith(("http://", "https://")):
-        parts = urlsplit(line)
+        try:
+            parts = urlsplit(line)
+        except ValueError as exc:  # "http://[x": a broken IPv6 literal
+            raise TargetError(f"{line!r} is not a valid URL ({exc})") from None
         line = parts.path or "/"
         if parts.query:
             line += "?" + parts.query
@@ -61,6 +69,14 @@ def parse_target(text: str, *, as_tag: bool = False) -> Target:
             hint=f"Next.js refuses paths over {MAX_PATH_LENGTH} characters",
         )
     return Target.path(line)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_targets(lines: Iterable[str] | str, *, as_tags: bool = False) -> Parsed:

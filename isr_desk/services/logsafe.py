@@ -1,0 +1,118 @@
+"""Logging that cannot leak a secret, for the CLI and the GUI alike.
+
+Libraries log what they send: with debug logging on, httpx writes
+``HTTP Request: POST https://site/api/revalidate?secret=S`` at INFO, and a traceback can
+quote a URL or a header. Every secret the app handles is registered here with
+:func:`remember` (the keyring store, the CLI's stdin reader and the engine do it), and
+:class:`RedactingFormatter` replaces each of them — raw, URL-encoded, JSON-escaped — by
+``•••`` in every formatted line, traceback included. Query parameters and headers that
+look like credentials are blanked too, so a secret not (yet) registered is still caught in
+the usual places. :func:`scrub` does the same for text written outside logging (crash logs).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+from typing import Any, TextIO
+
+from isr_desk.domain import REDACTED, redact_text
+
+__all__ = ["RedactingFormatter", "forget_all", "install", "remember", "scrub"]
+
+_lock = threading.Lock()
+_secrets: tuple[str, ...] = ()
+_QUERY = re.compile(
+    r"(?i)([?&;](?:[\w.-]*(?:secret|token|key|sig|signature|password|passwd|auth)[\w.-]*)=)"
+    r"[^&#\s'\"<>]+"
+)
+_HEADER = re.compile(r"(?i)((?:authorization|x-[\w-]*(?:token|secret|key))[\"']?\s*[:=,]\s*[\"']?"
+                     r"(?:bearer\s+|basic\s+|token\s+)?)[^\s\"',)\]]+")  # fmt: skip
+_PREVIEW = re.compile(r"(?i)(\"?preview(?:ModeId|ModeSigningKey|ModeEncryptionKey)\"?\s*[:=]\s*\"?)"
+                      r"[^\"\s,}]+")  # fmt: skip
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+# Shorter strings turn up in ordinary words ("s" would blank every "s" of every log line);
+# such a secret is still caught where secrets travel: ?secret=, ?token=, Authorization.
+MIN_LENGTH = 6
+
+
+def remember(secret: str | None) -> None:
+    """Register ``secret`` so no log line or crash log written later can show it.
+
+    Secrets under :data:`MIN_LENGTH` characters are not matched as free text (see there).
+    """
+    global _secrets
+    if not secret or len(secret) < MIN_LENGTH:
+        return
+    with _lock:
+        if secret not in _secrets:
+            # Longest first: a secret containing another is replaced whole.
+            _secrets = tuple(sorted({*_secrets, secret}, key=len, reverse=True))
+
+
+def forget_all() -> None:
+    """Drop every registered secret (tests)."""
+    global _secrets
+    with _lock:
+        _secrets = ()
+
+
+def scrub(text: str) -> str:
+    """``text`` with every registered secret and every credential-looking value blanked."""
+    text = redact_text(text, *_secrets)
+    text = _QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _HEADER.sub(lambda m: m.group(1) + REDACTED, text)
+    return _PREVIEW.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def _scrubbed_record(factory: Any) -> Any:
+    """A LogRecord factory whose records hold scrubbed text, for every handler there is
+    (a GUI log panel, a test's capture, a handler a library adds), not only ours."""
+
+    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = factory(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string is logging's to report
+            return record
+        record.msg, record.args = scrub(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = scrub(_EXC_FORMATTER.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
+        return record
+
+    make.isr_desk_scrubbing = True  # type: ignore[attr-defined]
+    return make
+
+
+_EXC_FORMATTER = logging.Formatter()
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter whose every output line (message, arguments, traceback) is scrubbed."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+def install(*, debug: bool = False, stream: TextIO | None = None) -> logging.Handler:
+    """Configure logging: level, one redacting stderr handler, scrubbed records for all.
+
+    httpcore's per-request trace lines stay at INFO even with ``debug``: they add nothing a
+    user needs and would bury the output of a bulk run.
+    """
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter(LOG_FORMAT))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h.formatter, RedactingFormatter)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "isr_desk_scrubbing", False):
+        logging.setLogRecordFactory(_scrubbed_record(factory))
+    logging.getLogger("httpcore").setLevel(logging.INFO)
+    return handler
