@@ -20,12 +20,12 @@ from types import TracebackType
 from typing import Any
 
 import qasync
-from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from isr_desk.domain import Manifest, SiteProfile, Target
-from isr_desk.services import paths
+from isr_desk.domain import SiteProfile
+from isr_desk.services import logsafe, paths
 from isr_desk.services.demo import DemoSite
 from isr_desk.services.errors import HistoryError, IsrError, ProfileError, ProfileExistsError
 from isr_desk.services.history import HistoryStore
@@ -33,9 +33,11 @@ from isr_desk.services.profiles import ProfileStore, validate_profile
 from isr_desk.services.revalidator import Revalidator, make_client
 from isr_desk.services.secrets import SecretStore
 from isr_desk.views.main_window import MainWindow
+from isr_desk.views.preferences import Theme
+from isr_desk.views.screenshots import take_screenshot
+from isr_desk.views.screenshots import wait_for as wait_for  # re-exported for bench/
 
 log = logging.getLogger(__name__)
-DEMO_RUN_SIZE = 30
 
 
 # --- the demo site's overlay on the stores -------------------------------------------------
@@ -123,6 +125,7 @@ def start_demo(secrets: SessionSecrets, taken: set[str]) -> tuple[DemoSite, Site
     if profile.name in taken:
         profile = replace(profile, name="Demo (built-in)")
     secrets.keep_in_memory(profile.name, site.secret)
+    logsafe.remember(site.secret)
     return site, profile
 
 
@@ -164,7 +167,8 @@ class CrashReporter:
         stamp = datetime.datetime.now().isoformat(timespec="seconds")
         try:
             with path.open("a", encoding="utf-8") as fh:
-                fh.write(f"--- {stamp}\n" + "".join(traceback.format_exception(kind, exc, tb)))
+                text = "".join(traceback.format_exception(kind, exc, tb))
+                fh.write(f"--- {stamp}\n" + logsafe.scrub(text))
         except OSError:
             return "(the log file could not be written)"
         return str(path)
@@ -187,7 +191,7 @@ def _resource(name: str) -> Path:
     return Path(str(resources.files("isr_desk") / "resources" / name))
 
 
-def _make_application() -> QApplication:
+def _make_application() -> tuple[QApplication, Theme]:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication([sys.argv[0] if sys.argv else "isr-desk"])
@@ -198,10 +202,12 @@ def _make_application() -> QApplication:
     app.setQuitOnLastWindowClosed(False)  # the session coroutine ends the loop, in order
     app.setWindowIcon(QIcon(str(_resource("isr-desk.svg"))))
     try:
-        app.setStyleSheet(_resource("style.qss").read_text(encoding="utf-8"))
+        style = _resource("style.qss").read_text(encoding="utf-8")
     except OSError:
         log.warning("style sheet not found; using the platform style")
-    return app
+        style = ""
+    app.setStyleSheet(style)
+    return app, Theme(app, base_style=style)
 
 
 def _open_history() -> tuple[HistoryStore | None, str | None]:
@@ -213,9 +219,9 @@ def _open_history() -> tuple[HistoryStore | None, str | None]:
     return history, None
 
 
-def run_app(*, demo: bool = False, screenshot: Path | None = None) -> int:
+def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = "main") -> int:
     """Run the desktop app until its window closes (or the screenshot is saved)."""
-    app = _make_application()
+    app, theme = _make_application()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     reporter = CrashReporter()
@@ -242,6 +248,8 @@ def run_app(*, demo: bool = False, screenshot: Path | None = None) -> int:
             secrets=secrets,
             revalidator=Revalidator(client),
             history=history,
+            client=client,
+            theme=theme,
             initial_site=transient[0].name if demo else None,
         )
         reporter.window = window
@@ -249,7 +257,8 @@ def run_app(*, demo: bool = False, screenshot: Path | None = None) -> int:
         for notice in notices:
             window.messages.error(notice)
         with loop:
-            return int(loop.run_until_complete(_session(window, client, screenshot, demo)))
+            session = _session(window, client, screenshot, demo, panel)
+            return int(loop.run_until_complete(session))
     finally:
         if demo_site is not None:
             demo_site.stop()
@@ -258,10 +267,12 @@ def run_app(*, demo: bool = False, screenshot: Path | None = None) -> int:
         sys.excepthook = sys.__excepthook__
 
 
-async def _session(window: MainWindow, client: Any, screenshot: Path | None, demo: bool) -> int:
+async def _session(
+    window: MainWindow, client: Any, screenshot: Path | None, demo: bool, panel: str
+) -> int:
     try:
         if screenshot is not None:
-            return await take_screenshot(window, screenshot, demo_run=demo)
+            return await take_screenshot(window, screenshot, demo_run=demo, panel=panel)
         closed = asyncio.Event()
         window.closed.connect(closed.set)
         await closed.wait()
@@ -272,52 +283,3 @@ async def _session(window: MainWindow, client: Any, screenshot: Path | None, dem
         return 0
     finally:
         await client.aclose()
-
-
-# --- screenshots ---------------------------------------------------------------------------
-
-
-async def wait_for(*signals: SignalInstance, seconds: float) -> tuple[Any, ...] | None:
-    """The arguments of the first of ``signals`` to fire, or None after ``seconds``."""
-    future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
-
-    def fire(*args: Any) -> None:
-        if not future.done():
-            future.set_result(args)
-
-    for signal in signals:
-        signal.connect(fire)
-    try:
-        return await asyncio.wait_for(future, seconds)
-    except TimeoutError:
-        return None
-    finally:
-        for signal in signals:
-            signal.disconnect(fire)
-
-
-def demo_targets(manifest: Manifest, count: int = DEMO_RUN_SIZE) -> list[Target]:
-    """A demo run that shows every kind of result: fast and slow pages and two failures."""
-    paths = [p.path for p in manifest.paths]
-    picked = [p for p in paths if p.startswith(("/blog/", "/docs/", "/about", "/pricing"))]
-    picked = picked[: count - 4]
-    picked += [p for p in paths if p.startswith("/products/")][:2]
-    picked += [*[p for p in paths if p.startswith("/broken/")][:1], "/archive/2019"]
-    return [Target.path(p) for p in dict.fromkeys(picked) if p in set(paths)][:count]
-
-
-async def take_screenshot(window: MainWindow, path: Path, *, demo_run: bool) -> int:
-    """Wait for the manifest (and the demo run), then save the window as a PNG."""
-    site = window.sites_bar.current()
-    if site is not None and site.manifest_source and window.targets.manifest is None:
-        await wait_for(window.targets.manifest_loaded, window.targets.manifest_failed, seconds=15)
-    manifest = window.targets.manifest
-    if demo_run and site is not None and manifest is not None:
-        window.controller.start(site, demo_targets(manifest))
-        await wait_for(window.controller.run_finished, seconds=60)
-        window.targets.paths_tab.table.selectRow(0)
-    window.log.model.flush()
-    await asyncio.sleep(0.1)  # one more paint cycle for the rows just inserted
-    if not window.grab().save(str(path), "PNG"):
-        raise IsrError(f"Could not write the screenshot {path}", hint="Check the folder exists")
-    return 0

@@ -18,6 +18,8 @@ examples:
   isr-desk gui --demo                        open the app on the built-in demo site
   QT_QPA_PLATFORM=offscreen isr-desk gui --demo --screenshot main.png
                                              render the window after a demo run, save it, exit
+  isr-desk gui --demo --screenshot d.png --screenshot-panel details
+                                             the same, showing a failed row's details
 """
 
 
@@ -40,13 +42,21 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="save the window as a PNG after start-up (after a demo run with --demo), then exit",
     )
+    parser.add_argument(
+        "--screenshot-panel",
+        choices=("main", "details", "chart", "history", "preferences", "doctor"),
+        default="main",
+        metavar="PANEL",
+        help="what --screenshot captures: main (default), details, chart, history, "
+        "preferences or doctor",
+    )
     parser.set_defaults(handler=_gui)
 
 
 def _gui(args: argparse.Namespace, ctx: Context) -> int:
     from isr_desk.app import run_app
 
-    code = run_app(demo=args.demo, screenshot=args.screenshot)
+    code = run_app(demo=args.demo, screenshot=args.screenshot, panel=args.screenshot_panel)
     if args.screenshot is not None and code == 0:
         ctx.out(f"Saved {args.screenshot}")
     return code

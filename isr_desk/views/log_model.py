@@ -2,13 +2,16 @@
 
 :meth:`LogModel.add` only queues results; a ~50 ms timer inserts everything queued with one
 ``beginInsertRows``/``endInsertRows``, so a 10,000-target run costs a few hundred layouts,
-not 10,000. Display strings are computed once per row, at insertion.
+not 10,000. Display strings are computed once per row, at insertion. ``max_rows`` bounds
+the log (the oldest rows are dropped, a batch at a time); the verdicts of "Verify pages
+after refresh" are attached to the rows of the run they checked.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +26,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from isr_desk.domain import Result
+from isr_desk.domain import Result, Target
+from isr_desk.services.verify_judge import Verification
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -34,20 +38,39 @@ _HORIZONTAL = Qt.Orientation.Horizontal
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _FAILED_BG = QBrush(QColor("#fde2e1"))
 _FAILED_FG = QBrush(QColor("#9b1c1c"))
+_DOUBT_FG = QBrush(QColor("#b45309"))  # a verdict that says the page may not have changed
 
-COLUMNS = ("Time", "Site", "Target", "Instance", "Status", "Result", "Duration ms", "Attempts")
-TIME, SITE, TARGET, INSTANCE, STATUS, RESULT, DURATION, ATTEMPTS = range(len(COLUMNS))
+COLUMNS = (
+    "Time", "Site", "Target", "Instance", "Status", "Result", "Duration ms", "Attempts", "Verify"
+)  # fmt: skip
+TIME, SITE, TARGET, INSTANCE, STATUS, RESULT, DURATION, ATTEMPTS, VERIFY = range(len(COLUMNS))
 _NUMERIC = frozenset({STATUS, DURATION, ATTEMPTS})
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LogRow:
-    """One line of the log: the result and its display cells."""
+    """One line of the log: the result, its display cells, and its verdicts (if verified)."""
 
     site: str
     result: Result
     cells: tuple[str, ...]
+    verifications: tuple[Verification, ...] = ()
+
+    @property
+    def verified_ok(self) -> bool:
+        return all(v.ok or v.verdict.value == "not-checked" for v in self.verifications)
+
+
+def verdict_text(verifications: Sequence[Verification]) -> str:
+    """One cell for a row's verdicts: the label, or counts when a tag's pages differ."""
+    if not verifications:
+        return ""
+    counts = Counter(v.label for v in verifications)
+    if len(counts) == 1:
+        label = verifications[0].label
+        return label if len(verifications) == 1 else f"{label} ({len(verifications)} pages)"
+    return ", ".join(f"{n} {label.lower()}" for label, n in counts.most_common())
 
 
 def _row(site: str, result: Result) -> LogRow:
@@ -62,6 +85,7 @@ def _row(site: str, result: Result) -> LogRow:
         result.outcome.label,
         f"{result.duration_ms:.0f}",
         str(result.attempts),
+        "",
     )
     return LogRow(site, result, cells)
 
@@ -71,8 +95,10 @@ class LogModel(QAbstractTableModel):
 
     rows_flushed = Signal(int)  # how many rows the last flush added
 
-    def __init__(self, parent: Any = None, *, flush_ms: int = 50) -> None:
+    def __init__(self, parent: Any = None, *, flush_ms: int = 50, max_rows: int = 0) -> None:
         super().__init__(parent)
+        self.max_rows = max_rows  # 0: keep every row
+        self.has_verifications = False
         self._rows: list[LogRow] = []
         self._pending: list[tuple[str, Result]] = []
         self._timer = QTimer(self)
@@ -92,18 +118,72 @@ class LogModel(QAbstractTableModel):
         if not self._pending:
             return
         pending, self._pending = self._pending, []
+        if self.max_rows:
+            pending = pending[-self.max_rows :]
+            self._drop_oldest(len(self._rows) + len(pending) - self.max_rows)
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(pending) - 1)
         self._rows.extend(_row(site, r) for site, r in pending)
         self.endInsertRows()
         self.rows_flushed.emit(len(pending))
 
+    def set_rows(self, site: str, results: Iterable[Result]) -> None:
+        """Replace every row (a past run reopened from the history)."""
+        self._timer.stop()
+        self._pending.clear()
+        self.beginResetModel()
+        self._rows = [_row(site, r) for r in results]
+        self.has_verifications = False
+        self.endResetModel()
+
+    def set_max_rows(self, max_rows: int) -> None:
+        self.max_rows = max(0, max_rows)
+        if self.max_rows:
+            self._drop_oldest(len(self._rows) - self.max_rows)
+
+    def _drop_oldest(self, count: int) -> None:
+        count = min(count, len(self._rows))
+        if count <= 0:
+            return
+        self.beginRemoveRows(QModelIndex(), 0, count - 1)
+        del self._rows[:count]
+        self.endRemoveRows()
+
     def clear(self) -> None:
         self._timer.stop()
         self._pending.clear()
         self.beginResetModel()
         self._rows.clear()
+        self.has_verifications = False
         self.endResetModel()
+
+    def apply_verifications(
+        self, results: Sequence[Result], verifications: Sequence[Verification]
+    ) -> int:
+        """Attach verdicts to the rows of ``results`` (a run just shown); return rows changed."""
+        self.flush()
+        by_key: dict[tuple[Target | None, str | None], list[Verification]] = {}
+        for v in verifications:
+            by_key.setdefault((v.target, v.instance), []).append(v)
+        wanted = {id(r) for r in results}
+        changed: list[int] = []
+        for index in range(len(self._rows) - 1, max(-1, len(self._rows) - len(results) - 1), -1):
+            row = self._rows[index]
+            if id(row.result) not in wanted:
+                continue
+            found = by_key.get((row.result.target, row.result.instance)) or by_key.get(
+                (row.result.target, None)
+            )
+            if found:
+                row.verifications = tuple(found)
+                row.cells = (*row.cells[:VERIFY], verdict_text(found))
+                changed.append(index)
+        if changed:
+            self.has_verifications = True
+            self.dataChanged.emit(
+                self.index(min(changed), VERIFY), self.index(max(changed), VERIFY)
+            )
+        return len(changed)
 
     # --- reading ------------------------------------------------------------------------
     def row(self, row: int) -> LogRow:
@@ -131,8 +211,12 @@ class LogModel(QAbstractTableModel):
         if role == _BACKGROUND:
             return None if row.result.ok else _FAILED_BG
         if role == _FOREGROUND:
-            return None if row.result.ok else _FAILED_FG
+            if not row.result.ok:
+                return _FAILED_FG
+            return _DOUBT_FG if index.column() == VERIFY and not row.verified_ok else None
         if role == _TOOLTIP:
+            if index.column() == VERIFY and row.verifications:
+                return "\n".join(v.detail for v in row.verifications[:5])
             return row.result.hint or row.cells[index.column()]
         if role == _ALIGN and index.column() in _NUMERIC:
             return _RIGHT

@@ -1,7 +1,9 @@
 """The live log: a progress bar for the current run and a table of every response.
 
 The newest row stays visible unless the user scrolled up to read older ones. Failed rows are
-red; the line under the table says what to do about the last failure, in plain words.
+red; the line under the table says what to do about the last failure, in plain words. A past
+run reopened from the history replaces the table's rows (read-only) until "Back to live log"
+or the next run.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from isr_desk.domain import Outcome, Result, RunSummary
-from isr_desk.views.log_model import INSTANCE, TARGET, LogModel
+from isr_desk.services.verify import Verification, count_verdicts
+from isr_desk.views.log_model import INSTANCE, TARGET, VERIFY, LogModel, LogRow
 from isr_desk.views.run_controller import Progress, plural
 
 EMPTY_TEXT = (
@@ -68,10 +72,13 @@ class LogPanel(QWidget):
 
     cancel_requested = Signal()
     retry_requested = Signal()
+    row_selected = Signal(object)  # LogRow | None
+    live_shown = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = LogModel(self)
+        self.model = LogModel(self)  # the live log; a reopened run gets its own model
+        self.archive_model: LogModel | None = None
         self._follow = True
         self._run_results: list[Result] = []
         self.progress = QProgressBar()
@@ -83,6 +90,16 @@ class LogPanel(QWidget):
         self.retry_button = QPushButton("Retry failed")
         self.retry_button.setEnabled(False)
         self.clear_button = QPushButton("Clear log")
+        self.verify_box = QCheckBox("Verify pages after refresh")
+        self.verify_box.setChecked(True)
+        self.verify_box.setToolTip(
+            "Fetch each page before and after the refresh, as a visitor would, and say in the "
+            "Verify column whether it really changed. Bulk runs ask in their confirmation."
+        )
+        self.archive_label = QLabel("")
+        self.archive_label.setObjectName("archiveBanner")
+        self.live_button = QPushButton("Back to live log")
+        self.archive_bar = QWidget()
         self.table = self._make_table()
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -111,26 +128,31 @@ class LogPanel(QWidget):
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        widths = (70, 90, 260, 120, 55, 130, 90, 65)
+        widths = (64, 70, 240, 120, 50, 110, 90, 68, 110)
         for column, width in enumerate(widths):
             table.setColumnWidth(column, width)
         header.setSectionResizeMode(TARGET, QHeaderView.ResizeMode.Stretch)
         table.setColumnHidden(INSTANCE, True)
+        table.setColumnHidden(VERIFY, True)
         return table
 
     def _layout(self) -> None:
         bar = QHBoxLayout()
         bar.addWidget(self.progress, 2)
         bar.addWidget(self.progress_label, 3)
+        bar.addWidget(self.verify_box)
         bar.addWidget(self.cancel_button)
         bar.addWidget(self.retry_button)
         bar.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        title = QLabel("Activity")
-        title.setObjectName("panelTitle")
-        layout.addWidget(title)
+        archive = QHBoxLayout(self.archive_bar)
+        archive.setContentsMargins(0, 0, 0, 0)
+        archive.addWidget(self.archive_label, 1)
+        archive.addWidget(self.live_button)
+        self.archive_bar.hide()
         layout.addLayout(bar)
+        layout.addWidget(self.archive_bar)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.summary)
         layout.addWidget(self.hint)
@@ -139,12 +161,61 @@ class LogPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.retry_button.clicked.connect(self.retry_requested)
         self.clear_button.clicked.connect(self._on_clear_clicked)
+        self.live_button.clicked.connect(self.show_live)
         self.model.rowsAboutToBeInserted.connect(self._on_model_rows_about_to_be_inserted)
         self.model.rowsInserted.connect(self._on_model_rows_inserted)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
 
+    # --- live log and reopened runs -----------------------------------------------------
+    @property
+    def shown_model(self) -> LogModel:
+        return self.archive_model or self.model
+
+    def show_archive(self, title: str, site: str, results: Sequence[Result]) -> None:
+        """Show a past run's rows instead of the live log (read-only)."""
+        model = LogModel(self)
+        model.set_rows(site, results)
+        self._set_table_model(model)
+        if self.archive_model is not None:
+            self.archive_model.deleteLater()
+        self.archive_model = model
+        self.archive_label.setText(f"{title} — from the history, read-only")
+        self.archive_bar.show()
+        for button in (self.cancel_button, self.retry_button, self.clear_button):
+            button.setEnabled(False)
+        self.summary.setText(f"{plural(len(results), 'result')} of a past run")
+        self.hint.setText(failure_hint(results))
+        self.stack.setCurrentWidget(self.table if results else self.empty)
+
+    def show_live(self) -> None:
+        if self.archive_model is None:
+            return
+        self._set_table_model(self.model)
+        self.archive_model.deleteLater()
+        self.archive_model = None
+        self.archive_bar.hide()
+        self.clear_button.setEnabled(True)
+        self.summary.clear()
+        self.hint.clear()
+        self.stack.setCurrentWidget(self.table if self.model.rowCount() else self.empty)
+        self.live_shown.emit()
+
+    def _set_table_model(self, model: LogModel) -> None:
+        old = self.table.selectionModel()
+        self.table.setModel(model)
+        old.deleteLater()
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self._update_columns()
+        self.row_selected.emit(None)
+
+    def _update_columns(self) -> None:
+        model = self.shown_model
+        self.table.setColumnHidden(INSTANCE, not model.has_instances())
+        self.table.setColumnHidden(VERIFY, not model.has_verifications)
+
     # --- run events ---------------------------------------------------------------------
     def on_run_started(self, site: str, total: int) -> None:
+        self.show_live()
         self._run_results = []
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(0)
@@ -177,12 +248,24 @@ class LogPanel(QWidget):
         self.hint.setText(failure_hint(self._run_results))
         self.retry_button.setEnabled(summary.failed > 0)
 
+    def on_verify_started(self, pages: int) -> None:
+        self.progress_label.setText(f"Checking {plural(pages, 'page')} as a visitor sees them…")
+
+    def on_verified(self, results: Sequence[Result], verifications: Sequence[Verification]) -> None:
+        self.model.apply_verifications(results, verifications)
+        self._update_columns()
+        counts = count_verdicts(verifications)
+        text = ", ".join(f"{n:,} {verdict.label.lower()}" for verdict, n in counts.most_common())
+        self.progress_label.setText(f"Verified: {text}" if text else "Finished")
+
     # --- table --------------------------------------------------------------------------
     def _on_model_rows_about_to_be_inserted(self, *_: Any) -> None:
         bar = self.table.verticalScrollBar()
         self._follow = bar.value() >= bar.maximum() - 2
 
     def _on_model_rows_inserted(self, *_: Any) -> None:
+        if self.archive_model is not None:
+            return  # live rows arrive while a past run is shown: keep it as it is
         self.stack.setCurrentWidget(self.table)
         if self.model.has_instances():
             self.table.setColumnHidden(INSTANCE, False)
@@ -192,18 +275,21 @@ class LogPanel(QWidget):
     def _on_table_selection_changed(self, selected: QItemSelection, _: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()
         if len(rows) != 1:
+            self.row_selected.emit(None)
             return
-        result = self.model.row(rows[0].row()).result
-        if result.ok:
-            self.hint.setText(f"{result.target}: {result.outcome.label}")
-        else:
+        row: LogRow = self.shown_model.row(rows[0].row())
+        self.row_selected.emit(row)
+        result = row.result
+        if not result.ok:  # (the details pane shows every row; this line is for failures)
             self.hint.setText(f"{result.target}: {result.outcome.label} — {result.hint or ''}")
 
     def _on_clear_clicked(self) -> None:
         self.model.clear()
+        self._update_columns()
         self.stack.setCurrentWidget(self.empty)
         self.summary.clear()
         self.hint.clear()
+        self.row_selected.emit(None)
 
     @property
     def run_results(self) -> list[Result]:
@@ -211,4 +297,4 @@ class LogPanel(QWidget):
         return self._run_results
 
     def result_at(self, row: int) -> Result:
-        return self.model.row(row).result
+        return self.shown_model.row(row).result

@@ -4,7 +4,8 @@ It asks for confirmation before a bulk run or any tag purge (a window-modal mess
 opened with ``open()`` — never ``exec()`` inside a coroutine), fetches the secret from the
 keyring in a worker thread, starts the run on the shared revalidator, forwards results as
 they arrive, reports progress every 100 ms, records the run in the history, and keeps the
-failed targets for "Retry failed".
+failed targets for "Retry failed". With "Verify pages after refresh" (and a client to fetch
+pages with) it snapshots the run's pages before sending and gives verdicts after the run.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
 from isr_desk.domain import Result, RunSummary, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import HistoryError, IsrError
@@ -25,68 +26,14 @@ from isr_desk.services.history import HistoryStore
 from isr_desk.services.revalidator import Revalidator, Run
 from isr_desk.services.secrets import SecretStore
 from isr_desk.views.messages import MessageBridge
+from isr_desk.views.run_texts import Progress as Progress
+from isr_desk.views.run_texts import TagPages, confirmation_text
+from isr_desk.views.run_texts import plural as plural
+from isr_desk.views.run_verify import RunCheck
 from isr_desk.views.tasks import TaskSet
 
 log = logging.getLogger(__name__)
-TagPages = Callable[[str], Sequence[str] | None]
 DEFAULT_THRESHOLD = 20
-_SHOWN_PAGES = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """Where a run is: counts and the rate in targets per second."""
-
-    done: int
-    failed: int
-    total: int
-    elapsed: float
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.total - self.done)
-
-    @property
-    def rate(self) -> float:
-        return self.done / self.elapsed if self.elapsed > 0 else 0.0
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
-
-
-def describe_targets(targets: Sequence[Target]) -> str:
-    paths = sum(1 for t in targets if t.kind is TargetKind.PATH)
-    tags = len(targets) - paths
-    parts = [plural(paths, "page")] if paths else []
-    if tags:
-        parts.append(plural(tags, "tag"))
-    return " and ".join(parts)
-
-
-def confirmation_text(
-    profile: SiteProfile, targets: Sequence[Target], tag_pages: TagPages | None
-) -> tuple[str, str]:
-    """The question and the details of the confirmation box."""
-    tags = [t.value for t in targets if t.kind is TargetKind.TAG]
-    verb = "Purge" if tags and len(tags) == len(targets) else "Revalidate"
-    question = f"{verb} {describe_targets(targets)} on “{profile.name}”?"
-    lines: list[str] = []
-    for tag in tags[:_SHOWN_PAGES]:
-        pages = tag_pages(tag) if tag_pages else None
-        if pages is None:
-            lines.append(f"Tag “{tag}”: not in the manifest, so the pages it touches are unknown.")
-        else:
-            shown = ", ".join(pages[:_SHOWN_PAGES])
-            more = f" and {len(pages) - _SHOWN_PAGES:,} more" if len(pages) > _SHOWN_PAGES else ""
-            lines.append(f"Tag “{tag}” touches {plural(len(pages), 'page')}: {shown}{more}.")
-    if len(tags) > _SHOWN_PAGES:
-        lines.append(f"… and {plural(len(tags) - _SHOWN_PAGES, 'more tag')}.")
-    lines.append(
-        f"This sends {plural(len(targets) * len(profile.bases), 'request')} to {profile.base_url}. "
-        "Each page is rebuilt the next time someone visits it."
-    )
-    return question, "\n".join(lines)
 
 
 class RunController(QObject):
@@ -98,6 +45,8 @@ class RunController(QObject):
     run_finished = Signal(object)  # RunSummary
     busy_changed = Signal(bool)
     confirmation_shown = Signal(object)  # the QMessageBox (tests click it)
+    verify_started = Signal(int)  # pages to check
+    verified = Signal(list, list)  # [Result] of the run, [Verification]
 
     def __init__(
         self,
@@ -106,12 +55,15 @@ class RunController(QObject):
         secrets: SecretStore,
         messages: MessageBridge,
         history: HistoryStore | None = None,
+        client: httpx.AsyncClient | None = None,
         dialog_parent: QWidget | None = None,
         threshold: int = DEFAULT_THRESHOLD,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.threshold = threshold
+        self.verify_enabled = True  # "Verify pages after refresh" (needs ``client``)
+        self._client = client
         self._revalidator = revalidator
         self._secrets = secrets
         self._messages = messages
@@ -156,14 +108,24 @@ class RunController(QObject):
         if len(unique) > self.threshold or any(t.kind is TargetKind.TAG for t in unique):
             self._confirm(profile, unique, tag_pages)
         else:
-            self.start(profile, unique)
+            self.start(profile, unique, verify=self.verify_enabled, tag_pages=tag_pages)
 
-    def start(self, profile: SiteProfile, targets: Sequence[Target]) -> None:
+    def start(
+        self,
+        profile: SiteProfile,
+        targets: Sequence[Target],
+        *,
+        verify: bool = False,
+        tag_pages: TagPages | None = None,
+    ) -> None:
         """Start a run now, without asking."""
         if self.running:
             return
         self._last_profile = profile
-        self._task = self._tasks.spawn(self._execute(profile, list(targets)))
+        check = None
+        if verify and self._client is not None:
+            check = RunCheck(self._client, profile, targets, tag_pages=tag_pages)
+        self._task = self._tasks.spawn(self._execute(profile, list(targets), check))
 
     def cancel(self) -> None:
         if self.confirmation is not None and self.confirmation.isVisible():
@@ -198,12 +160,17 @@ class RunController(QObject):
         go = box.addButton(question.split(" on ")[0], QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(go)
+        verify = QCheckBox("Verify the pages afterwards (each is fetched before and after)")
+        # On by default for small runs only: verifying 10,000 pages triples the requests.
+        verify.setChecked(self.verify_enabled and len(targets) <= self.threshold)
+        if self._client is not None:
+            box.setCheckBox(verify)
 
         def on_finished(_: int) -> None:
             self.confirmation = None
             box.deleteLater()
             if box.clickedButton() is go:
-                self.start(profile, targets)
+                self.start(profile, targets, verify=verify.isChecked(), tag_pages=tag_pages)
             else:
                 self._messages.info("Nothing was sent")
 
@@ -213,14 +180,40 @@ class RunController(QObject):
         self.confirmation_shown.emit(box)
 
     # --- the run ------------------------------------------------------------------------
-    async def _execute(self, profile: SiteProfile, targets: list[Target]) -> None:
+    async def _execute(
+        self, profile: SiteProfile, targets: list[Target], check: RunCheck | None
+    ) -> None:
         self.busy_changed.emit(True)
+        busy = True
+        try:
+            summary = await self._send(profile, targets, check)
+            if summary is None:
+                return
+            if check is None or summary.cancelled:
+                busy = False
+                self.busy_changed.emit(False)
+                self.run_finished.emit(summary)
+                return
+            self.run_finished.emit(summary)  # still busy: the pages are checked next
+            await self._verify(check)
+        finally:
+            if busy:
+                self.busy_changed.emit(False)
+
+    async def _send(
+        self, profile: SiteProfile, targets: list[Target], check: RunCheck | None
+    ) -> RunSummary | None:
         self._failed = []
-        summary: RunSummary | None = None
         try:
             secret = await asyncio.to_thread(self._secrets.require, profile.name)
+            if check is not None and check.pages:
+                self.verify_started.emit(check.pages)
+                await check.before()
             self._run = run = self._revalidator.start(profile, secret, targets)
             summary = await self._follow(profile, run, targets)
+            if check is not None:
+                check.results = list(run.results)
+            return summary
         except asyncio.CancelledError:
             self._messages.info("Cancelled before anything was sent")
         except IsrError as exc:
@@ -230,9 +223,16 @@ class RunController(QObject):
             if self._run is not None:
                 await self._run.aclose()
             self._run = None
-            self.busy_changed.emit(False)
-        if summary is not None:
-            self.run_finished.emit(summary)
+        return None
+
+    async def _verify(self, check: RunCheck) -> None:
+        self.verify_started.emit(check.pages)
+        try:
+            verifications = await check.after()
+        except asyncio.CancelledError:
+            self._messages.info("Verification cancelled: the refresh itself is done")
+            return
+        self.verified.emit(check.results, verifications)
 
     async def _follow(self, profile: SiteProfile, run: Run, targets: list[Target]) -> RunSummary:
         self._t0 = time.perf_counter()

@@ -1,0 +1,125 @@
+"""The History panel's table model: one row per past run, newest first."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from isr_desk.services.history import RunRecord
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole
+_HORIZONTAL = Qt.Orientation.Horizontal
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_PROBLEM = QBrush(QColor("#9b1c1c"))
+_DOUBT = QBrush(QColor("#b45309"))
+
+COLUMNS = ("When", "Site", "Targets", "OK", "Failed", "Duration", "Status")
+WHEN, SITE, TARGETS, OK, FAILED, DURATION, STATUS = range(len(COLUMNS))
+_NUMERIC = frozenset({TARGETS, OK, FAILED, DURATION})
+AnyIndex = QModelIndex | QPersistentModelIndex
+STATUS_TIPS = {
+    "running": "Still running (in this window, or a command-line run beside it)",
+    "interrupted": "The app or the command stopped before the run ended: the results "
+    "received until then are kept",
+    "cancelled": "Cancelled: the targets not sent yet were skipped",
+}
+
+
+def status_text(record: RunRecord) -> str:
+    if record.status == "finished":
+        return "Finished" if record.failed == 0 else "Finished with failures"
+    if record.status == "interrupted":
+        return f"Interrupted ({record.not_sent:,} not sent)" if record.not_sent else "Interrupted"
+    if record.status == "cancelled":
+        return f"Cancelled ({record.not_sent:,} not sent)" if record.not_sent else "Cancelled"
+    return "Running"
+
+
+def duration_text(ms: float | None) -> str:
+    if ms is None:
+        return "—"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f} s"
+    return f"{int(ms // 60_000)} min {ms % 60_000 / 1000:.0f} s"
+
+
+def when_text(epoch: float, now: float | None = None) -> str:
+    """``14:03:12`` today, ``Mar 04 14:03`` this year, else the full date."""
+    moment, today = time.localtime(epoch), time.localtime(now)
+    if moment[:3] == today[:3]:
+        return time.strftime("Today %H:%M:%S", moment)
+    if moment.tm_year == today.tm_year:
+        return time.strftime("%b %d %H:%M", moment)
+    return time.strftime("%Y-%m-%d %H:%M", moment)
+
+
+def _cells(record: RunRecord) -> tuple[str, ...]:
+    return (
+        when_text(record.started_at),
+        record.profile,
+        f"{record.total:,}",
+        f"{record.ok:,}",
+        f"{record.failed:,}",
+        duration_text(record.duration_ms),
+        status_text(record),
+    )
+
+
+class HistoryModel(QAbstractTableModel):
+    """Past runs (a few hundred at most: the panel asks the store for the latest)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._records: list[RunRecord] = []
+        self._cells: list[tuple[str, ...]] = []
+
+    def set_records(self, records: Sequence[RunRecord]) -> None:
+        self.beginResetModel()
+        self._records = list(records)
+        self._cells = [_cells(r) for r in self._records]
+        self.endResetModel()
+
+    def record(self, row: int) -> RunRecord:
+        return self._records[row]
+
+    def records(self) -> list[RunRecord]:
+        return list(self._records)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._records)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        record, column = self._records[index.row()], index.column()
+        if role == _DISPLAY:
+            return self._cells[index.row()][column]
+        if role == _ALIGN and column in _NUMERIC:
+            return _RIGHT
+        if role == _FOREGROUND and column in (FAILED, STATUS):
+            if record.status == "interrupted":
+                return _DOUBT
+            return _PROBLEM if record.failed else None
+        if role == _TOOLTIP:
+            if column == STATUS:
+                return STATUS_TIPS.get(record.status, self._cells[index.row()][column])
+            if column == WHEN:
+                return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.started_at))
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:  # noqa: N802
+        if role == _DISPLAY and orientation == _HORIZONTAL and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
