@@ -84,6 +84,13 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     except KeyboardInterrupt:
         ctx.err("isr-desk: interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`isr-desk manifest site | head`): not an error to report.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into one line
         where = _log_unexpected(exc)
         ctx.err(f"isr-desk: unexpected error ({type(exc).__name__}); details in {where}")

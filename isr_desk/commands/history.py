@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from isr_desk.commands import Context
 from isr_desk.services.errors import HistoryError
-from isr_desk.services.history import HistoryStore, RunRecord
+
+if TYPE_CHECKING:
+    from isr_desk.services.history import RunRecord
 
 _EPILOG = """\
 examples:
@@ -61,6 +63,8 @@ def _positive(text: str) -> int:
 
 
 def _list(args: argparse.Namespace, ctx: Context) -> int:
+    from isr_desk.services.history import HistoryStore
+
     with HistoryStore() as store:
         store.mark_interrupted()
         runs = store.runs(limit=args.limit)
@@ -112,6 +116,8 @@ def _export(args: argparse.Namespace, ctx: Context) -> int:
     fmt = args.format or ("json" if path.suffix.lower() == ".json" else "csv")
     if path.is_dir():
         raise HistoryError(f"{path} is a directory", hint="Give a file name to write to")
+    from isr_desk.services.history import HistoryStore
+
     with HistoryStore() as store:
         run = store.run(args.run_id)
         if fmt == "json":

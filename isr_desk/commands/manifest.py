@@ -8,7 +8,6 @@ from typing import Any
 from isr_desk.commands import Context
 from isr_desk.domain import Manifest, ManifestPath
 from isr_desk.services.errors import ManifestError
-from isr_desk.services.manifest import load_manifest
 
 _EPILOG = """\
 sources (auto-detected):
@@ -54,6 +53,9 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             f"site {profile.name!r} has no manifest source",
             hint="pass --source (a .next directory, a JSON manifest, a sitemap or a list)",
         )
+    # httpx comes with the manifest loader: imported only by the command that needs it.
+    from isr_desk.services.manifest import load_manifest
+
     manifest = load_manifest(source, base_url=profile.base_url)
     if args.json:
         ctx.json_line(manifest_to_json(manifest))
