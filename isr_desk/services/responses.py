@@ -272,15 +272,7 @@ def results_for(
 
 def cancelled_results(request: PreparedRequest, *, instance: str | None) -> list[Result]:
     reply = Reply(status=None, error="Cancelled", error_kind=Outcome.CANCELLED)
-    return results_for(
-        request,
-        reply,
-        attempts=1,
-        duration_ms=0.0,
-        instance=instance,
-        started_at=time.time(),
-        timeout=0.0,
-    )
+    return _results_without_response(request, reply, instance)
 
 
 def failed_results(
@@ -289,6 +281,12 @@ def failed_results(
     """Results for a job that hit a bug (logged by the caller): failed, never a traceback."""
     text = redact_text(f"Unexpected error ({type(exc).__name__})", request.secret)
     reply = Reply(status=None, error=text, error_kind=Outcome.OTHER)
+    return _results_without_response(request, reply, instance)
+
+
+def _results_without_response(
+    request: PreparedRequest, reply: Reply, instance: str | None
+) -> list[Result]:
     return results_for(
         request,
         reply,
