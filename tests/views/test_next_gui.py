@@ -1,5 +1,8 @@
 """The desktop app (offscreen) against the real Next.js site: the Targets panel lists the
-real build's pages and tags, and a page refreshed from the window really regenerates."""
+real build's pages and tags, and a page refreshed from the window really regenerates.
+
+It lives with the view tests (not in tests/e2e) so that it runs among them, at the end of
+the session: Qt objects of a window test must not outlive into non-Qt tests that follow."""
 
 from __future__ import annotations
 
@@ -9,26 +12,18 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from isr_desk.domain import Endpoint, Preset, RunSummary, SiteProfile
-from tests.e2e.conftest import NextSite
-from tests.views.conftest import (  # noqa: F401 - fixtures used by name
-    WindowFactory,
-    client,
-    make_window,
-    qloop,
-    secrets,
-    settings,
-    store,
-)
+from tests.e2e.conftest import NextSite, next_site  # noqa: F401 - fixture used by name
+from tests.views.conftest import WindowFactory
 
 pytestmark = pytest.mark.e2e
 
 
-def _profile(next_site: NextSite, preset: Preset) -> SiteProfile:
+def _profile(site: NextSite, preset: Preset) -> SiteProfile:
     return SiteProfile(
         name=f"Next {preset.value}",
-        base_url=next_site.url,
+        base_url=site.url,
         endpoint=Endpoint(preset=preset),
-        manifest_source=str(next_site.build_dir),
+        manifest_source=str(site.build_dir),
         retries=0,
     )
 
@@ -45,9 +40,9 @@ def _refresh(qtbot: QtBot, window: object, text: str) -> RunSummary:
 @pytest.mark.parametrize("preset", [Preset.APP_ROUTER, Preset.BEARER])
 def test_gui_lists_the_real_build_and_refreshes_a_page(
     qtbot: QtBot,
-    qloop: asyncio.AbstractEventLoop,  # noqa: F811
-    make_window: WindowFactory,  # noqa: F811
-    next_site: NextSite,
+    qloop: asyncio.AbstractEventLoop,
+    make_window: WindowFactory,
+    next_site: NextSite,  # noqa: F811
     preset: Preset,
 ) -> None:
     window = make_window((_profile(next_site, preset), next_site.secret))
@@ -72,9 +67,9 @@ def test_gui_lists_the_real_build_and_refreshes_a_page(
 
 def test_gui_wrong_secret_against_the_real_route(
     qtbot: QtBot,
-    qloop: asyncio.AbstractEventLoop,  # noqa: F811
-    make_window: WindowFactory,  # noqa: F811
-    next_site: NextSite,
+    qloop: asyncio.AbstractEventLoop,
+    make_window: WindowFactory,
+    next_site: NextSite,  # noqa: F811
 ) -> None:
     window = make_window((_profile(next_site, Preset.APP_ROUTER), "not-the-secret"))
     summary = _refresh(qtbot, window, "/posts/on-demand")
