@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 from isr_desk.domain import REDACTED, Endpoint, Preset, SiteProfile
 from isr_desk.views.details_panel import phases
 from isr_desk.views.main_window import MainWindow
-from tests.helpers.servers import LoopbackSite, Reply
+from tests.helpers.servers import LoopbackSite, Recorded, Reply
 from tests.views.conftest import WindowFactory
 
 SECRET = "s3cret-token"
@@ -53,7 +53,13 @@ def _log_texts(window: MainWindow) -> list[str]:
 
 def _run_two(qtbot: QtBot, window: MainWindow, site: LoopbackSite) -> None:
     # The failing reply echoes the secret, as careless routes do: it must be redacted too.
-    site.script(Reply(200, {"revalidated": True}), Reply(500, {"error": f"bad {SECRET}"}))
+    # By path, not by arrival order: the two requests are sent concurrently.
+    def reply(rec: Recorded) -> Reply:
+        if rec.json().get("path") == "/blog/b":
+            return Reply(500, {"error": f"bad {SECRET}"})
+        return Reply(200, {"revalidated": True})
+
+    site.route("/api/revalidate", reply)
     window.targets.type_box.setPlainText("/blog/a\n/blog/b")
     with qtbot.waitSignal(window.controller.run_finished, timeout=5000):
         window.targets.refresh_button.click()
