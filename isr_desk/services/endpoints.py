@@ -9,7 +9,7 @@ template without a placeholder it needs) raises :class:`EndpointError` before an
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import quote, urlencode, urlsplit
 
 from isr_desk import __version__
@@ -239,7 +239,3 @@ def describe(profile: SiteProfile) -> str:
     """One line saying how the site is called, for lists and ``site show``."""
     request = preview_request(profile)
     return f"{request.method} {request.url}"
-
-
-def targets_of(requests: Iterable[PreparedRequest]) -> list[Target]:
-    return [t for r in requests for t in r.targets]

@@ -320,15 +320,10 @@ class Run:
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[Result]:
-        while self._running or not self._queue.empty():
-            batch = await self._queue.get()
-            if batch is None:
-                self._running -= 1
-                continue
-            self.results.extend(batch)
+        # One result at a time is batches() that hands over every list as it arrives.
+        async for batch in self.batches(max_items=1):
             for result in batch:
                 yield result
-        self._duration_ms = (time.perf_counter() - self._t0) * 1000
 
     async def batches(
         self, *, max_items: int = 256, max_delay: float = 0.05
