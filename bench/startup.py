@@ -117,8 +117,10 @@ out["routes"] = len(manifest.paths)
 # The results the engine makes: each request built by build_requests (its own URL, headers
 # and body, with the secret), each answer a real httpx.Response with the headers and body
 # `next start` (Next 16) sends for the seed route, judged and redacted by
-# Reply.from_response, given its own Timing, and turned into Results by results_for.
+# Reply.from_response, given its own Timing, and turned into Results by results_for. As in
+# Run, every request is built up front and let go once its result is made.
 import email.utils
+from collections import deque
 from dataclasses import replace
 import httpx
 from isr_desk.domain import SiteProfile
@@ -126,11 +128,13 @@ from isr_desk.services import endpoints, responses
 profile = SiteProfile("bench", "http://127.0.0.1:3000")
 secret = "bench-secret-0123456789"
 targets = [Target.path(f"/blog/post-{i}") for i in range(rows)]
-requests = endpoints.build_requests(profile, targets, secret)
+requests = deque(endpoints.build_requests(profile, targets, secret))
 del targets
 t0 = time.perf_counter()
-results = []
-for i, request in enumerate(requests):
+log = LogModel()
+results = []  # as LogPanel keeps the run's results (for "Retry failed" and the hint line)
+for i in range(len(requests)):
+    request = requests.popleft()
     started = 1.7e9 + i * 0.01
     raw = [
         (b"Vary", b"rsc, next-router-state-tree, next-router-prefetch, "
@@ -148,15 +152,16 @@ for i, request in enumerate(requests):
         total_ms=total, connect_ms=None if i % 32 else 0.4, tls_ms=None,
         first_byte_ms=total - 0.3,
     ))
-    results.extend(responses.results_for(
+    batch = responses.results_for(
         request, reply, attempts=1, duration_ms=total + 0.2, instance=None,
         started_at=started, timeout=10.0,
-    ))
-del requests, request, reply
-log = LogModel()
-log.add("bench", results)
+    )
+    results.extend(batch)
+    log.add("bench", batch)  # as the run streams in: a flush every ~50 ms of results
+    if i % 1000 == 999:
+        log.flush()
+del requests, request, reply, batch
 log.flush()
-del results
 view = QTableView()
 view.setModel(log)
 view.resize(1000, 700)
