@@ -228,8 +228,8 @@ class _ParsedCache:
         return parsed
 
 
-# The trace events a Timing needs, by the short name used below. httpcore sends about a
-# dozen per request; keeping only these makes the callback and ``timing`` cheap.
+# The trace events a Timing needs (httpcore's names, which services/transport.py sends too),
+# by the short name used below; any other event is ignored at once.
 _TRACE_MARKS = {
     "connection.connect_tcp.started": "connect",
     "connection.connect_tcp.complete": "connected",
@@ -241,7 +241,7 @@ _TRACE_MARKS = {
 
 
 class _TraceTimer:
-    """Collects connect / TLS / first-byte times from httpcore's ``trace`` extension."""
+    """Collects connect / TLS / first-byte times from the ``trace`` request extension."""
 
     def __init__(self) -> None:
         self._t0 = time.perf_counter()

@@ -1,247 +1,452 @@
-"""An asyncio-native network backend for httpcore, and the shared client built on it.
+"""The transport under the app's one ``httpx.AsyncClient``: HTTP/1.1 with h11 on asyncio.
 
-httpcore's default backend goes through anyio, whose ``extra()`` lookup rebuilds a dict of
-attributes on every call. The connection pool asks each idle connection
-``get_extra_info("is_readable")`` every time it assigns a request, so at 16-32 requests in
-flight that lookup alone costs more than the request itself (measured on this stack:
-3.8 ms per request at concurrency 16 against 1.5 ms at concurrency 1). Plain asyncio
-streams answer the same questions from attributes they already hold.
+httpx's default transport goes through httpcore's connection pool and anyio: every request
+takes a dozen lock, event and cancel-scope round trips, which were measured at over 40 % of
+the engine's CPU in a 10,000-path run (docs/performance.md). A revalidation run sends
+thousands of small requests to one origin over keep-alive connections; this transport does
+just that: a per-origin stack of idle connections, h11 for the protocol (the parser httpcore
+uses too), asyncio protocols for the bytes, httpx's exceptions for every failure, and
+httpcore's ``trace`` event names so timing phases (connect, TLS, first byte) still work.
+
+Not supported, because nothing in ISR Desk needs them: HTTP/2, proxies, Unix sockets.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import httpcore
+import h11
 import httpx
 
 from isr_desk import __version__
 
-_SocketOption = httpcore.SOCKET_OPTION
-MAX_CONNECTIONS = 1024
-COALESCE_BYTES = 64 * 1024
+MAX_CONNECTIONS = 1024  # requests in flight at once (the engine caps its own below this)
+KEEPALIVE_EXPIRY = 5.0  # seconds an idle connection is kept (httpx's default)
+CLOSE_TIMEOUT = 2.0  # seconds a closing client waits for TLS shutdowns before aborting
+_READ_HIGH = 256 * 1024  # buffered bytes at which reading pauses (a big body read slowly)
+_WRITE_LIMIT = 64 * 1024
+Origin = tuple[str, str, int]
+Trace = Callable[[str, dict[str, Any]], Awaitable[None]]
+_EXTRA = {"client_addr": "sockname", "server_addr": "peername"}
 
 
-class AsyncioStream(httpcore.AsyncNetworkStream):
-    """One TCP (or TLS) connection on asyncio streams, with httpcore's exception mapping.
+class _StaleConnectionError(Exception):
+    """A kept-alive connection the server had closed: nothing of an answer arrived."""
 
-    Writes are held until the next read (or until ``COALESCE_BYTES`` are waiting): httpcore
-    writes a request's headers and its body separately, and each write is a syscall and a
-    segment that wakes the server. Sent together they cost one of each.
-    """
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
-        self._writer = writer
-        self._pending: list[bytes] = []
-        self._pending_size = 0
-        self._write_timeout: float | None = None
+class _Buffer(asyncio.Protocol):
+    """What one connection receives, for its one reader (HTTP/1.1 has no multiplexing)."""
 
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        if self._pending:
-            # As httpcore does after a failed write: read anyway, the server may have
-            # answered (an early 4xx) before closing its side.
-            with contextlib.suppress(httpcore.WriteError):
-                await self._flush()
-        try:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.chunks: deque[bytes] = deque()
+        self.size = 0
+        self.eof = False
+        self.error: BaseException | None = None
+        self._paused = False
+        self._waiter: asyncio.Future[None] | None = None
+        self._drain: asyncio.Future[None] | None = None
+        self.lost: asyncio.Future[None] = loop.create_future()  # done once the socket is closed
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.set_write_buffer_limits(_WRITE_LIMIT)
+
+    def data_received(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.size += len(data)
+        if self.size > _READ_HIGH and not self._paused and self.transport is not None:
+            self._paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> None:
+        self.eof = True
+        self._wake()  # returning None: the transport closes itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        self.error = exc
+        self._wake()
+        self.resume_writing()
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._drain = self.loop.create_future()
+
+    def resume_writing(self) -> None:
+        drain, self._drain = self._drain, None
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def read(self, timeout: float | None) -> bytes:
+        """The bytes received so far, waiting up to ``timeout`` for some; ``b""`` at EOF."""
+        if not self.chunks and not self.eof:
+            waiter = self._waiter = self.loop.create_future()
+            timer = None if timeout is None else self.loop.call_later(timeout, _expire, waiter)
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+        chunks = self.chunks
+        if not chunks:
+            if self.error is not None:
+                raise self.error
+            return b""
+        data = chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
+        chunks.clear()
+        self.size = 0
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        return data
+
+    async def drained(self, timeout: float | None) -> None:
+        drain = self._drain
+        if drain is not None:
             async with asyncio.timeout(timeout):
-                return await self._reader.read(max_bytes)
-        except TimeoutError as exc:
-            raise httpcore.ReadTimeout(str(exc) or "read timed out") from exc
-        except OSError as exc:
-            raise httpcore.ReadError(str(exc)) from exc
+                await drain
 
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        if not buffer:
-            return
-        self._pending.append(buffer)
-        self._pending_size += len(buffer)
-        self._write_timeout = timeout
-        if self._pending_size >= COALESCE_BYTES:
-            await self._flush()
 
-    async def _flush(self) -> None:
-        data = b"".join(self._pending)
-        self._pending.clear()
-        self._pending_size = 0
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
+
+
+class _Connection:
+    """One HTTP/1.1 connection: an asyncio transport, what it received, its h11 state."""
+
+    def __init__(self, origin: Origin, transport: asyncio.Transport, buffer: _Buffer) -> None:
+        self.origin = origin
+        self.transport = transport
+        self.buffer = buffer
+        self.h11 = h11.Connection(h11.CLIENT)
+        self.idle_since = 0.0
+        self.answered = False  # any byte of the current response arrived
+
+    def next_cycle(self, now: float) -> None:
+        self.h11.start_next_cycle()
+        self.idle_since = now
+        self.answered = False
+
+    def reusable(self, now: float) -> bool:
+        """Idle, not expired, and the server has neither closed it nor sent stray bytes."""
+        buffer = self.buffer
+        return (
+            now - self.idle_since < KEEPALIVE_EXPIRY
+            and not buffer.eof
+            and not buffer.chunks
+            and not self.transport.is_closing()
+        )
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def get_extra_info(self, name: str) -> Any:
+        """As httpcore's network stream answers it (``response.extensions["network_stream"]``)."""
+        if name == "is_readable":
+            return self.buffer.eof or bool(self.buffer.chunks)
+        return self.transport.get_extra_info(_EXTRA.get(name, name))
+
+    async def send(self, request: httpx.Request, timeouts: dict[str, Any]) -> None:
         try:
-            async with asyncio.timeout(self._write_timeout):
-                self._writer.write(data)
-                await self._writer.drain()
-        except TimeoutError as exc:
-            raise httpcore.WriteTimeout(str(exc) or "write timed out") from exc
-        except OSError as exc:
-            raise httpcore.WriteError(str(exc)) from exc
+            body: bytes | None = request.content
+        except httpx.RequestNotRead:
+            body = None
+        try:
+            conn = self.h11
+            head = h11.Request(
+                method=request.method, target=request.url.raw_path, headers=request.headers.raw
+            )
+            data = conn.send(head) or b""
+            if body is not None:  # in memory (the usual case): one write for the whole request
+                if body:
+                    data += conn.send(h11.Data(data=body)) or b""
+                await self._write(data + (conn.send(h11.EndOfMessage()) or b""), request, timeouts)
+                return
+            await self._write(data, request, timeouts)
+            async for chunk in request.stream:  # type: ignore[union-attr]
+                await self._write(conn.send(h11.Data(data=chunk)), request, timeouts)
+            await self._write(conn.send(h11.EndOfMessage()), request, timeouts)
+        except h11.LocalProtocolError as exc:
+            raise httpx.LocalProtocolError(str(exc), request=request) from exc
+
+    async def _write(
+        self, data: bytes | None, request: httpx.Request, timeouts: dict[str, Any]
+    ) -> None:
+        if self.transport.is_closing():
+            raise _StaleConnectionError
+        if data:
+            self.transport.write(data)
+        try:
+            await self.buffer.drained(timeouts.get("write"))
+        except TimeoutError:
+            raise httpx.WriteTimeout("write timed out", request=request) from None
+
+    async def next_event(self, request: httpx.Request, timeout: float | None) -> Any:
+        conn = self.h11
+        while True:
+            try:
+                event = conn.next_event()
+            except h11.RemoteProtocolError as exc:
+                raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+            if event is not h11.NEED_DATA:
+                return event
+            try:
+                data = await self.buffer.read(timeout)
+            except TimeoutError:
+                raise httpx.ReadTimeout("read timed out", request=request) from None
+            except OSError as exc:
+                raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
+            if not data and not self.answered:
+                raise _StaleConnectionError
+            self.answered = True
+            conn.receive_data(data)
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    """A response body, read from its connection; closing it hands the connection back."""
+
+    def __init__(
+        self, pool: H11Transport, conn: _Connection, request: httpx.Request, timeout: float | None
+    ) -> None:
+        self._pool = pool
+        self._conn: _Connection | None = conn
+        self._request = request
+        self._timeout = timeout
+        self._complete = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        conn = self._conn
+        if conn is None:
+            raise httpx.StreamClosed()
+        while not self._complete:
+            event = await conn.next_event(self._request, self._timeout)
+            kind = type(event)
+            if kind is h11.Data:
+                yield bytes(event.data)
+            elif kind is h11.EndOfMessage or kind is h11.ConnectionClosed:
+                self._complete = True
 
     async def aclose(self) -> None:
-        self._writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError, asyncio.CancelledError):
-            await self._writer.wait_closed()
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self._pool.release(conn, reuse=self._complete)
 
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+
+class H11Transport(httpx.AsyncBaseTransport):
+    """Keep-alive HTTP/1.1 to any number of origins; at most ``max_connections`` in use."""
+
+    def __init__(
+        self, *, ssl_context: ssl.SSLContext, max_connections: int = MAX_CONNECTIONS
+    ) -> None:
+        self._ssl_context = ssl_context
+        self._slots = asyncio.Semaphore(max_connections)
+        self._idle: dict[Origin, list[_Connection]] = {}
+        self._max_idle = max_connections
+        self._idle_count = 0
+        self._open: set[_Connection] = set()
+        self._closed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        scheme = url.scheme
+        if scheme not in ("http", "https"):
+            raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme!r}", request=request)
+        origin = (
+            scheme,
+            url.raw_host.decode("ascii"),
+            url.port or (443 if scheme == "https" else 80),
+        )
+        timeouts: dict[str, Any] = request.extensions.get("timeout", {})
+        trace: Trace | None = request.extensions.get("trace")
+        await self._acquire(request, timeouts.get("pool"))
+        try:
+            conn, event = await self._exchange(request, origin, timeouts, trace)
+        except BaseException:
+            self._slots.release()
+            raise
+        if trace is not None:
+            await trace("http11.receive_response_headers.complete", {"request": request})
+        stream = _ResponseStream(self, conn, request, timeouts.get("read"))
+        return httpx.Response(
+            status_code=event.status_code,
+            headers=event.headers.raw_items(),
+            stream=stream,
+            extensions={
+                "http_version": b"HTTP/" + event.http_version,
+                "reason_phrase": event.reason,
+                "network_stream": conn,
+            },
+        )
+
+    async def _acquire(self, request: httpx.Request, timeout: float | None) -> None:
+        if not self._slots.locked():
+            await self._slots.acquire()  # returns at once: no cancel scope, no yield
+            return
         try:
             async with asyncio.timeout(timeout):
-                await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
-        except TimeoutError as exc:
-            await self.aclose()
-            raise httpcore.ConnectTimeout("TLS handshake timed out") from exc
-        except (OSError, ssl.SSLError) as exc:
-            await self.aclose()
-            raise httpcore.ConnectError(str(exc)) from exc
-        return self
+                await self._slots.acquire()
+        except TimeoutError:
+            raise httpx.PoolTimeout("no free connection in time", request=request) from None
 
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
-            # asyncio reads eagerly: an idle connection the server closed or wrote to has
-            # EOF or bytes in the reader's buffer already.
-            return self._reader.at_eof() or bool(getattr(self._reader, "_buffer", b""))
-        key = {
-            "ssl_object": "ssl_object",
-            "client_addr": "sockname",
-            "server_addr": "peername",
-            "socket": "socket",
-        }.get(info)
-        return None if key is None else self._writer.get_extra_info(key)
+    async def _exchange(
+        self, request: httpx.Request, origin: Origin, timeouts: dict[str, Any], trace: Trace | None
+    ) -> tuple[_Connection, Any]:
+        """Send ``request`` and read its response head, on a kept-alive connection if any."""
+        while True:
+            conn = self._checkout(origin)
+            reused = conn is not None
+            if conn is None:
+                conn = await self._connect(request, origin, timeouts.get("connect"), trace)
+            try:
+                await conn.send(request, timeouts)
+                event = await conn.next_event(request, timeouts.get("read"))
+                while type(event) is h11.InformationalResponse:  # 100 Continue, 103 ...
+                    event = await conn.next_event(request, timeouts.get("read"))
+                return conn, event
+            except _StaleConnectionError:
+                conn.close()
+                if not reused:  # a fresh connection closed at once: the server's doing
+                    raise httpx.RemoteProtocolError(
+                        "the server closed the connection without answering", request=request
+                    ) from None
+            except BaseException:
+                conn.close()
+                raise
 
+    def _checkout(self, origin: Origin) -> _Connection | None:
+        idle = self._idle.get(origin)
+        if not idle:
+            return None
+        now = asyncio.get_running_loop().time()
+        while idle:
+            conn = idle.pop()  # the most recently used: the least likely to have expired
+            self._idle_count -= 1
+            if conn.reusable(now):
+                return conn
+            conn.close()
+        return None
 
-class AsyncioBackend(httpcore.AsyncNetworkBackend):
-    """Opens :class:`AsyncioStream` connections."""
+    async def _connect(
+        self, request: httpx.Request, origin: Origin, timeout: float | None, trace: Trace | None
+    ) -> _Connection:
+        scheme, host, port = origin
+        loop = asyncio.get_running_loop()
+        info = {"request": request}
+        if trace is not None:
+            await trace("connection.connect_tcp.started", info)
+        try:
+            async with asyncio.timeout(timeout):
+                transport, buffer = await loop.create_connection(lambda: _Buffer(loop), host, port)
+        except TimeoutError:
+            raise httpx.ConnectTimeout(
+                f"connecting to {host}:{port} timed out", request=request
+            ) from None
+        except OSError as exc:
+            raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from exc
+        if trace is not None:
+            await trace("connection.connect_tcp.complete", info)
+        if scheme == "https":
+            transport = await self._start_tls(request, transport, buffer, host, timeout, trace)
+        conn = _Connection(origin, transport, buffer)
+        self._open.add(conn)
+        buffer.lost.add_done_callback(lambda _: self._open.discard(conn))
+        return conn
 
-    async def connect_tcp(
+    async def _start_tls(
         self,
+        request: httpx.Request,
+        transport: asyncio.Transport,
+        buffer: _Buffer,
         host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[_SocketOption] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        local = (local_address, 0) if local_address else None
+        timeout: float | None,
+        trace: Trace | None,
+    ) -> asyncio.Transport:
+        info = {"request": request}
+        if trace is not None:
+            await trace("connection.start_tls.started", info)
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(host, port, local_addr=local)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"connecting to {host}:{port} timed out") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
-        sock = writer.get_extra_info("socket")
-        for option in socket_options or ():
-            sock.setsockopt(*option)
-        return AsyncioStream(reader, writer)
+                tls = await loop.start_tls(
+                    transport, buffer, self._ssl_context, server_hostname=host
+                )
+        except TimeoutError:
+            transport.close()
+            raise httpx.ConnectTimeout("TLS handshake timed out", request=request) from None
+        except (OSError, ssl.SSLError) as exc:
+            transport.close()
+            raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from exc
+        except BaseException:
+            transport.close()
+            raise
+        if tls is None:  # the server closed during the handshake
+            transport.close()
+            raise httpx.ConnectError("the server closed the connection during TLS", request=request)
+        buffer.transport = tls
+        if trace is not None:
+            await trace("connection.start_tls.complete", info)
+        return tls
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[_SocketOption] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_unix_connection(path)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"connecting to {path} timed out") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
-        return AsyncioStream(reader, writer)
+    def release(self, conn: _Connection, *, reuse: bool) -> None:
+        """A response is closed: keep its connection for the next request, or close it."""
+        self._slots.release()
+        h = conn.h11
+        if (
+            reuse
+            and not self._closed
+            and h.our_state is h11.DONE
+            and h.their_state is h11.DONE
+            and self._idle_count < self._max_idle
+        ):
+            conn.next_cycle(asyncio.get_running_loop().time())
+            self._idle.setdefault(conn.origin, []).append(conn)
+            self._idle_count += 1
+        else:
+            conn.close()
 
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+    async def aclose(self) -> None:
+        """Close every connection and wait (briefly) until their sockets are closed.
 
-
-class LinearPool(httpcore.AsyncConnectionPool):
-    """httpcore's pool with its request assignment made linear in the connections.
-
-    The stock ``_assign_requests_to_connections`` counts every connection for every idle
-    one (O(n²) per call, called on every request start and end): at concurrency 32 that
-    was over half the CPU of a run. Same rules, one pass. httpcore is pinned to 1.0.x;
-    ``tests/unit/test_transport.py`` fails if the attributes used here go away.
-    """
-
-    def _assign_requests_to_connections(self) -> list[Any]:
-        if self._http2:
-            return super()._assign_requests_to_connections()
-        queued = [r for r in self._requests if r.is_queued()]
-        if not queued:
-            # Nothing waits (the usual case when a response closes): closed and expired
-            # connections are swept when the next request arrives. Keep-alive is as large as
-            # the pool (make_transport), so no idle connection is ever over the limit.
-            return []
-        # An HTTP/1.1 connection handed to a request that has not started on it yet still
-        # looks idle; handing it out again makes the later request fail with
-        # ConnectionNotAvailable and go round the pool's loop (5 extra passes per request
-        # were measured at concurrency 32).
-        taken = {id(r.connection) for r in self._requests if r.connection is not None}
-        closing: list[Any] = []
-        kept: list[Any] = []
-        available: list[Any] = []
-        keepalive = self._max_keepalive_connections
-        connection: Any
-        for connection in self._connections:
-            if connection.is_closed():
-                continue
-            # Only an idle connection can expire: httpcore sets the keep-alive deadline when
-            # a connection goes idle and looks for a server close only on idle ones.
-            if connection.is_idle():
-                if keepalive <= 0 or connection.has_expired():
-                    closing.append(connection)
-                    continue
-                keepalive -= 1
-                if id(connection) not in taken and connection.is_available():
-                    available.append(connection)
-            kept.append(connection)
-        for pool_request in queued:
-            origin = pool_request.request.url.origin
-            connection = next((c for c in available if c.can_handle_request(origin)), None)
-            if connection is None:
-                if len(kept) >= self._max_connections:
-                    if not available:
-                        continue  # stays queued until a connection frees up
-                    spare = available.pop(0)  # idle, for another origin
-                    kept.remove(spare)
-                    closing.append(spare)
-                connection = self.create_connection(origin)
-                kept.append(connection)
-            else:
-                available.remove(connection)
-            taken.add(id(connection))
-            pool_request.assign_to_connection(connection)
-        self._connections[:] = kept
-        return closing
-
-    async def _close_connections(self, closing: list[Any]) -> None:
-        # Called after every assignment; most close nothing, and the stock method enters an
-        # anyio cancel scope (a few µs and a task lookup) even for an empty list.
-        if closing:
-            await super()._close_connections(closing)
+        A TLS connection closes with a close_notify exchange: without the wait, a loop that
+        ends right after the client would leave its socket open.
+        """
+        self._closed = True
+        self._idle.clear()
+        self._idle_count = 0
+        conns = list(self._open)
+        for conn in conns:
+            conn.close()
+        waiting = [conn.buffer.lost for conn in conns if not conn.buffer.lost.done()]
+        if waiting:
+            await asyncio.wait(waiting, timeout=CLOSE_TIMEOUT)
+        for conn in conns:
+            if not conn.buffer.lost.done():
+                conn.transport.abort()
 
 
-def make_transport(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncHTTPTransport:
-    """httpx's transport with its connection pool on :class:`AsyncioBackend`."""
-    transport = httpx.AsyncHTTPTransport(verify=verify, trust_env=False)
-    pool = LinearPool(
-        # The context httpx just built for the pool it made: loading the CA bundle again
-        # would cost another ~0.1 s of start-up.
-        ssl_context=transport._pool._ssl_context,
-        # The engine caps requests in flight itself. Keep-alive must hold as many connections
-        # as a run keeps busy: with httpx's default of 20, a run at concurrency 32 closes
-        # and reopens a connection for most requests.
-        max_connections=MAX_CONNECTIONS,
-        max_keepalive_connections=MAX_CONNECTIONS,
-        keepalive_expiry=httpx.Limits().keepalive_expiry,
-        network_backend=AsyncioBackend(),
-    )
-    # httpx has no public switch for the network backend; the pool is the documented
-    # httpcore object that its transport wraps (httpx is pinned below 0.29).
-    transport._pool = pool
-    return transport
+def make_transport(*, verify: ssl.SSLContext | bool = True) -> H11Transport:
+    """The transport of :func:`make_client`; ``verify`` as httpx takes it."""
+    if isinstance(verify, ssl.SSLContext):
+        context = verify
+    else:
+        context = httpx.create_ssl_context(verify=verify, trust_env=False)
+    return H11Transport(ssl_context=context)
 
 
 class LazyCookies(httpx.Cookies):
