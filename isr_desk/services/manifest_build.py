@@ -8,9 +8,11 @@ are grouped per kind with a few examples, so a 100,000-route build never yields 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 
 from isr_desk.domain import (
     DynamicRoute,
@@ -26,6 +28,8 @@ MAX_TAG_LENGTH = 256  # Next.js ignores longer tags
 MAX_TAGS_PER_ENTRY = 128  # Next.js keeps at most this many tags per cache entry
 MAX_PATH_LENGTH = 1024  # revalidatePath refuses longer paths
 _SEP_IMPLICIT = "," + IMPLICIT_TAG_PREFIX
+# Names starting with the prefix sort between it and this (the next code point after "_").
+_AFTER_IMPLICIT = IMPLICIT_TAG_PREFIX[:-1] + chr(ord(IMPLICIT_TAG_PREFIX[-1]) + 1)
 _EXAMPLES = 3
 _SHOWN = 60  # characters of a path/tag quoted in a warning
 
@@ -37,6 +41,11 @@ class _Entry:
     implicit: list[str]
     revalidate: int | float | bool | None
     router: Router | None
+
+
+# tag → the paths carrying it, in path order. A tag on a single page shares that page's
+# one-element tuple (``(path,)``) with its other single-page tags; ``tuple()`` of it is itself.
+Touched = dict[str, list[str] | tuple[str, ...]]
 
 
 @dataclass(slots=True)
@@ -66,22 +75,33 @@ def split_tags(tags: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 def split_tag_header(value: str) -> tuple[list[str], list[str]]:
-    """:func:`split_tags` of an ``x-next-cache-tags`` value (``"_N_T_/a,_N_T_/b,own"``).
+    """:func:`split_tags` of an ``x-next-cache-tags`` value (``"_N_T_/a,_N_T_/b,own"``)."""
+    parts = split_tag_run(value)
+    if parts is None:
+        return split_tags(value.split(","))
+    own, implicit = parts
+    if len(set(own)) != len(own) or len(set(implicit)) != len(implicit):
+        return split_tags(own + implicit)
+    return own, implicit
 
-    Next writes the implicit tags first: when they are one leading run, two string splits do
-    (this runs for each of 100,000 pages); otherwise the general path.
+
+def split_tag_run(value: str) -> tuple[list[str], list[str]] | None:
+    """(own, implicit) of a header in Next's usual shape, which may still repeat a tag; else None.
+
+    Next writes the implicit tags first: when they are one leading run and no tag is empty,
+    two string splits do (this runs for each of 100,000 pages).
     """
-    if value.startswith(IMPLICIT_TAG_PREFIX):
-        last = value.rfind(_SEP_IMPLICIT)
-        end = value.find(",", last + 1 if last >= 0 else 0)
-        head = value if end < 0 else value[:end]
-        if head.count(",") == head.count(_SEP_IMPLICIT):
-            implicit = head.split(",")
-            own = value[end + 1 :].split(",") if end >= 0 else []
-            if "" in own or len(set(own)) != len(own) or len(set(implicit)) != len(implicit):
-                return split_tags(own + implicit)
-            return own, implicit
-    return split_tags(value.split(","))
+    if not value.startswith(IMPLICIT_TAG_PREFIX):
+        return None
+    last = value.rfind(_SEP_IMPLICIT)
+    end = value.find(",", last + 1 if last >= 0 else 0)
+    head = value if end < 0 else value[:end]
+    if head.count(",") != head.count(_SEP_IMPLICIT):
+        return None
+    own = value[end + 1 :].split(",") if end >= 0 else []
+    if "" in own:
+        return None
+    return own, head.split(",")
 
 
 class ManifestBuilder:
@@ -94,6 +114,7 @@ class ManifestBuilder:
         self.locales: tuple[str, ...] = ()
         self.secrets: tuple[str, ...] = ()  # scrubbed from warnings (Next's preview keys)
         self._paths: dict[str, _Entry] = {}
+        self._sorted: tuple[list[ManifestPath], Touched] | None = None  # see add_sorted
         self._tags: dict[str, set[str]] = {}  # declared tags → extra paths they touch
         self._routes: dict[str, DynamicRoute] = {}
         self._warnings: list[str] = []
@@ -113,6 +134,8 @@ class ManifestBuilder:
         router: Router | None = None,
     ) -> None:
         """Add one page; a repeated path is merged (tags united) and reported once."""
+        if self._sorted is not None:
+            self._spill()
         own, implicit = split_tags(tags) if tags else ([], [])
         entry = self._paths.get(path)
         if entry is None:
@@ -136,12 +159,48 @@ class ManifestBuilder:
         router: Router | None,
     ) -> None:
         """:meth:`add_path` with tags already split (by :func:`split_tag_header`)."""
+        if self._sorted is not None:
+            self._spill()
         if path in self._paths:
             self.add_path(
                 path, pattern=pattern, tags=own + implicit, revalidate=revalidate, router=router
             )
         else:
             self._paths[path] = _Entry(pattern, own, implicit, revalidate, router)
+
+    def add_sorted(self, paths: list[ManifestPath], touched: Touched) -> None:
+        """Pages whose paths are unique and sorted (the keys of a prerender manifest), their
+        tags split, deduplicated and canonical, with ``touched`` (tag → paths in path order).
+
+        The fast path for a 100,000-page build: :meth:`build` has nothing left to merge or sort.
+        """
+        if self._paths or self._sorted is not None:
+            for page in paths:
+                self.add_split(
+                    page.path,
+                    list(page.tags),
+                    list(page.implicit_tags),
+                    page.pattern,
+                    page.revalidate,
+                    page.router,
+                )
+            return
+        self._sorted = (paths, touched)
+
+    def _spill(self) -> None:
+        """Turn the pages of :meth:`add_sorted` into ordinary entries (more pages follow)."""
+        assert self._sorted is not None
+        paths, _ = self._sorted
+        self._sorted = None
+        for page in paths:
+            self.add_split(
+                page.path,
+                list(page.tags),
+                list(page.implicit_tags),
+                page.pattern,
+                page.revalidate,
+                page.router,
+            )
 
     def add_tag(self, tag: str, *, paths: Iterable[str] = ()) -> None:
         """Declare a tag (with paths it touches beyond those whose entries list it)."""
@@ -170,29 +229,11 @@ class ManifestBuilder:
 
     # --- output ---------------------------------------------------------------------------
     def build(self) -> Manifest:
-        # Written for 100,000 paths: local names, no per-path helper calls.
-        paths: list[ManifestPath] = []
-        add = paths.append
-        touched: defaultdict[str, list[str]] = defaultdict(list)
-        entries = self._paths
-        for path in sorted(entries):
-            entry = entries[path]
-            if not path.startswith("/"):
-                self.issue("no-slash", path)
-            elif len(path) > MAX_PATH_LENGTH:
-                self.issue("long-path", path)
-            own, implicit = entry.tags, entry.implicit
-            if len(own) > MAX_TAGS_PER_ENTRY:
-                self.issue("many-tags", f"{path} ({len(own)})")
-            for tag in own:
-                touched[tag].append(path)
-            for tag in implicit:
-                touched[tag].append(path)
-            add(
-                ManifestPath(
-                    path, entry.pattern, tuple(own), tuple(implicit), entry.revalidate, entry.router
-                )
-            )
+        if self._sorted is not None:
+            paths, touched = self._sorted
+            self._check_paths(paths)
+        else:
+            paths, touched = self._merged()
         return Manifest(
             source=self.source,
             kind=self.kind,
@@ -206,7 +247,46 @@ class ManifestBuilder:
             locales=self.locales,
         )
 
-    def _tag_list(self, touched: defaultdict[str, list[str]]) -> tuple[ManifestTag, ...]:
+    def _merged(self) -> tuple[list[ManifestPath], Touched]:
+        """The pages in path order and their tag map (the loaders' general path)."""
+        # Written for 100,000 paths: local names, no per-path helper calls.
+        paths: list[ManifestPath] = []
+        add = paths.append
+        touched: defaultdict[str, list[str]] = defaultdict(list)
+        strings: dict[str, str] = {}
+        canonical = strings.setdefault  # one string object per distinct tag
+        entries = self._paths
+        for path in sorted(entries):
+            entry = entries[path]
+            if not path.startswith("/"):
+                self.issue("no-slash", path)
+            elif len(path) > MAX_PATH_LENGTH:
+                self.issue("long-path", path)
+            own = tuple(map(canonical, entry.tags, entry.tags))
+            implicit = tuple(map(canonical, entry.implicit, entry.implicit))
+            if len(own) > MAX_TAGS_PER_ENTRY:
+                self.issue("many-tags", f"{path} ({len(own)})")
+            for tag in own:
+                touched[tag].append(path)
+            for tag in implicit:
+                touched[tag].append(path)
+            add(ManifestPath(path, entry.pattern, own, implicit, entry.revalidate, entry.router))
+        return paths, dict(touched)
+
+    def _check_paths(self, paths: list[ManifestPath]) -> None:
+        """The per-path issues :meth:`_merged` reports, for pages from :meth:`add_sorted`."""
+        limit, many = MAX_PATH_LENGTH, MAX_TAGS_PER_ENTRY
+        odd = [p for p in paths if p.path[:1] != "/" or len(p.path) > limit or len(p.tags) > many]
+        for page in odd:
+            path = page.path
+            if not path.startswith("/"):
+                self.issue("no-slash", path)
+            elif len(path) > limit:
+                self.issue("long-path", path)
+            if len(page.tags) > many:
+                self.issue("many-tags", f"{path} ({len(page.tags)})")
+
+    def _tag_list(self, touched: Touched) -> tuple[ManifestTag, ...]:
         for tag, extra in self._tags.items():
             if extra:
                 known = set(touched.get(tag, ()))
@@ -214,13 +294,23 @@ class ManifestBuilder:
             else:
                 touched.setdefault(tag, [])
         names = sorted(touched)
-        own = [t for t in names if not t.startswith(IMPLICIT_TAG_PREFIX)]
-        implicit = [t for t in names if t.startswith(IMPLICIT_TAG_PREFIX)]
-        for tag in own:
-            if len(tag) > MAX_TAG_LENGTH:
-                self.issue("long-tag", tag)
-        return tuple([ManifestTag(t, tuple(touched[t]), False) for t in own]) + tuple(
-            [ManifestTag(t, tuple(touched[t]), True) for t in implicit]
+        # The implicit names are one run of the sorted list: no per-name prefix test.
+        start = bisect_left(names, IMPLICIT_TAG_PREFIX)
+        stop = bisect_left(names, _AFTER_IMPLICIT, start)
+        implicit = names[start:stop]
+        own = names[:start] + names[stop:]
+        del names
+        if own and max(map(len, own)) > MAX_TAG_LENGTH:
+            for tag in own:
+                if len(tag) > MAX_TAG_LENGTH:
+                    self.issue("long-tag", tag)
+        # tuple() of a shared one-page tuple is that tuple: no copy per single-page tag.
+        pages = touched.__getitem__
+        return tuple(
+            chain(
+                map(ManifestTag, own, map(tuple, map(pages, own)), repeat(False)),
+                map(ManifestTag, implicit, map(tuple, map(pages, implicit)), repeat(True)),
+            )
         )
 
     def _issue_messages(self) -> list[str]:

@@ -17,9 +17,15 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from isr_desk.domain import DynamicRoute, Router
+from isr_desk.domain import DynamicRoute, ManifestPath, Router
 from isr_desk.services.errors import ManifestError
-from isr_desk.services.manifest_build import ManifestBuilder, split_tag_header, split_tags
+from isr_desk.services.manifest_build import (
+    ManifestBuilder,
+    Touched,
+    split_tag_header,
+    split_tag_run,
+    split_tags,
+)
 from isr_desk.services.manifest_formats import decode_json
 from isr_desk.services.manifest_io import read_file
 
@@ -76,8 +82,10 @@ def load_build_dir(build_dir: str, builder: ManifestBuilder, *, max_bytes: int) 
     decoded = manifest_fast.decode_prerender(data) if manifest_fast is not None else None
     if decoded is None:  # no msgspec, or not the expected shape: json words the problem
         obj = decode_json(data, name)
+        del data  # ~75 MB for 100,000 routes: not kept through the .meta reading
         load_prerender(obj, builder, build_dir=build_dir, is_build=is_build)
     else:
+        del data
         version, rows, dynamic, preview, known = decoded
         builder.secrets = _preview_values(preview)
         _load_rows(
@@ -189,61 +197,184 @@ def _router_of(data_route: Any) -> Router | None:
 def _add_rows(
     builder: ManifestBuilder, rows: list[RouteRow], app_dir: str | None
 ) -> dict[str, Router]:
-    """Add every route (one loop, local names: it runs 100,000 times); returns pattern → router."""
-    routers: dict[str, Router] = {}
-    add = builder.add_split
-    app, pages = Router.APP, Router.PAGES
-    for path, revalidate, src, data_route, headers, app_hint in rows:
-        if revalidate is not False and (
-            revalidate.__class__ is bool or not isinstance(revalidate, int | float)
+    """Add every route, in path order; returns pattern → router (of its first route)."""
+    keys = [row[0] for row in rows]  # unique: they were the keys of "routes"
+    order = sorted(range(len(rows)), key=keys.__getitem__)
+    del keys
+    dir_fd = None
+    if app_dir is not None:
+        try:  # .meta files opened relative to it: the kernel walks a short path
+            dir_fd = os.open(app_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            dir_fd = None
+    try:
+        return _add_sorted(builder, rows, order, app_dir, dir_fd)
+    finally:
+        if dir_fd is not None:
+            os.close(dir_fd)
+
+
+def _add_sorted(
+    builder: ManifestBuilder,
+    rows: list[RouteRow],
+    order: list[int],
+    app_dir: str | None,
+    dir_fd: int | None,
+) -> dict[str, Router]:
+    """:func:`_add_rows` in ``order`` (one loop, local names: it runs 100,000 times)."""
+    routers: dict[str, tuple[int, Router]] = {}  # pattern → (row, router) of its first row
+    bad: list[tuple[int, str]] = []  # (row, name) of unreadable .meta files, in row order
+    pages: list[ManifestPath] = []
+    add = pages.append
+    touched: Touched = {}
+    seen = touched.get
+    strings: dict[str, str] = {}  # one object per distinct tag / pattern: ~600k repeats share
+    numbers: dict[int, int] = {}
+    canonical, number = strings.setdefault, numbers.setdefault
+    app, pages_router = Router.APP, Router.PAGES
+    open_, read, close, rdonly, search = os.open, os.read, os.close, os.O_RDONLY, _TAGS_VALUE.search
+    for i in order:
+        path, revalidate, src, data_route, headers, app_hint = rows[i]
+        kind = revalidate.__class__
+        if kind is int:
+            revalidate = number(revalidate, revalidate)
+        elif (
+            kind is not float
+            and revalidate is not False
+            and (kind is bool or not isinstance(revalidate, int | float))
         ):
             revalidate = None
-        router = _router_of(data_route) or (app if app_hint else None)
+        if data_route.__class__ is str and data_route.endswith(".rsc"):
+            router: Router | None = app
+        elif data_route.__class__ is str and (
+            data_route.startswith("/_next/data/") or data_route.endswith(".json")
+        ):
+            router = pages_router
+        else:
+            router = app if app_hint else None
         own: list[str] = []
         implicit: list[str] = []
-        if app_dir is not None and router is not pages:
-            value = _meta_tags(app_dir, path, builder)
+        raw = False  # own/implicit straight from split_tag_run: a tag may repeat
+        if app_dir is not None and router is not pages_router:
+            value: str | None = None
+            if dir_fd is not None and path.startswith("/") and not path.startswith("//"):
+                name = "index.meta" if path == "/" else path[1:] + ".meta"
+                try:
+                    fd = open_(name, rdonly, dir_fd=dir_fd)
+                except (OSError, ValueError):  # ValueError: a NUL in a route name
+                    data = None
+                    if "%" in path:  # the file of the decoded name
+                        name = app_dir + unquote(path) + ".meta"
+                        data = _read_small(name)
+                        name = os.path.relpath(name, app_dir)
+                else:
+                    try:
+                        data = read(fd, _READ_CHUNK)
+                        if len(data) == _READ_CHUNK:
+                            data += read(fd, MAX_META_BYTES)
+                    except OSError:
+                        data = None
+                    finally:
+                        close(fd)
+                if data is not None:
+                    found = search(data)  # no full JSON parse for 100,000 files
+                    try:
+                        value = found.group(1).decode("utf-8") if found is not None else None
+                    except UnicodeDecodeError:
+                        value = None
+                    if value is None:
+                        value = _json_header(data)
+                        if value is None:
+                            bad.append((i, os.path.normpath(name)))
+                            value = ""
+            else:
+                value, unreadable = _meta_tags(app_dir, path)
+                if unreadable is not None:
+                    bad.append((i, unreadable))
             if value is not None:
                 router = app
-                own, implicit = split_tag_header(value)
+                parts = split_tag_run(value)
+                if parts is None:
+                    own, implicit = split_tags(value.split(","))
+                else:
+                    own, implicit = parts
+                    raw = True
         if headers.__class__ is dict:
             value = headers.get(_TAGS_HEADER)
             if isinstance(value, str):
                 more, more_implicit = split_tag_header(value)
                 own, implicit = split_tags(own + more + implicit + more_implicit)
+                raw = False
                 router = router or app
         if src.__class__ is str:
-            add(path, own, implicit, src, revalidate, router)
-            if router is not None and src not in routers:
-                routers[src] = router
+            src = canonical(src, src)
+            if router is not None:
+                first = routers.get(src)
+                if first is None or first[0] > i:
+                    routers[src] = (i, router)
         else:
-            add(path, own, implicit, None, revalidate, router)
-    return routers
+            src = None
+        if own or implicit:
+            tags = tuple(map(canonical, own, own))
+            implicit_tags = tuple(map(canonical, implicit, implicit))
+            one = (path,)
+            repeated = False
+            for tag in tags + implicit_tags:
+                have = seen(tag)
+                if have is None:
+                    touched[tag] = one
+                elif have[-1] is path:  # this page listed the tag already
+                    repeated = True
+                elif have.__class__ is list:
+                    have.append(path)
+                else:
+                    touched[tag] = [*have, path]
+            if repeated and raw:
+                tags = tuple(dict.fromkeys(tags))
+                implicit_tags = tuple(dict.fromkeys(implicit_tags))
+            add(ManifestPath(path, src, tags, implicit_tags, revalidate, router))
+        else:
+            add(ManifestPath(path, src, (), (), revalidate, router))
+    for _, name in sorted(bad):
+        builder.issue("bad-meta", name)
+    builder.add_sorted(pages, touched)
+    return {pattern: router for pattern, (_, router) in routers.items()}
 
 
-def _meta_tags(app_dir: str, path: str, builder: ManifestBuilder) -> str | None:
-    """The ``x-next-cache-tags`` of ``server/app/<path>.meta``; ``None`` without the file."""
+def _meta_tags(app_dir: str, path: str) -> tuple[str | None, str | None]:
+    """(``x-next-cache-tags`` of ``server/app/<path>.meta`` or ``None`` without the file, the
+    file's name if it is unreadable).
+
+    The general path, for route names :func:`_add_sorted` does not open relative to server/app.
+    """
     name = app_dir + ("/index" if path == "/" else path) + ".meta"
     data = _read_small(name)
     if data is None and "%" in path:
         name = app_dir + unquote(path) + ".meta"
         data = _read_small(name)
     if data is None:
-        return None
-    found = _TAGS_VALUE.search(data)  # no full JSON parse for 100,000 files
+        return None, None
+    found = _TAGS_VALUE.search(data)
     if found is not None:
         try:
-            return found.group(1).decode("utf-8")
+            return found.group(1).decode("utf-8"), None
         except UnicodeDecodeError:
             pass
+    value = _json_header(data)
+    if value is None:
+        return "", os.path.relpath(name, app_dir)
+    return value, None
+
+
+def _json_header(data: bytes) -> str | None:
+    """The tags header of a ``.meta`` file by a full JSON parse; ``None`` if it is unreadable."""
     try:
         meta = json.loads(data)
     except (ValueError, RecursionError):
         meta = None
     headers = meta.get("headers", {}) if isinstance(meta, dict) else None
     if not isinstance(headers, dict):
-        builder.issue("bad-meta", os.path.relpath(name, app_dir))
-        return ""
+        return None
     value = headers.get(_TAGS_HEADER)
     return value if isinstance(value, str) else ""
 

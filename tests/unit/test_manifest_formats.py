@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from isr_desk.domain import DynamicRoute, Router
+from isr_desk.domain import DynamicRoute, ManifestPath, Router
 from isr_desk.services.errors import ManifestError
 from isr_desk.services.manifest import load_manifest
+from isr_desk.services.manifest_build import ManifestBuilder
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "manifests"
 
@@ -285,3 +286,15 @@ def test_a_json_file_holding_a_prerender_manifest(tmp_path: Path) -> None:
     assert [p.path for p in manifest.paths] == ["/a"]
     assert any(".meta files" in w for w in manifest.warnings)  # no build dir: no tags
     assert "MUST-NOT-LEAK" not in repr(manifest)
+
+
+def test_builder_merges_sorted_pages_with_pages_added_later() -> None:
+    builder = ManifestBuilder("test", "next-build")
+    pages = [ManifestPath("/a", tags=("t",)), ManifestPath("/b", tags=("t",))]
+    builder.add_sorted(pages, {"t": ["/a", "/b"]})
+    builder.add_path("/a", tags=["u"])  # a repeat: merged like any other
+    manifest = builder.build()
+
+    assert [(p.path, p.tags) for p in manifest.paths] == [("/a", ("t", "u")), ("/b", ("t",))]
+    assert {t.tag: t.paths for t in manifest.tags} == {"t": ("/a", "/b"), "u": ("/a",)}
+    assert manifest.warnings == ("duplicate path entries, merged (1): '/a'",)

@@ -250,3 +250,91 @@ def test_detect_kind() -> None:
     assert detect_kind("https://example.com/sitemap.xml") == "sitemap"
     assert detect_kind("https://example.com/isr-manifest.json") == "json"
     assert detect_kind("/isr-manifest.json") == "json"
+
+
+def _write_build(root: Path, routes: dict[str, dict[str, object]], metas: dict[str, str]) -> Path:
+    dist = root / ".next"
+    (dist / "server" / "app").mkdir(parents=True)
+    for name, tags in metas.items():
+        meta = dist / "server" / "app" / name
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        body = (
+            tags if tags.startswith("{") else json.dumps({"headers": {"x-next-cache-tags": tags}})
+        )
+        meta.write_text(body)
+    manifest = {"version": 4, "routes": routes, "dynamicRoutes": {}, "preview": {}}
+    (dist / "prerender-manifest.json").write_text(json.dumps(manifest))
+    (dist / "BUILD_ID").write_text("test")
+    return root
+
+
+def test_many_pages_share_one_object_per_tag_and_one_tuple_per_page(tmp_path: Path) -> None:
+    routes = {f"/p/{i}": {"srcRoute": "/p/[i]", "dataRoute": f"/p/{i}.rsc"} for i in (2, 1, 3)}
+    metas = {f"p/{i}.meta": f"_N_T_/layout,_N_T_/p/{i},posts,post:{i}" for i in (1, 2, 3)}
+    manifest = load_manifest(str(_write_build(tmp_path, routes, metas)))
+
+    assert [p.path for p in manifest.paths] == ["/p/1", "/p/2", "/p/3"]
+    first, second = manifest.paths[0], manifest.paths[1]
+    assert first.tags == ("posts", "post:1")
+    assert first.tags[0] is second.tags[0]  # canonical: one string for every page's "posts"
+    assert first.implicit_tags[0] is second.implicit_tags[0]
+    assert first.pattern is second.pattern
+    tags = {t.tag: t for t in manifest.tags}
+    assert tags["posts"].paths == ("/p/1", "/p/2", "/p/3")
+    assert tags["post:1"].paths == ("/p/1",)
+    assert tags["post:1"].paths is tags["_N_T_/p/1"].paths  # a page's single-page tags share
+    assert [t.tag for t in manifest.tags] == [
+        "post:1", "post:2", "post:3", "posts", "_N_T_/layout", "_N_T_/p/1", "_N_T_/p/2",
+        "_N_T_/p/3",
+    ]  # fmt: skip
+
+
+def test_repeated_tags_in_a_header_are_listed_once(tmp_path: Path) -> None:
+    routes = {"/a": {"dataRoute": "/a.rsc"}, "/b": {"dataRoute": "/b.rsc"}}
+    metas = {"a.meta": "_N_T_/x,_N_T_/x,posts,posts,own", "b.meta": "posts,,_N_T_/y,posts"}
+    manifest = load_manifest(str(_write_build(tmp_path, routes, metas)))
+
+    a, b = manifest.paths
+    assert (a.tags, a.implicit_tags) == (("posts", "own"), ("_N_T_/x",))
+    assert (b.tags, b.implicit_tags) == (("posts",), ("_N_T_/y",))
+    assert {t.tag: t.paths for t in manifest.tags}["posts"] == ("/a", "/b")
+
+
+def test_a_pattern_takes_the_router_of_its_first_route_in_manifest_order(tmp_path: Path) -> None:
+    # "/z" comes first in the manifest but last in path order: its router decides.
+    routes = {
+        "/z": {"srcRoute": "/[x]", "dataRoute": "/_next/data/B/z.json"},
+        "/a": {"srcRoute": "/[x]", "dataRoute": "/a.rsc"},
+    }
+    build = _write_build(tmp_path, routes, {})
+    prerender = build / ".next" / "prerender-manifest.json"
+    doc = json.loads(prerender.read_text())
+    doc["dynamicRoutes"] = {"/[x]": {"dataRoute": None, "fallback": None}}
+    prerender.write_text(json.dumps(doc))
+
+    manifest = load_manifest(str(build))
+
+    assert manifest.routes == (DynamicRoute("/[x]", Router.PAGES, None),)
+
+
+def test_unreadable_meta_files_are_reported_in_manifest_order(tmp_path: Path) -> None:
+    names = ["/c", "/a", "/d", "/b"]
+    routes = {p: {"dataRoute": f"{p}.rsc"} for p in names}
+    metas = {f"{p[1:]}.meta": "{broken" for p in names}
+    manifest = load_manifest(str(_write_build(tmp_path, routes, metas)))
+
+    assert manifest.warnings == (
+        "unreadable .meta files, their tags skipped (4): 'c.meta', 'a.meta', 'd.meta' and 1 more",
+    )
+
+
+def test_odd_route_names_read_the_meta_file_their_name_points_at(tmp_path: Path) -> None:
+    routes = {"/": {"dataRoute": "/index.rsc"}, "rel": {"dataRoute": "rel.rsc"}}
+    metas = {"index.meta": "home", "rel.meta": "inside"}
+    build = _write_build(tmp_path, routes, metas)
+    (build / ".next" / "server" / "apprel.meta").write_text(
+        json.dumps({"headers": {"x-next-cache-tags": "beside"}})
+    )
+    manifest = load_manifest(str(build))
+
+    assert {p.path: p.tags for p in manifest.paths} == {"/": ("home",), "rel": ("beside",)}
