@@ -4,6 +4,12 @@ A result is a success when the status is 2xx and, if the body is JSON with
 ``revalidated``, that field is true (DESIGN.md). Every failure gets a hint that says what
 to do. The secret is redacted from everything kept: the request, the response excerpt and
 error texts (a route that echoes its input must not leak it into the log).
+
+A bulk run keeps every result (the live log holds 100,000 of them), and most of what a
+result carries repeats from one to the next: the redacted URL and request headers, the
+response's header names and values, the JSON keys, the hint. Those are shared when the
+results are made (bounded :class:`_Shared` caches), so each result costs only what is its
+own (target, body, timing, the parsed body's values).
 """
 
 from __future__ import annotations
@@ -11,9 +17,11 @@ from __future__ import annotations
 import email.utils
 import json
 import ssl
+import sys
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -27,6 +35,50 @@ from isr_desk.domain import (
 )
 
 EXCERPT_CHARS = 2000
+_SHORT = 64  # JSON string values up to this length are shared (longer ones rarely repeat)
+
+H = TypeVar("H", bound=Hashable)
+Headers = tuple[tuple[str, str], ...]
+
+
+class _Shared(Generic[H]):
+    """Hands out one copy of equal immutable values, so that results do not repeat them.
+
+    Bounded: past ``limit`` distinct values it starts afresh (a header that differs on
+    every response, such as a request id, must not grow it without end).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._values: dict[H, H] = {}
+
+    def __call__(self, value: H) -> H:
+        shared = self._values.get(value)
+        if shared is not None:
+            return shared
+        if len(self._values) >= self._limit:
+            self._values.clear()
+        self._values[value] = value
+        return value
+
+    def clear(self) -> None:
+        self._values.clear()
+
+
+_texts: _Shared[str] = _Shared(4096)  # URLs, hints, errors, short JSON values
+_pairs: _Shared[tuple[str, str]] = _Shared(4096)  # (header name, value)
+_header_sets: _Shared[Headers] = _Shared(1024)
+
+
+def shared_headers(pairs: Headers) -> Headers:
+    """``pairs`` with each (name, value) and the whole tuple shared with equal ones."""
+    return _header_sets(tuple(_pairs(pair) for pair in pairs))
+
+
+def forget_shared() -> None:
+    """Empty the sharing caches (tests; nothing depends on what they hold)."""
+    for cache in (_texts, _pairs, _header_sets):
+        cache.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +105,9 @@ class Reply:
         cls, response: httpx.Response, body: bytes, request: PreparedRequest
     ) -> Reply:
         secret = request.secret
-        headers = tuple((k, redact_text(v, secret)) for k, v in response.headers.multi_items())
+        headers = shared_headers(
+            tuple((k, redact_text(v, secret)) for k, v in response.headers.multi_items())
+        )
         return cls(
             status=response.status_code,
             body=_parse_body(body, response.headers.get("content-type", ""), secret),
@@ -71,7 +125,7 @@ class Reply:
     @classmethod
     def from_error(cls, exc: httpx.HTTPError, request: PreparedRequest) -> Reply:
         kind, text = _classify_error(exc)
-        return cls(status=None, error=redact_text(text, request.secret), error_kind=kind)
+        return cls(status=None, error=_texts(redact_text(text, request.secret)), error_kind=kind)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -122,14 +176,18 @@ def _parse_body(body: bytes, content_type: str, secret: str | None) -> Any:
 
 
 def _redact_json(value: Any, secret: str | None) -> Any:
-    if not secret:
-        return value
+    """``value`` with the secret redacted from every string; keys and short strings shared."""
     if isinstance(value, str):
-        return redact_text(value, secret)
+        value = redact_text(value, secret)
+        return _texts(value) if len(value) <= _SHORT else value
     if isinstance(value, list):
         return [_redact_json(v, secret) for v in value]
     if isinstance(value, dict):
-        return {redact_text(k, secret): _redact_json(v, secret) for k, v in value.items()}
+        # sys.intern: the same few keys in every body; interned strings die with their last
+        # reference, so a site sending odd keys cannot make this grow.
+        return {
+            sys.intern(redact_text(k, secret)): _redact_json(v, secret) for k, v in value.items()
+        }
     return value
 
 
@@ -245,10 +303,12 @@ def results_for(
 ) -> list[Result]:
     ok, outcome = judge(reply)
     hint = hint_for(outcome, request, reply, timeout=timeout)
+    hint = None if hint is None else _texts(hint)
     error = reply.error
     if error is None and not ok:
         error = f"HTTP {reply.status}" if outcome is not Outcome.NOT_REVALIDATED else None
-    redacted = request.redacted()
+    error = None if error is None else _texts(error)
+    redacted = _shared_request(request.redacted())
     return [
         Result(
             target=target,
@@ -268,6 +328,17 @@ def results_for(
         )
         for target in request.targets
     ]
+
+
+def _shared_request(redacted: PreparedRequest) -> PreparedRequest:
+    """``redacted`` with its URL and headers shared: the same for every request of a run."""
+    return PreparedRequest(
+        redacted.method,
+        _texts(redacted.url),
+        shared_headers(redacted.headers),
+        redacted.body,
+        redacted.targets,
+    )
 
 
 def cancelled_results(request: PreparedRequest, *, instance: str | None) -> list[Result]:

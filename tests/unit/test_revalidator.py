@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from isr_desk.domain import Endpoint, Outcome, Preset, Result, SiteProfile, Target
+from isr_desk.services import responses
 from isr_desk.services.revalidator import Revalidator, Run, RunOptions, make_client
 from tests.helpers.servers import LoopbackSite, Recorded, Reply, free_port
 
@@ -245,3 +246,45 @@ def test_mock_transport_request_shape() -> None:
     assert request.headers["authorization"] == "Bearer tok"
     assert request.headers["x-env"] == "prod"
     assert json.loads(request.content) == {"tag": "posts"}
+
+
+def test_results_of_a_run_share_what_repeats_and_keep_their_own_values() -> None:
+    """A bulk run keeps every result: the repeated parts are one object, still redacted."""
+    secret = "s3cret-shared"
+    now = iter(range(1_700_000_000_000, 1_700_000_001_000))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        echo = {"revalidated": True, "now": next(now), "echo": secret, "message": "ok"}
+        headers = {"X-Request-Id": str(next(now)), "X-Token": secret}
+        return httpx.Response(200, json=echo, headers=headers)
+
+    async def scenario() -> list[Result]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            p = profile_for("https://example.com")
+            targets = [Target.path(f"/p{i}") for i in range(5)]
+            return [r async for r in Revalidator(client).start(p, secret, targets)]
+
+    results = asyncio.run(scenario())
+    assert [r.ok for r in results] == [True] * 5
+    first, second = results[0], results[1]
+    assert first.request is not None
+    assert second.request is not None
+    assert first.request.url is second.request.url
+    assert first.request.headers is second.request.headers
+    assert first.request.body != second.request.body  # each target's own body
+    assert len({r.response["now"] for r in results}) == 5  # each its own parsed body
+    assert first.response is not second.response
+    assert next(iter(first.response)) is next(iter(second.response))  # the keys are shared
+    assert first.response["message"] is second.response["message"]
+    pairs = dict(first.response_headers)
+    assert pairs["x-request-id"] != dict(second.response_headers)["x-request-id"]
+    by_name = {pair[0]: pair for pair in second.response_headers}
+    assert (
+        next(p for p in first.response_headers if p[0] == "content-type") is by_name["content-type"]
+    )
+    for result in results:
+        assert result.response["echo"] == "•••"
+        assert dict(result.response_headers)["x-token"] == "•••"
+        assert secret not in repr(result) + json.dumps(result.to_json())
+    kept = responses._texts, responses._pairs, responses._header_sets
+    assert secret not in repr([cache._values for cache in kept])  # the caches hold no secret
