@@ -162,11 +162,10 @@ class _Connection:
             return self.buffer.eof or bool(self.buffer.chunks)
         return self.transport.get_extra_info(_EXTRA.get(name, name))
 
-    async def send(self, request: httpx.Request, timeouts: dict[str, Any]) -> None:
-        try:
-            body: bytes | None = request.content
-        except httpx.RequestNotRead:
-            body = None
+    async def send(
+        self, request: httpx.Request, body: bytes | None, timeouts: dict[str, Any]
+    ) -> None:
+        """Send ``request``: ``body`` is its content when in memory, else ``None`` (streamed)."""
         try:
             conn = self.h11
             head = h11.Request(
@@ -307,24 +306,34 @@ class H11Transport(httpx.AsyncBaseTransport):
     async def _exchange(
         self, request: httpx.Request, origin: Origin, timeouts: dict[str, Any], trace: Trace | None
     ) -> tuple[_Connection, Any]:
-        """Send ``request`` and read its response head, on a kept-alive connection if any."""
+        """Send ``request`` and read its response head, on a kept-alive connection if any.
+
+        A kept-alive connection can be closed by the server just as a request goes out;
+        then the request is sent once more, on a new connection (when its body is in memory).
+        """
+        try:
+            body: bytes | None = request.content
+        except httpx.RequestNotRead:
+            body = None
+        fresh = False
         while True:
-            conn = self._checkout(origin)
+            conn = None if fresh else self._checkout(origin)
             reused = conn is not None
             if conn is None:
                 conn = await self._connect(request, origin, timeouts.get("connect"), trace)
             try:
-                await conn.send(request, timeouts)
+                await conn.send(request, body, timeouts)
                 event = await conn.next_event(request, timeouts.get("read"))
                 while type(event) is h11.InformationalResponse:  # 100 Continue, 103 ...
                     event = await conn.next_event(request, timeouts.get("read"))
                 return conn, event
             except _StaleConnectionError:
                 conn.close()
-                if not reused:  # a fresh connection closed at once: the server's doing
+                if not reused or body is None:  # a fresh connection: the server's doing
                     raise httpx.RemoteProtocolError(
                         "the server closed the connection without answering", request=request
                     ) from None
+                fresh = True
             except BaseException:
                 conn.close()
                 raise

@@ -141,6 +141,11 @@ def test_a_close_racing_the_next_request_is_retried_once_on_a_new_connection() -
             assert (await client.get(server.url)).status_code == 200
             assert server.connections == 2
             assert len(server.heads) == 3  # the dropped one was sent again, once
+            # Two kept-alive connections that will both drop: the retry takes a new one.
+            await asyncio.gather(client.get(server.url), client.get(server.url))
+            before = len(server.heads)
+            assert (await client.get(server.url)).status_code == 200
+            assert len(server.heads) - before == 2  # sent twice in all, never three times
 
     run(go())
 
