@@ -2,13 +2,16 @@
 
 :meth:`LogModel.add` only queues results; a ~50 ms timer inserts everything queued with one
 ``beginInsertRows``/``endInsertRows``, so a 10,000-target run costs a few hundred layouts,
-not 10,000. Display strings are computed once per row, at insertion. ``max_rows`` bounds
+not 10,000. A row keeps its result, not its display strings: a cell is made when the view
+asks for it (only for the rows on screen), so 100,000 rows cost little more than their
+results. ``max_rows`` bounds
 the log (the oldest rows are dropped, a batch at a time); the verdicts of "Verify pages
 after refresh" are attached to the rows of the run they checked.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -50,16 +53,53 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 @dataclass(slots=True)
 class LogRow:
-    """One line of the log: the result, its display cells, and its verdicts (if verified)."""
+    """One line of the log: the result, its verdicts (if verified), and its display cells.
+
+    ``added_at`` is when the row was added (one float shared by a batch): the Time column of
+    a result that has no ``started_at``.
+    """
 
     site: str
     result: Result
-    cells: tuple[str, ...]
+    added_at: float = 0.0
     verifications: tuple[Verification, ...] = ()
 
     @property
     def verified_ok(self) -> bool:
         return all(v.ok or v.verdict.value == "not-checked" for v in self.verifications)
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return tuple(self.cell(column) for column in range(len(COLUMNS)))
+
+    def cell(self, column: int) -> str:
+        result = self.result
+        if column == TIME:
+            return _clock((result.started_at or self.added_at) + result.duration_ms / 1000)
+        if column == SITE:
+            return self.site
+        if column == TARGET:
+            return str(result.target)
+        if column == INSTANCE:
+            return _host(result.instance) if result.instance else ""
+        if column == STATUS:
+            return "" if result.status is None else str(result.status)
+        if column == RESULT:
+            return result.outcome.label
+        if column == DURATION:
+            return f"{result.duration_ms:.0f}"
+        if column == ATTEMPTS:
+            return str(result.attempts)
+        return verdict_text(self.verifications)
+
+
+def _clock(epoch: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(epoch))
+
+
+@functools.lru_cache(maxsize=256)
+def _host(instance: str) -> str:
+    return urlsplit(instance).netloc
 
 
 def verdict_text(verifications: Sequence[Verification]) -> str:
@@ -71,23 +111,6 @@ def verdict_text(verifications: Sequence[Verification]) -> str:
         label = verifications[0].label
         return label if len(verifications) == 1 else f"{label} ({len(verifications)} pages)"
     return ", ".join(f"{n} {label.lower()}" for label, n in counts.most_common())
-
-
-def _row(site: str, result: Result) -> LogRow:
-    finished = (result.started_at or time.time()) + result.duration_ms / 1000
-    instance = urlsplit(result.instance).netloc if result.instance else ""
-    cells = (
-        time.strftime("%H:%M:%S", time.localtime(finished)),
-        site,
-        str(result.target),
-        instance,
-        "" if result.status is None else str(result.status),
-        result.outcome.label,
-        f"{result.duration_ms:.0f}",
-        str(result.attempts),
-        "",
-    )
-    return LogRow(site, result, cells)
 
 
 class LogModel(QAbstractTableModel):
@@ -122,8 +145,9 @@ class LogModel(QAbstractTableModel):
             pending = pending[-self.max_rows :]
             self._drop_oldest(len(self._rows) + len(pending) - self.max_rows)
         first = len(self._rows)
+        now = time.time()
         self.beginInsertRows(QModelIndex(), first, first + len(pending) - 1)
-        self._rows.extend(_row(site, r) for site, r in pending)
+        self._rows.extend(LogRow(site, r, now) for site, r in pending)
         self.endInsertRows()
         self.rows_flushed.emit(len(pending))
 
@@ -132,7 +156,8 @@ class LogModel(QAbstractTableModel):
         self._timer.stop()
         self._pending.clear()
         self.beginResetModel()
-        self._rows = [_row(site, r) for r in results]
+        now = time.time()
+        self._rows = [LogRow(site, r, now) for r in results]
         self.has_verifications = False
         self.endResetModel()
 
@@ -176,7 +201,6 @@ class LogModel(QAbstractTableModel):
             )
             if found:
                 row.verifications = tuple(found)
-                row.cells = (*row.cells[:VERIFY], verdict_text(found))
                 changed.append(index)
         if changed:
             self.has_verifications = True
@@ -207,7 +231,7 @@ class LogModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         if role == _DISPLAY:
-            return row.cells[index.column()]
+            return row.cell(index.column())
         if role == _BACKGROUND:
             return None if row.result.ok else _FAILED_BG
         if role == _FOREGROUND:
@@ -217,7 +241,7 @@ class LogModel(QAbstractTableModel):
         if role == _TOOLTIP:
             if index.column() == VERIFY and row.verifications:
                 return "\n".join(v.detail for v in row.verifications[:5])
-            return row.result.hint or row.cells[index.column()]
+            return row.result.hint or row.cell(index.column())
         if role == _ALIGN and index.column() in _NUMERIC:
             return _RIGHT
         return None

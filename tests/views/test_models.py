@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
 from isr_desk.domain import ManifestPath, ManifestTag, Outcome, Result, Target
-from isr_desk.views.log_model import LogModel
+from isr_desk.services.verify_judge import Verdict, Verification
+from isr_desk.views.log_model import COLUMNS, TIME, VERIFY, LogModel, verdict_text
 from isr_desk.views.targets_model import PathsModel, TagsModel
 
 PATHS = [
@@ -105,6 +108,34 @@ def test_log_model_adds_rows_in_one_batch_and_colours_failures(qtbot: QtBot) -> 
     assert model.index(3, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
     assert model.index(2, 0).data(Qt.ItemDataRole.BackgroundRole) is None
     assert "ask your developer" in model.index(3, 2).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_log_cells_are_made_when_asked_and_follow_the_verdicts(qtbot: QtBot) -> None:
+    model = LogModel()
+    model.add("Site", [_result("/a", ok=True), _result("/b", ok=False)])
+    model.flush()
+    row = model.row(1)
+    assert not hasattr(row, "__dict__")  # slots only: 100,000 rows hold no display strings
+    clock = time.strftime("%H:%M:%S", time.localtime(1_700_000_000.0125))
+    expected = (clock, "Site", "/b", "", "401", "Wrong secret", "12", "1", "")
+    assert row.cells == expected
+    assert [model.index(1, c).data() for c in range(len(COLUMNS))] == list(expected)
+    check = Verification(Verdict.UNCHANGED, "same ETag", "/b", target=Target.path("/b"))
+    with qtbot.waitSignal(model.dataChanged):
+        assert model.apply_verifications([row.result], [check]) == 1
+    assert model.index(1, VERIFY).data() == verdict_text([check])
+    assert model.index(1, VERIFY).data() != ""
+    assert model.index(0, VERIFY).data() == ""
+
+
+def test_log_time_of_a_result_without_a_start_is_when_it_was_added() -> None:
+    model = LogModel()
+    model.add("Site", [replace(_result("/a", ok=True), started_at=0.0)])
+    model.flush()
+    shown = model.index(0, TIME).data()  # fixed when added, not following the clock
+    assert shown == model.index(0, TIME).data() == model.row(0).cells[TIME]
+    added = model.row(0).added_at
+    assert shown == time.strftime("%H:%M:%S", time.localtime(added + 12.5 / 1000))
 
 
 def _result(path: str, *, ok: bool) -> Result:
