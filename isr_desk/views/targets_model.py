@@ -1,15 +1,18 @@
-"""Table models of a manifest's paths and tags, fast at 100,000 rows.
+"""Table models of a manifest's paths and tags, fast and lean at 100,000 rows.
 
-Each model holds the manifest's items and a Python list of the indexes shown, in order.
-Filtering and sorting rebuild that list (search keys and sort keys are precomputed once),
-which is what keeps a keystroke on 100k rows under 50 ms; a stock QSortFilterProxyModel
-over a Python model takes about a second per keystroke (DESIGN.md, "Known pitfalls").
+Each model holds the manifest's items and an array of the indexes shown, in order. Filtering
+and sorting rebuild that array, which is what keeps a keystroke on 100k rows under 50 ms; a
+stock QSortFilterProxyModel over a Python model takes about a second per keystroke (DESIGN.md,
+"Known pitfalls"). Display cells and targets are made only for the rows asked for (a view
+asks for the few dozen it shows); only the search keys are kept per row, and a row whose text
+ends in one of a few shared strings (a tag's count and kind) keeps just its own head.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -31,16 +34,27 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 Item = TypeVar("Item")
 AnyIndex = QModelIndex | QPersistentModelIndex
+Rows = Sequence[int]  # a range (every item, unsorted) or an array of item indexes
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared(Generic[Item]):
-    """Items with their display cells and search keys, computed off the GUI thread."""
+    """Items with their search keys, computed off the GUI thread.
+
+    A row's search text (its cells joined by spaces, lowercased) is ``heads[i]`` followed by
+    ``tails[groups[i]]``; without ``groups`` every tail is empty.
+    """
 
     items: tuple[Item, ...]
-    cells: tuple[tuple[str, ...], ...]
-    search: tuple[str, ...]
-    targets: tuple[Target, ...]
+    heads: tuple[str, ...]
+    tails: tuple[str, ...] = ("",)
+    groups: Sequence[int] | None = None
+
+
+def _lower(text: str) -> str:
+    """``text.lower()``, the same object when it is lowercase already (no second copy kept)."""
+    low = text.lower()
+    return text if low == text else low
 
 
 class IndexedTableModel(QAbstractTableModel, Generic[Item]):
@@ -53,12 +67,11 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._items: tuple[Item, ...] = ()
-        self._cells: tuple[tuple[str, ...], ...] = ()
-        self._search: tuple[str, ...] = ()
-        self._targets: tuple[Target, ...] = ()
-        self._order: list[int] = []  # every item, in the current sort order
-        self._index: list[int] = []  # the rows shown: _order filtered
-        self._sort_keys: dict[int, list[Any]] = {}
+        self._heads: tuple[str, ...] = ()
+        self._tails: tuple[str, ...] = ("",)
+        self._groups: Sequence[int] | None = None
+        self._order: Rows = range(0)  # every item, in the current sort order
+        self._index: Rows = range(0)  # the rows shown: _order filtered
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._filter = ""
 
@@ -66,9 +79,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
     @classmethod
     def prepare(cls, items: Iterable[Item]) -> Prepared[Item]:
         items = tuple(items)
-        cells = tuple(cls.cells_of(item) for item in items)
-        search = tuple(" ".join(c).lower() for c in cells)
-        return Prepared(items, cells, search, tuple(cls.target_of(i) for i in items))
+        return Prepared(items, tuple([_lower(" ".join(cls.cells_of(i))) for i in items]))
 
     @classmethod
     def cells_of(cls, item: Item) -> tuple[str, ...]:
@@ -80,16 +91,21 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         raise NotImplementedError
 
     @classmethod
+    def text_keys(cls, items: tuple[Item, ...], column: int) -> list[str]:
+        """The sort keys of a text column: its cells, lowercased."""
+        cells = cls.cells_of
+        return [cells(item)[column].lower() for item in items]
+
+    @classmethod
     def target_of(cls, item: Item) -> Target:
         raise NotImplementedError
 
     # --- content ------------------------------------------------------------------------
     def set_prepared(self, prepared: Prepared[Item]) -> None:
         self.beginResetModel()
-        self._items, self._cells, self._search = prepared.items, prepared.cells, prepared.search
-        self._targets = prepared.targets
-        self._sort_keys = {}
-        self._order = self._sorted(list(range(len(self._items))))
+        self._items, self._heads = prepared.items, prepared.heads
+        self._tails, self._groups = prepared.tails, prepared.groups
+        self._order = self._sorted()
         self._index = self._filtered(self._order)
         self.endResetModel()
 
@@ -97,7 +113,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         self.set_prepared(self.prepare(items))
 
     def clear(self) -> None:
-        self.set_prepared(Prepared((), (), (), ()))
+        self.set_prepared(Prepared((), ()))
 
     @property
     def total(self) -> int:
@@ -107,8 +123,8 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         return self._items[self._index[row]]
 
     def targets(self, rows: Iterable[int]) -> list[Target]:
-        targets, index = self._targets, self._index
-        return [targets[index[r]] for r in rows]
+        items, index, target = self._items, self._index, self.target_of
+        return [target(items[index[r]]) for r in rows]
 
     # --- filter and sort ----------------------------------------------------------------
     def set_filter(self, text: str) -> None:
@@ -120,24 +136,45 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         self._index = self._filtered(self._order)
         self.endResetModel()
 
-    def _filtered(self, order: list[int]) -> list[int]:
-        if not self._filter:
-            return list(order)
-        needle, search = self._filter, self._search
-        return [i for i in order if needle in search[i]]
-
-    def _sorted(self, order: list[int]) -> list[int]:
-        if self._sort is None:
+    def _filtered(self, order: Rows) -> Rows:
+        needle, heads, groups = self._filter, self._heads, self._groups
+        if not needle:
             return order
+        if groups is None:
+            return array("I", [i for i in order if needle in heads[i]])
+        tails = self._tails
+        whole = [needle in tail for tail in tails]  # the needle lies in the shared tail
+        # ... or starts in the head and ends in the tail: the head ends with the needle's start
+        ends = [
+            tuple(needle[:k] for k in range(1, len(needle)) if tail.startswith(needle[k:]))
+            for tail in tails
+        ]
+        if not any(ends):
+            if not any(whole):
+                return array("I", [i for i in order if needle in heads[i]])
+            return array("I", [i for i in order if whole[groups[i]] or needle in heads[i]])
+        return array(
+            "I",
+            [
+                i
+                for i in order
+                if whole[groups[i]]
+                or needle in heads[i]
+                or (ends[groups[i]] and heads[i].endswith(ends[groups[i]]))
+            ],
+        )
+
+    def _sorted(self) -> Rows:
+        every = range(len(self._items))
+        if self._sort is None:
+            return every
         column, direction = self._sort
-        keys = self._sort_keys.get(column)
-        if keys is None:
-            if column in self.numeric_columns:
-                keys = [self.numeric_key(item, column) for item in self._items]
-            else:
-                keys = [cells[column].lower() for cells in self._cells]
-            self._sort_keys[column] = keys
-        return sorted(order, key=keys.__getitem__, reverse=direction != _ASCENDING)
+        items = self._items
+        if column in self.numeric_columns:
+            keys: list[Any] = [self.numeric_key(item, column) for item in items]
+        else:
+            keys = self.text_keys(items, column)
+        return array("I", sorted(every, key=keys.__getitem__, reverse=direction != _ASCENDING))
 
     def sort(self, column: int, order: Qt.SortOrder = _ASCENDING) -> None:
         if not 0 <= column < len(self.columns):
@@ -146,7 +183,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         persistent = self.persistentIndexList()
         remembered = [(self._index[p.row()], p.column()) for p in persistent]
         self._sort = (column, order)
-        self._order = self._sorted(list(range(len(self._items))))
+        self._order = self._sorted()
         self._index = self._filtered(self._order)
         if persistent:
             rows = {item: row for row, item in enumerate(self._index)}
@@ -166,7 +203,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         if not index.isValid():
             return None
         if role in (_DISPLAY, _TOOLTIP):
-            return self._cells[self._index[index.row()]][index.column()]
+            return self.cells_of(self._items[self._index[index.row()]])[index.column()]
         if role == _ALIGN and index.column() in self.numeric_columns:
             return _RIGHT
         return None
@@ -226,9 +263,25 @@ class TagsModel(IndexedTableModel[ManifestTag]):
     column_widths: ClassVar[dict[int, int]] = {1: 120, 2: 180}
 
     @classmethod
+    def prepare(cls, items: Iterable[ManifestTag]) -> Prepared[ManifestTag]:
+        # A row's text is "<tag> <pages> <kind>": the tag, then one of a few shared tails.
+        items = tuple(items)
+        tails: dict[tuple[int, bool], int] = {}
+        number = tails.setdefault
+        groups = array("I", [number((len(t.paths), t.implicit), len(tails)) for t in items])
+        texts = tuple(" " + " ".join(_tag_cells("", n, kind)[1:]).lower() for n, kind in tails)
+        heads = tuple([_lower(t.tag) for t in items])
+        return Prepared(items, heads, texts or ("",), groups)
+
+    @classmethod
     def cells_of(cls, item: ManifestTag) -> tuple[str, ...]:
-        kind = "automatic (Next.js)" if item.implicit else "site tag"
-        return (item.tag, str(len(item.paths)), kind)
+        return _tag_cells(item.tag, len(item.paths), item.implicit)
+
+    @classmethod
+    def text_keys(cls, items: tuple[ManifestTag, ...], column: int) -> list[str]:
+        if column == 0:
+            return [_lower(t.tag) for t in items]
+        return super().text_keys(items, column)
 
     @classmethod
     def numeric_key(cls, item: ManifestTag, column: int) -> float:
@@ -237,3 +290,7 @@ class TagsModel(IndexedTableModel[ManifestTag]):
     @classmethod
     def target_of(cls, item: ManifestTag) -> Target:
         return Target.tag(item.tag)
+
+
+def _tag_cells(tag: str, pages: int, implicit: bool) -> tuple[str, str, str]:
+    return (tag, str(pages), "automatic (Next.js)" if implicit else "site tag")

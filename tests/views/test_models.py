@@ -149,3 +149,45 @@ def _result(path: str, *, ok: bool) -> Result:
         hint=None if ok else "The site rejected the secret — ask your developer",
         started_at=1_700_000_000.0,
     )
+
+
+def test_tag_filter_matches_the_whole_row_text_as_before() -> None:
+    # A row's text is "<tag> <pages> <kind>"; the model keeps only the tag per row and the
+    # few distinct "<pages> <kind>" tails once, yet a needle may span them.
+    model = TagsModel()
+    model.set_items(TAGS)
+    for needle, shown in [
+        ("site tag", ["posts", "home"]),
+        ("2 site", ["posts"]),
+        ("s 2", ["posts"]),  # the end of "posts", then its count
+        ("layout 2 automatic", ["_N_T_/layout"]),
+        ("e 1 site t", ["home"]),
+        ("(next.js)", ["_N_T_/layout"]),
+        ("HOME", ["home"]),
+        ("s 1", []),
+    ]:
+        model.set_filter(needle)
+        assert _shown(model) == shown, needle
+    model.set_filter("")
+    assert _shown(model) == [t.tag for t in TAGS]
+
+
+def test_cells_are_made_for_the_rows_asked_for() -> None:
+    paths, tags = PathsModel(), TagsModel()
+    paths.set_items(PATHS)
+    tags.set_items(TAGS)
+    paths.sort(0, Qt.SortOrder.DescendingOrder)
+    tags.sort(0)
+
+    assert [paths.index(0, c).data() for c in range(4)] == [
+        "/blog/zebra",
+        "/blog/[slug]",
+        "posts",
+        "never",
+    ]
+    assert [tags.index(0, c).data() for c in range(3)] == [
+        "_N_T_/layout",
+        "2",
+        "automatic (Next.js)",
+    ]
+    assert paths.targets([0]) == [Target.path("/blog/zebra")]
