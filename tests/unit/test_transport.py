@@ -73,6 +73,25 @@ def keep_alive(answer: bytes = OK, delay: float = 0.0) -> Callable[[Scripted], H
     return make
 
 
+def answer_once(answer: bytes = b"", *, then: str = "close") -> Callable[[Scripted], Handler]:
+    """Read one request and write ``answer``; then close, or ``"read"`` one more request
+    and close without answering it, or ``"hang"`` silent for 5 s."""
+
+    def make(server: Scripted) -> Handler:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await server.read_request(reader)
+            writer.write(answer)
+            await writer.drain()
+            if then == "read":
+                await server.read_request(reader)
+            elif then == "hang":
+                await asyncio.sleep(5)
+
+        return handle
+
+    return make
+
+
 def run(coro: Awaitable[None]) -> None:
     asyncio.run(coro)  # type: ignore[arg-type]
 
@@ -105,16 +124,8 @@ def test_concurrent_requests_open_one_connection_each_and_then_reuse_them() -> N
 
 
 def test_a_kept_alive_connection_the_server_closed_is_replaced_transparently() -> None:
-    def close_after_one(server: Scripted) -> Handler:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await server.read_request(reader)
-            writer.write(OK)  # keep-alive by the protocol, then closed anyway
-            await writer.drain()
-
-        return handle
-
     async def go() -> None:
-        async with scripted(close_after_one) as server, make_client() as client:
+        async with scripted(answer_once(OK)) as server, make_client() as client:
             for _ in range(3):
                 assert (await client.get(server.url)).status_code == 200
                 await asyncio.sleep(0.01)  # the close reaches the idle connection
@@ -126,17 +137,8 @@ def test_a_kept_alive_connection_the_server_closed_is_replaced_transparently() -
 def test_a_close_racing_the_next_request_is_retried_once_on_a_new_connection() -> None:
     """The server reads the second request on a reused connection and closes unanswered."""
 
-    def drop_second(server: Scripted) -> Handler:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await server.read_request(reader)
-            writer.write(OK)
-            await writer.drain()
-            await server.read_request(reader)  # ... and hang up without a word
-
-        return handle
-
     async def go() -> None:
-        async with scripted(drop_second) as server, make_client() as client:
+        async with scripted(answer_once(OK, then="read")) as server, make_client() as client:
             assert (await client.get(server.url)).status_code == 200
             assert (await client.get(server.url)).status_code == 200
             assert server.connections == 2
@@ -151,14 +153,8 @@ def test_a_close_racing_the_next_request_is_retried_once_on_a_new_connection() -
 
 
 def test_a_fresh_connection_closed_without_an_answer_is_a_protocol_error() -> None:
-    def hang_up(server: Scripted) -> Handler:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await server.read_request(reader)
-
-        return handle
-
     async def go() -> None:
-        async with scripted(hang_up) as server, make_client() as client:
+        async with scripted(answer_once()) as server, make_client() as client:
             with pytest.raises(httpx.RemoteProtocolError, match="without answering"):
                 await client.get(server.url)
             assert len(server.heads) == 1  # not retried: nothing was reused
@@ -194,16 +190,13 @@ def test_bodies_in_each_framing_and_after_1xx(answer: bytes, body: bytes) -> Non
 
 
 def test_a_close_delimited_body_is_read_to_the_end_and_not_reused() -> None:
-    def close_delimited(server: Scripted) -> Handler:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await server.read_request(reader)
-            writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"x" * 300_000)
-            await writer.drain()
-
-        return handle
-
     async def go() -> None:
-        async with scripted(close_delimited) as server, make_client() as client:
+        async with (
+            scripted(
+                answer_once(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"x" * 300_000)
+            ) as server,
+            make_client() as client,
+        ):
             for _ in range(2):
                 response = await client.get(server.url)
                 assert response.content == b"x" * 300_000
@@ -213,16 +206,13 @@ def test_a_close_delimited_body_is_read_to_the_end_and_not_reused() -> None:
 
 
 def test_a_truncated_body_is_a_protocol_error() -> None:
-    def truncated(server: Scripted) -> Handler:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await server.read_request(reader)
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly a part")
-            await writer.drain()
-
-        return handle
-
     async def go() -> None:
-        async with scripted(truncated) as server, make_client() as client:
+        async with (
+            scripted(
+                answer_once(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly a part")
+            ) as server,
+            make_client() as client,
+        ):
             with pytest.raises(httpx.RemoteProtocolError):
                 await client.get(server.url)
 
@@ -230,19 +220,12 @@ def test_a_truncated_body_is_a_protocol_error() -> None:
 
 
 def test_timeouts_connect_errors_and_bad_schemes_are_httpx_exceptions() -> None:
-    def silent(server: Scripted) -> Handler:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await server.read_request(reader)
-            await asyncio.sleep(5)
-
-        return handle
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
 
     async def go() -> None:
-        async with scripted(silent) as server, make_client() as client:
+        async with scripted(answer_once(then="hang")) as server, make_client() as client:
             with pytest.raises(httpx.ReadTimeout):
                 await client.get(server.url, timeout=0.2)
             with pytest.raises(httpx.ConnectError):
