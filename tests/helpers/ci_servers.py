@@ -33,11 +33,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.helpers.servers import REVALIDATE_PATH, Recorded
+from tests.helpers.servers import REVALIDATE_PATH, InThread, LoopbackServer, Recorded
 
 Answer = tuple[int, dict[str, str], bytes]
 _HIT_HEADERS = {"x-cache": "X-Cache", "cloudflare": "cf-cache-status", "vercel": "x-vercel-cache"}
@@ -59,44 +59,22 @@ class _Page:
     stale_left: int = 0
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 1024  # the default 5 resets connections under concurrent tests
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _Loopback:
+class _Loopback(InThread):
     """A threaded HTTP server on 127.0.0.1 answering with ``self.answer(recorded)``."""
 
     def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[Recorded] = []
         self.lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), _handler(self.answer, self._record))
+        server = LoopbackServer(("127.0.0.1", 0), _handler(self.answer, self._record))
         self.scheme = "http"
         if tls is not None:  # the handshake happens in accept(); a failed one drops the client
-            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            server.socket = tls.wrap_socket(server.socket, server_side=True)
             self.scheme = "https"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)  # fmt: skip
+        self._serve_in_thread(server)
 
     @property
     def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> _Loopback:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Any:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def _record(self, rec: Recorded) -> None:
         with self.lock:

@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.helpers.servers import InThread
+
 ONE_MB = 1024 * 1024
 
 
@@ -193,7 +195,7 @@ class _TCPServer(socketserver.ThreadingTCPServer):
     block_on_close = False
 
 
-class FaultServer:
+class FaultServer(InThread):
     """A misbehaving revalidation route on 127.0.0.1; ``tls`` makes it HTTPS."""
 
     def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
@@ -203,28 +205,15 @@ class FaultServer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._tls = tls
-        self._server = _TCPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        self._serve_in_thread(_TCPServer(("127.0.0.1", 0), self._handler_class()))
 
     @property
     def url(self) -> str:
         return f"{'https' if self._tls else 'http'}://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> FaultServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+    def stop(self) -> None:
+        self._stop.set()  # handlers stuck in a slow fault give up
+        super().stop()
 
     def on(self, key: str, *faults: Fault) -> None:
         """Requests for ``key`` get ``faults`` in order; the last one repeats."""

@@ -16,13 +16,14 @@ Every request is recorded in :attr:`LoopbackSite.requests`.
 from __future__ import annotations
 
 import json
+import socketserver
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 REVALIDATE_PATH = "/api/revalidate"
@@ -67,14 +68,45 @@ class Reply:
 Handler = Callable[[Recorded], Reply]
 
 
-class _Server(ThreadingHTTPServer):
+class LoopbackServer(ThreadingHTTPServer):
     # The default backlog of 5 makes concurrent tests see resets that are the server's fault.
     request_queue_size = 1024
     daemon_threads = True
     allow_reuse_address = True
 
 
-class LoopbackSite:
+class InThread:
+    """Runs a socketserver in a daemon thread: ``start``/``stop``, or ``with``."""
+
+    _server: socketserver.BaseServer
+
+    def _serve_in_thread(self, server: socketserver.BaseServer) -> None:
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])  # type: ignore[index]
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class LoopbackSite(InThread):
     """A revalidation endpoint on 127.0.0.1 (random free port), run in a background thread."""
 
     def __init__(self, secret: str = "s3cret-token", *, latency: float = 0.0) -> None:
@@ -85,32 +117,11 @@ class LoopbackSite:
         self._routes: dict[str, Handler] = {}
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    # --- lifecycle --------------------------------------------------------------------------
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        self._serve_in_thread(LoopbackServer(("127.0.0.1", 0), self._handler_class()))
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> LoopbackSite:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> LoopbackSite:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # --- behaviour --------------------------------------------------------------------------
     def route(self, path: str, handler: Handler) -> None:
