@@ -4,8 +4,12 @@ Generates, under a temp dir, a ``.next`` directory shaped like a real App Router
 prerender manifest, one ``server/app/<route>.meta`` per page with ``x-next-cache-tags``, a few
 Pages Router routes, a routes-manifest) and times :func:`load_manifest` on it, cold-ish (first
 run) and warm (best of the rest). Prints the figures; the target (DESIGN.md) is under 1.5 s.
+Then the RSS after the load (and its peak) and, with the manifest in the paths and tags table
+models, the CPU time of a filter keystroke (under 50 ms) and of a sort (under 200 ms).
 
     .venv/bin/python -m bench.manifest_scale [--routes 100000] [--runs 5] [--keep DIR]
+
+``--keep DIR`` reuses a build already generated there (same number of routes).
 """
 
 from __future__ import annotations
@@ -18,9 +22,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from isr_desk.domain import Manifest
 from isr_desk.services.manifest import load_manifest
 
 TARGET_S = 1.5
+TARGET_FILTER_MS = 50
+TARGET_SORT_MS = 200
+_NEEDLES = ("p", "po", "pos", "post", "posts", "posts/", "posts/item-1", "author:3", "zzz", "")
 _SECTIONS = ("posts", "docs", "products", "news")
 
 
@@ -125,18 +133,71 @@ def generate(root: Path, routes: int) -> Path:
             "previewModeEncryptionKey": "bench-encryption-key-0000",
         },
     }
-    (dist / "prerender-manifest.json").write_text(json.dumps(manifest, indent=2))
+    with (dist / "prerender-manifest.json").open("w") as fh:
+        json.dump(manifest, fh, indent=2)  # streamed: no 75 MB string in memory
     (dist / "routes-manifest.json").write_text(json.dumps({"version": 3, "basePath": ""}))
     (dist / "BUILD_ID").write_text("bench")
     return root
 
 
-def _time_load(source: str) -> tuple[float, float, int, int]:
-    """(wall s, CPU s, paths, tags): CPU time shows the cost when other work shares the CPU."""
+def _time_load(source: str) -> tuple[float, float, Manifest]:
+    """(wall s, CPU s, manifest): CPU time shows the cost when other work shares the CPU."""
     start, cpu = time.perf_counter(), time.process_time()
     manifest = load_manifest(source)
     elapsed, used = time.perf_counter() - start, time.process_time() - cpu
-    return elapsed, used, len(manifest.paths), len(manifest.tags)
+    return elapsed, used, manifest
+
+
+def _rss_mb(key: str = "VmRSS") -> float:
+    """This process's resident set (``VmHWM``: its peak) in MB; 0 where /proc is missing."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _model_times(manifest: Manifest) -> None:
+    """Filter keystrokes and sorts on the two table models, in CPU ms (the worst of each)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QCoreApplication, Qt  # Qt only for this part
+
+    from isr_desk.views.targets_model import PathsModel, TagsModel
+
+    app = QCoreApplication.instance() or QCoreApplication([])
+    before = _rss_mb()
+    paths, tags = PathsModel(), TagsModel()
+    paths.set_prepared(PathsModel.prepare(manifest.paths))
+    tags.set_prepared(TagsModel.prepare(manifest.tags))
+    filled = _rss_mb()
+    print(f"RSS with both models filled: {filled:.0f} MB (+{filled - before:.0f} MB for them)")
+    for model in (paths, tags):
+        keystroke = []
+        for needle in _NEEDLES:
+            cpu = time.process_time()
+            model.set_filter(needle)
+            keystroke.append((time.process_time() - cpu) * 1000)
+        sorts = []
+        for column in range(len(model.columns)):
+            for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+                cpu = time.process_time()
+                model.sort(column, order)
+                sorts.append((time.process_time() - cpu) * 1000)
+        name = type(model).__name__
+        verdict = (
+            "OK"
+            if max(keystroke) < TARGET_FILTER_MS and max(sorts) < TARGET_SORT_MS
+            else ("OVER TARGET")
+        )
+        print(
+            f"{name} ({model.total} rows): filter keystroke max {max(keystroke):.1f} ms CPU "
+            f"(target < {TARGET_FILTER_MS}), sort max {max(sorts):.1f} ms CPU "
+            f"(target < {TARGET_SORT_MS}): {verdict}"
+        )
+    del app
 
 
 def main() -> int:
@@ -144,24 +205,32 @@ def main() -> int:
     parser.add_argument("--routes", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", help="generate into this directory and keep it")
+    parser.add_argument("--no-models", action="store_true", help="skip the table model part")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="isr-bench-") as tmp:
         root = Path(args.keep) if args.keep else Path(tmp)
         start = time.perf_counter()
-        generate(root, args.routes)
+        reused = (root / ".next" / "BUILD_ID").is_file()
+        if not reused:
+            generate(root, args.routes)
         size = os.path.getsize(root / ".next" / "prerender-manifest.json")
         print(
-            f"generated {args.routes} routes in {time.perf_counter() - start:.1f} s "
+            f"{'reused the build in' if reused else 'generated'} {root} "
+            f"in {time.perf_counter() - start:.1f} s "
             f"(prerender-manifest.json {size / 2**20:.1f} MiB)"
         )
         times = []
+        baseline = _rss_mb()
+        manifest = None
         for run in range(args.runs):
-            elapsed, used, n_paths, n_tags = _time_load(str(root))
+            manifest = None  # the previous one is not kept through the next load
+            elapsed, used, manifest = _time_load(str(root))
             times.append(elapsed)
             load = os.getloadavg()[0]
             print(
                 f"run {run + 1}: {elapsed:.3f} s wall, {used:.3f} s CPU  "
-                f"({n_paths} paths, {n_tags} tags; load {load:.1f} on {os.cpu_count()} CPUs)"
+                f"({len(manifest.paths)} paths, {len(manifest.tags)} tags; "
+                f"load {load:.1f} on {os.cpu_count()} CPUs)"
             )
         warm = times[1:] or times
         verdict = "OK" if max(warm) < TARGET_S else "OVER TARGET"
@@ -169,6 +238,12 @@ def main() -> int:
             f"first {times[0]:.3f} s, warm median {statistics.median(warm):.3f} s, "
             f"warm max {max(warm):.3f} s (target < {TARGET_S} s): {verdict}"
         )
+        print(
+            f"RSS after load: {_rss_mb():.0f} MB (+{_rss_mb() - baseline:.0f} MB), "
+            f"peak {_rss_mb('VmHWM'):.0f} MB"
+        )
+        if manifest is not None and not args.no_models:
+            _model_times(manifest)
     return 0 if max(times[1:] or times) < TARGET_S else 1
 
 
