@@ -202,7 +202,7 @@ def _add_rows(
     order = sorted(range(len(rows)), key=keys.__getitem__)
     del keys
     dir_fd = None
-    if app_dir is not None:
+    if app_dir is not None and os.open in os.supports_dir_fd:
         try:  # .meta files opened relative to it: the kernel walks a short path
             dir_fd = os.open(app_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except OSError:

@@ -338,3 +338,12 @@ def test_odd_route_names_read_the_meta_file_their_name_points_at(tmp_path: Path)
     manifest = load_manifest(str(build))
 
     assert {p.path: p.tags for p in manifest.paths} == {"/": ("home",), "rel": ("beside",)}
+
+
+def test_without_relative_opens_the_meta_files_give_the_same_manifest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    relative = load_manifest(str(FIXTURES / "app-v4"))
+    monkeypatch.setattr(manifest_next.os, "supports_dir_fd", set())
+
+    assert load_manifest(str(FIXTURES / "app-v4")) == relative
