@@ -224,7 +224,12 @@ class _ParsedCache:
         if parsed is None:
             if len(self._headers) >= self.LIMIT:
                 self._headers.clear()
-            parsed = self._headers[pairs] = httpx.Headers(list(pairs))
+            parsed = httpx.Headers(list(pairs))
+            # A revalidation answer is a few bytes: asking for gzip (httpx's default) makes
+            # the site compress every one (Next.js does), which costs both sides CPU and
+            # saves nothing. A profile's own Accept-Encoding header still wins.
+            parsed.setdefault("Accept-Encoding", "identity")
+            self._headers[pairs] = parsed
         return parsed
 
 
