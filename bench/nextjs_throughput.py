@@ -2,8 +2,9 @@
 
 Starts ``next start`` on the site's existing build (built by the end-to-end tests or
 ``scripts/setup-e2e.sh``; skipped when there is none), then sends path revalidations to its
-``/api/revalidate`` route with the engine at several concurrencies and with
-``xargs -P C curl``, and prints the highest sustained rate of each. The site's own CPU
+``/api/revalidate`` route with the engine at several concurrencies, with
+``xargs -P C curl`` and with ``wrk`` (when installed: C code, the most a client can get out
+of the server), and prints the highest sustained rate of each. The site's own CPU
 (node) is measured too: on 2 cores it shares the machine with the client.
 
     .venv/bin/python -m bench.nextjs_throughput [--n 3000] [--concurrency 8,16,32,64]
@@ -25,7 +26,7 @@ import time
 from pathlib import Path
 
 from bench import throughput
-from bench.throughput import Figure, run_engine, run_xargs_curl
+from bench.throughput import Figure, run_engine, run_wrk, run_xargs_curl
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "tests" / "e2e" / "next_site"
@@ -109,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=3000)
     parser.add_argument("--concurrency", default="8,16,32,64")
     parser.add_argument("--curl-concurrency", type=int, default=32)
+    parser.add_argument("--wrk-seconds", type=float, default=5.0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     reason = available()
@@ -134,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:
             figure.server_cpu_s = server.cpu() - s0
             figure.name = f"xargs-curl c{args.curl_concurrency}"
             figures.append(figure)
+            for conc in (16, 32) if shutil.which("wrk") else ():
+                s0 = server.cpu()
+                figure = run_wrk(server, conc, args.wrk_seconds)
+                figure.server_cpu_s = server.cpu() - s0
+                figure.name = f"wrk c{conc}"
+                figures.append(figure)
         finally:
             server.close()
     print(f"{'tool':<16} {'n':>6} {'wall s':>7} {'rev/s':>7} {'p50 ms':>7} {'p95 ms':>7}", end="")

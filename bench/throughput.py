@@ -10,6 +10,8 @@ same run sends the same N path revalidations (``POST /api/revalidate?secret=…`
   (a temp ``ISR_DESK_HOME``, secret through ``--secret-stdin``; wall time includes start-up);
 * ``httpx``   — a plain asyncio + httpx script: one client, a semaphore, ``gather``;
 * ``xargs-curl`` — ``xargs -P C curl`` (one curl process per request);
+* ``wrk``     — ``wrk -c C`` with a Lua script giving each request its own path (C, one
+  thread; time-based: it runs for about as long as the ideal run and reports its rate);
 * ``curl-seq``   — a sequential curl loop, sampled (``--seq-sample`` requests, extrapolated);
 * ``cli-1k``  — the issue-2 figure: 1,000 paths at concurrency 16 through the CLI.
 
@@ -43,7 +45,22 @@ from isr_desk.domain import SiteProfile, Target, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = ROOT / ".venv" / "bin" / "isr-desk"
-ALL = ("engine", "engine-batch", "cli", "httpx", "xargs-curl", "curl-seq", "cli-1k")
+ALL = ("engine", "engine-batch", "cli", "httpx", "xargs-curl", "wrk", "curl-seq", "cli-1k")
+# wrk: each request its own {"path": ...} body; done() prints what the figures need.
+_WRK_SCRIPT = """
+local i = 0
+request = function()
+  i = i + 1
+  local body = '{"path":"/bench/page-' .. i .. '"}'
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  local failed = e.connect + e.read + e.write + e.timeout + e.status
+  io.write(string.format("WRK %d %d %d %.1f %.1f\\n", summary.requests, summary.duration,
+    failed, latency:percentile(50), latency:percentile(95)))
+end
+"""
 
 
 @dataclass
@@ -271,6 +288,36 @@ def run_xargs_curl(server: Any, n: int, conc: int) -> Figure:
     )
 
 
+def run_wrk(server: Any, conc: int, seconds: float) -> Figure:
+    """``wrk`` for ``seconds`` at ``conc`` connections (one thread): its sustained rate."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(_WRK_SCRIPT)
+    cmd = ["wrk", "-t", "1", "-c", str(conc), "-d", f"{seconds:.0f}s", "--timeout", "10s"]
+    cpu0 = _children_cpu()
+    done = subprocess.run(
+        [*cmd, "-s", f.name, server.endpoint], capture_output=True, text=True, check=False
+    )
+    cpu = _children_cpu() - cpu0
+    os.unlink(f.name)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRK ")), None)
+    if line is None:
+        raise SystemExit(f"wrk failed ({done.returncode}): {done.stderr.strip()[:300]}")
+    requests, micros, failed, p50_us, p95_us = (float(x) for x in line.split()[1:])
+    return Figure(
+        name="wrk",
+        requests=int(requests),
+        targets=int(requests),
+        concurrency=conc,
+        wall_s=micros / 1e6,
+        ideal_s=requests * LATENCY / conc,
+        p50_ms=p50_us / 1000,
+        p95_ms=p95_us / 1000,
+        ok=int(requests - failed),
+        client_cpu_s=cpu,
+        note=f"time-based ({seconds:.0f} s), one thread, Lua body per request",
+    )
+
+
 def run_curl_seq(server: Server, n: int, sample: int) -> Figure:
     args = _curl_args(server)
     script = 'while read -r p; do curl "$@" -d "{\\"path\\":\\"$p\\"}" "$URL"; done'
@@ -346,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     if "xargs-curl" in wanted and not shutil.which("curl"):
         print("curl not found: skipping the curl peers")
         wanted = [w for w in wanted if "curl" not in w]
+    if "wrk" in wanted and not shutil.which("wrk"):
+        print("wrk not found (apt-get install wrk): skipping it")
+        wanted.remove("wrk")
     n, conc = args.n, args.concurrency
     runners: dict[str, Callable[[Server], Figure]] = {
         "engine": lambda s: run_engine(s, n, conc),
@@ -353,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         "cli": lambda s: run_cli(s, n, conc),
         "httpx": lambda s: run_httpx(s, n, conc),
         "xargs-curl": lambda s: run_xargs_curl(s, n, conc),
+        "wrk": lambda s: run_wrk(s, conc, max(2.0, n * LATENCY / conc)),
         "curl-seq": lambda s: run_curl_seq(s, n, args.seq_sample),
         "cli-1k": lambda s: run_cli(s, 1000, 16, name="cli-1k"),
     }
