@@ -12,8 +12,8 @@ APT_PACKAGES=(
   libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1
   # a real Secret Service for the keyring (tests and desktops without one)
   dbus dbus-x11 gnome-keyring
-  # tests and benchmarks: curl peers, process tools
-  curl procps
+  # tests and benchmarks: the curl and wrk peers, process tools
+  curl wrk procps
 )
 
 missing=()
