@@ -175,23 +175,18 @@ class ManifestBuilder:
         The fast path for a 100,000-page build: :meth:`build` has nothing left to merge or sort.
         """
         if self._paths or self._sorted is not None:
-            for page in paths:
-                self.add_split(
-                    page.path,
-                    list(page.tags),
-                    list(page.implicit_tags),
-                    page.pattern,
-                    page.revalidate,
-                    page.router,
-                )
-            return
-        self._sorted = (paths, touched)
+            self._add_pages(paths)
+        else:
+            self._sorted = (paths, touched)
 
     def _spill(self) -> None:
         """Turn the pages of :meth:`add_sorted` into ordinary entries (more pages follow)."""
         assert self._sorted is not None
         paths, _ = self._sorted
         self._sorted = None
+        self._add_pages(paths)
+
+    def _add_pages(self, paths: list[ManifestPath]) -> None:
         for page in paths:
             self.add_split(
                 page.path,

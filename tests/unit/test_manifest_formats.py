@@ -298,3 +298,13 @@ def test_builder_merges_sorted_pages_with_pages_added_later() -> None:
     assert [(p.path, p.tags) for p in manifest.paths] == [("/a", ("t", "u")), ("/b", ("t",))]
     assert {t.tag: t.paths for t in manifest.tags} == {"t": ("/a", "/b"), "u": ("/a",)}
     assert manifest.warnings == ("duplicate path entries, merged (1): '/a'",)
+
+
+def test_builder_merges_two_sorted_batches() -> None:
+    builder = ManifestBuilder("test", "next-build")
+    builder.add_sorted([ManifestPath("/b", tags=("t",))], {"t": ("/b",)})
+    builder.add_sorted([ManifestPath("/a", tags=("t",))], {"t": ("/a",)})
+    manifest = builder.build()
+
+    assert [p.path for p in manifest.paths] == ["/a", "/b"]
+    assert {t.tag: t.paths for t in manifest.tags} == {"t": ("/a", "/b")}
