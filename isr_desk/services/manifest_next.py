@@ -197,7 +197,11 @@ def _router_of(data_route: Any) -> Router | None:
 def _add_rows(
     builder: ManifestBuilder, rows: list[RouteRow], app_dir: str | None
 ) -> dict[str, Router]:
-    """Add every route, in path order; returns pattern → router (of its first route)."""
+    """Add every route; returns pattern → router of its first route (in manifest order).
+
+    Routes go in path order, so each tag's page list comes out sorted and the builder has
+    nothing left to merge or sort (:meth:`ManifestBuilder.add_sorted`).
+    """
     keys = [row[0] for row in rows]  # unique: they were the keys of "routes"
     order = sorted(range(len(rows)), key=keys.__getitem__)
     del keys
