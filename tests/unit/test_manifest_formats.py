@@ -308,3 +308,29 @@ def test_builder_merges_two_sorted_batches() -> None:
 
     assert [p.path for p in manifest.paths] == ["/a", "/b"]
     assert {t.tag: t.paths for t in manifest.tags} == {"t": ("/a", "/b")}
+
+
+# --- a big manifest and the garbage collector ----------------------------------------------
+
+
+def test_a_big_manifest_is_kept_out_of_the_cyclic_gc_and_a_small_one_is_not(
+    tmp_path: Path,
+) -> None:
+    """Every full collection would re-scan a 100k-route manifest (~90 ms): it is frozen."""
+    import gc
+
+    from isr_desk.services.manifest import FREEZE_ITEMS
+
+    small = _write(tmp_path, "small.txt", "/a\n/b\ntag:posts\n")
+    lines = "".join(f"/p/{i}\n" for i in range(FREEZE_ITEMS))
+    big = _write(tmp_path, "big.txt", lines)
+    gc.unfreeze()
+    try:
+        load_manifest(small)
+        assert gc.get_freeze_count() == 0
+        manifest = load_manifest(big)
+        assert len(manifest.paths) == FREEZE_ITEMS
+        assert gc.get_freeze_count() >= FREEZE_ITEMS  # its ManifestPath objects at least
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
