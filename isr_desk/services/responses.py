@@ -66,6 +66,9 @@ class _Shared(Generic[H]):
 
 
 _texts: _Shared[str] = _Shared(4096)  # URLs, hints, errors, short JSON values
+_bodies: dict[tuple[tuple[str, type, Any], ...], dict[str, Any]] = {}  # flat JSON objects
+_BODIES_LIMIT = 1024
+_SCALARS = (str, int, bool, type(None))  # no floats: -0.0 == 0.0 would lose the sign
 _pairs: _Shared[tuple[str, str]] = _Shared(4096)  # (header name, value)
 _header_sets: _Shared[Headers] = _Shared(1024)
 
@@ -79,6 +82,27 @@ def forget_shared() -> None:
     """Empty the sharing caches (tests; nothing depends on what they hold)."""
     for cache in (_texts, _pairs, _header_sets):
         cache.clear()
+    _bodies.clear()
+
+
+def _shared_body(body: Any) -> Any:
+    """One dict for equal small flat JSON objects (``{"revalidated": true}`` on every 200).
+
+    Results are values: nothing changes a response once parsed, so equal ones can be one
+    object. The key holds each value's type: ``true`` and ``1`` are equal in Python.
+    """
+    if not isinstance(body, dict) or len(body) > 8:
+        return body
+    if not all(isinstance(v, _SCALARS) for v in body.values()):
+        return body
+    key = tuple((k, type(v), v) for k, v in body.items())
+    shared = _bodies.get(key)
+    if shared is not None:
+        return shared
+    if len(_bodies) >= _BODIES_LIMIT:
+        _bodies.clear()
+    _bodies[key] = body
+    return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +191,7 @@ def _parse_body(body: bytes, content_type: str, secret: str | None) -> Any:
         try:
             # Redacted again once parsed: a JSON string can hold the secret in a form the
             # text pass cannot see (\u escapes, or an echoed request body escaped twice).
-            return _redact_json(json.loads(stripped), secret)
+            return _shared_body(_redact_json(json.loads(stripped), secret))
         except (ValueError, RecursionError):  # not JSON, or nested too deep to be sane
             pass
     if not stripped:

@@ -288,3 +288,28 @@ def test_results_of_a_run_share_what_repeats_and_keep_their_own_values() -> None
         assert secret not in repr(result) + json.dumps(result.to_json())
     kept = responses._texts, responses._pairs, responses._header_sets
     assert secret not in repr([cache._values for cache in kept])  # the caches hold no secret
+
+
+def test_equal_small_bodies_are_one_object_and_true_is_not_one() -> None:
+    bodies = iter(
+        [{"revalidated": True}, {"revalidated": True}, {"revalidated": 1}, {"a": [1]}] * 2
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=next(bodies))
+
+    async def scenario() -> list[Result]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            p = profile_for("https://example.com")
+            targets = [Target.path(f"/p{i}") for i in range(8)]
+            options = RunOptions.from_profile(p, concurrency=1)
+            return [r async for r in Revalidator(client).start(p, "tok", targets, options)]
+
+    responses.forget_shared()
+    got = [r.response for r in asyncio.run(scenario())]
+    assert got == [{"revalidated": True}, {"revalidated": True}, {"revalidated": 1}, {"a": [1]}] * 2
+    assert got[0] is got[1] is got[4]
+    assert got[2] is got[6]
+    assert got[2] is not got[0]
+    assert got[2]["revalidated"] is not True  # 1 == True in Python, not in JSON
+    assert got[3] is not got[7]  # nested values are not shared (lists are mutable)
