@@ -30,6 +30,7 @@ from isr_desk.domain import SiteProfile, Target, percentile
 from isr_desk.services.history import HistoryStore
 from isr_desk.services.profiles import ProfileStore
 from isr_desk.services.revalidator import Revalidator, make_client
+from isr_desk.views.collector import GuiThreadCollector
 from isr_desk.views.main_window import MainWindow
 
 
@@ -118,6 +119,8 @@ def main(argv: list[str] | None = None) -> None:
             app = QApplication.instance() or QApplication([sys.argv[0]])
             assert isinstance(app, QApplication)
             app.setQuitOnLastWindowClosed(False)
+            collector = GuiThreadCollector(app)  # as run_app does
+            collector.start()
             loop = qasync.QEventLoop(app)
             asyncio.set_event_loop(loop)
             with loop:

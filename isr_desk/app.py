@@ -32,6 +32,7 @@ from isr_desk.services.history import HistoryStore
 from isr_desk.services.profiles import ProfileStore, validate_profile
 from isr_desk.services.revalidator import Revalidator, make_client
 from isr_desk.services.secrets import SecretStore
+from isr_desk.views.collector import GuiThreadCollector
 from isr_desk.views.main_window import MainWindow
 from isr_desk.views.preferences import Theme
 from isr_desk.views.screenshots import take_screenshot
@@ -222,6 +223,8 @@ def _open_history() -> tuple[HistoryStore | None, str | None]:
 def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = "main") -> int:
     """Run the desktop app until its window closes (or the screenshot is saved)."""
     app, theme = _make_application()
+    collector = GuiThreadCollector(app)
+    collector.start()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     reporter = CrashReporter()
@@ -264,6 +267,7 @@ def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = 
             demo_site.stop()
         if history is not None:
             history.close()
+        collector.stop()
         sys.excepthook = sys.__excepthook__
 
 

@@ -24,8 +24,18 @@ from isr_desk.domain import SiteProfile
 from isr_desk.services.profiles import ProfileStore
 from isr_desk.services.revalidator import Revalidator, make_client
 from isr_desk.services.secrets import SecretStore
+from isr_desk.views.collector import GuiThreadCollector
 from isr_desk.views.main_window import MainWindow
 from tests.helpers.keyrings import MemoryKeyring
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_the_gui_thread(qapp: Any) -> Iterator[None]:
+    """As in the app: no automatic GC in the tests' server and worker threads."""
+    collector = GuiThreadCollector(interval_ms=100)
+    collector.start()
+    yield
+    collector.stop()
 
 
 @pytest.fixture
