@@ -2,7 +2,9 @@
 
 Start-up: wall time from process start to exit of ``isr-desk --help``, ``isr-desk site list``
 and ``isr-desk gui --screenshot FILE`` (offscreen: the window is built, shown, grabbed and
-saved, then the app quits — an upper bound of the time to a shown window; goal < 1 s).
+saved, then the app quits — an upper bound), and the time from starting a process that runs
+``isr_desk.app.run_app`` (what ``isr-desk gui`` runs) to the main window's first paint: the
+time to a shown window (goal < 1 s).
 
 Memory: in a child process, RSS after importing the GUI, after loading a generated
 100,000-route ``.next`` build into the paths and tags models (with table views shown), and
@@ -51,6 +53,44 @@ def _time(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, float,
     return statistics.median(times), min(times), code
 
 
+# run_app with a main window that reports its first paint (wall clock), then closes.
+_SHOWN_CHILD = r"""
+import json, sys, time
+from PySide6.QtCore import QTimer
+import isr_desk.app as app_module
+
+class FirstPaint(app_module.MainWindow):
+    _painted = 0.0
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = time.time()
+            print(json.dumps({"painted": self._painted}), flush=True)
+            QTimer.singleShot(0, self.close)
+
+app_module.MainWindow = FirstPaint
+sys.exit(app_module.run_app())
+"""
+
+
+def _time_to_window(env: dict[str, str], runs: int) -> tuple[float, float, int]:
+    """Median and best seconds from starting the process to the window's first paint."""
+    times, code = [], 0
+    for _ in range(runs):
+        t0 = time.time()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _SHOWN_CHILD], env=env, cwd=ROOT,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        code = proc.wait(timeout=60)
+        if not line:
+            return float("nan"), float("nan"), code or 1
+        times.append(json.loads(line)["painted"] - t0)
+    return statistics.median(times), min(times), code
+
+
 def startup(runs: int) -> list[tuple[str, float, float, int]]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="isr-bench-") as tmp:
@@ -71,6 +111,7 @@ def startup(runs: int) -> list[tuple[str, float, float, int]]:
         ):
             median, best, code = _time(cmd, env, runs)
             rows.append((name, median, best, code))
+        rows.append(("to a shown window", *_time_to_window(env, runs)))
     return rows
 
 
@@ -210,9 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'command':<28} {'median s':>9} {'best s':>8} {'exit':>5}")
     for name, median, best, code in rows:
         print(f"{name:<28} {median:9.3f} {best:8.3f} {code:>5}")
-    gui = next(r for r in rows if r[0].startswith("isr-desk gui"))
-    verdict = "met" if gui[1] < TARGET_START_S else "MISSED"
-    print(f"# start-up to a shown window (upper bound): {gui[1]:.3f} s, goal < 1 s: {verdict}")
+    shown = next(r for r in rows if r[0] == "to a shown window")
+    verdict = "met" if shown[1] < TARGET_START_S else "MISSED"
+    print(f"# start-up to a shown window: {shown[1]:.3f} s (median), goal < 1 s: {verdict}")
     mem = memory(args.routes, args.rows)
     print(f"# RSS (MB) with {mem['routes']} routes and {mem['log rows']} log rows")
     for key in ("gui imported", "manifest loaded", "routes in models", "with log", "peak"):
