@@ -64,7 +64,7 @@ class TargetsPanel(QWidget):
         self._loader = loader
         self._tasks = TaskSet()
         self._profile: SiteProfile | None = None
-        self._tag_pages: dict[str, tuple[str, ...]] = {}
+        self._tag_pages: dict[str, tuple[str, ...]] | None = None  # made when first asked
         self.manifest: Manifest | None = None
         self.paths_tab = TargetTab(PathsModel(self))
         self.tags_tab = TargetTab(TagsModel(self))
@@ -140,7 +140,7 @@ class TargetsPanel(QWidget):
         self._profile = profile
         self._tasks.cancel_all()
         self.manifest = None
-        self._tag_pages = {}
+        self._tag_pages = None
         self.paths_tab.model.clear()
         self.tags_tab.model.clear()
         self.info.clear()
@@ -194,7 +194,7 @@ class TargetsPanel(QWidget):
         self, manifest: Manifest, paths: Prepared[Any], tags: Prepared[Any], elapsed_ms: float
     ) -> None:
         self.manifest = manifest
-        self._tag_pages = {t.tag: t.paths for t in manifest.tags}
+        self._tag_pages = None  # ~200k tags: built on the first question, not on every load
         self.paths_tab.model.set_prepared(paths)
         self.tags_tab.model.set_prepared(tags)
         for tab, what in ((self.paths_tab, "pages"), (self.tags_tab, "tags")):
@@ -213,6 +213,9 @@ class TargetsPanel(QWidget):
         self.manifest_loaded.emit(manifest)
 
     def tag_pages(self, tag: str) -> tuple[str, ...] | None:
+        if self._tag_pages is None:
+            tags = self.manifest.tags if self.manifest is not None else ()
+            self._tag_pages = {t.tag: t.paths for t in tags}
         return self._tag_pages.get(tag)
 
     def _show_message_everywhere(self, text: str) -> None:
