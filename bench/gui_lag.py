@@ -28,8 +28,9 @@ from bench.latency_server import SECRET
 from isr_desk.app import SessionProfiles, SessionSecrets, wait_for
 from isr_desk.domain import SiteProfile, Target, percentile
 from isr_desk.services.history import HistoryStore
-from isr_desk.services.profiles import ProfileStore
-from isr_desk.services.revalidator import Revalidator, make_client
+from isr_desk.services.http import make_client
+from isr_desk.services.revalidation import Revalidator
+from isr_desk.services.sites import ProfileStore
 from isr_desk.views.collector import GuiThreadCollector
 from isr_desk.views.main_window import MainWindow
 

@@ -168,14 +168,15 @@ from collections import deque
 from dataclasses import replace
 import httpx
 from isr_desk.domain import SiteProfile
-from isr_desk.services import endpoints, responses
+from isr_desk.services.sites import build_requests
+from isr_desk.services.revalidation import Reply, results_for
 profile = SiteProfile("bench", "http://127.0.0.1:3000")
 secret = "bench-secret-0123456789"
 # What a user revalidates: every listed page ("select all", as PathsModel.targets makes
 # them, sharing the manifest's strings), then made-up paths if there are fewer routes.
 targets = paths.targets(range(min(rows, paths.rowCount())))
 targets += [Target.path(f"/blog/post-{i}") for i in range(len(targets), rows)]
-requests = deque(endpoints.build_requests(profile, targets, secret))
+requests = deque(build_requests(profile, targets, secret))
 del targets
 t0 = time.perf_counter()
 log = LogModel()
@@ -193,13 +194,13 @@ for i in range(len(requests)):
         (b"Transfer-Encoding", b"chunked"),
     ]
     body = b'{"revalidated":true,"now":%d}' % (1700000000000 + i * 10)
-    reply = responses.Reply.from_response(httpx.Response(200, headers=raw), body, request)
+    reply = Reply.from_response(httpx.Response(200, headers=raw), body, request)
     total = 20.0 + (i % 97) / 10
     reply = replace(reply, timing=Timing(
         total_ms=total, connect_ms=None if i % 32 else 0.4, tls_ms=None,
         first_byte_ms=total - 0.3,
     ))
-    batch = responses.results_for(
+    batch = results_for(
         request, reply, attempts=1, duration_ms=total + 0.2, instance=None,
         started_at=started, timeout=10.0,
     )

@@ -141,7 +141,8 @@ def paths(n: int) -> list[str]:
 def run_engine(
     server: Any, n: int, conc: int, batch: int | None = None, *, secret: str = SECRET
 ) -> Figure:
-    from isr_desk.services.revalidator import Revalidator, RunOptions, make_client
+    from isr_desk.services.http import make_client
+    from isr_desk.services.revalidation import Revalidator, RunOptions
 
     profile = SiteProfile(name="bench", base_url=server.url)
     targets = [Target.path(p) for p in paths(n)]

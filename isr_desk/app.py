@@ -29,9 +29,9 @@ from isr_desk.services import logsafe, paths
 from isr_desk.services.demo import DemoSite
 from isr_desk.services.errors import HistoryError, IsrError, ProfileError, ProfileExistsError
 from isr_desk.services.history import HistoryStore
-from isr_desk.services.profiles import ProfileStore, validate_profile
-from isr_desk.services.revalidator import Revalidator, make_client
-from isr_desk.services.secrets import SecretStore
+from isr_desk.services.http import make_client
+from isr_desk.services.revalidation import Revalidator
+from isr_desk.services.sites import ProfileStore, SecretStore, validate_profile
 from isr_desk.views.collector import GuiThreadCollector
 from isr_desk.views.main_window import MainWindow
 from isr_desk.views.preferences import Theme

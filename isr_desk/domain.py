@@ -105,7 +105,7 @@ class SiteProfile:
 
 @dataclass(frozen=True, slots=True)
 class PreparedRequest:
-    """A request ready to send, as built by :mod:`isr_desk.services.endpoints`.
+    """A request ready to send, as built by :mod:`isr_desk.services.sites._endpoints`.
 
     ``secret`` is kept only so that :meth:`redacted` can blank it everywhere; a redacted
     request has ``secret=None`` and is what views, logs, history and exports receive.

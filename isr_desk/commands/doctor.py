@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from isr_desk.commands import Context
 from isr_desk.domain import TargetKind
-from isr_desk.services.profiles import ProfileStore
-from isr_desk.services.targets import TargetError, parse_target
+from isr_desk.services.sites import ProfileStore, TargetError, parse_target
 
 if TYPE_CHECKING:
     from isr_desk.domain import SiteProfile
@@ -74,7 +73,7 @@ def _page(text: str) -> str:
 
 async def _check(profile: SiteProfile, secret: str | None, path: str | None) -> list[Finding]:
     from isr_desk.services.doctor import check_endpoint
-    from isr_desk.services.revalidator import make_client
+    from isr_desk.services.http import make_client
 
     async with make_client() as client:
         return await check_endpoint(client, profile, secret, path=path)

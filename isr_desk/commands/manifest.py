@@ -44,7 +44,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace, ctx: Context) -> int:
-    from isr_desk.services.profiles import ProfileStore
+    from isr_desk.services.sites import ProfileStore
 
     profile = ProfileStore().get(args.name)
     source = args.source or profile.manifest_source

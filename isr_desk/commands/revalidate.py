@@ -24,12 +24,11 @@ from isr_desk.commands import Context
 from isr_desk.commands.sites import read_secret
 from isr_desk.domain import Result, RunSummary, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import HistoryError, IsrError, RevalidationError
-from isr_desk.services.profiles import ProfileStore
-from isr_desk.services.targets import parse_target, parse_targets
+from isr_desk.services.sites import ProfileStore, parse_target, parse_targets
 
 if TYPE_CHECKING:
     from isr_desk.services.history import HistoryStore
-    from isr_desk.services.revalidator import RunOptions
+    from isr_desk.services.revalidation import RunOptions
     from isr_desk.services.verify import PageKey, PageState, Verification, Verifier
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -107,7 +106,7 @@ def _read_list(path: Path, ctx: Context) -> str:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     # httpx and sqlite3 are imported by the command that uses them, not by every command.
-    from isr_desk.services.revalidator import RunOptions
+    from isr_desk.services.revalidation import RunOptions
 
     store = ProfileStore()
     profile = store.get(args.name)
@@ -143,7 +142,8 @@ async def _run(
     ctx: Context,
     verify: _Verify | None = None,
 ) -> RunSummary:
-    from isr_desk.services.revalidator import Revalidator, make_client
+    from isr_desk.services.http import make_client
+    from isr_desk.services.revalidation import Revalidator
 
     async with make_client() as client:
         if verify is not None:

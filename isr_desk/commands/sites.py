@@ -10,9 +10,15 @@ from typing import Any
 
 from isr_desk.commands import Context
 from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
-from isr_desk.services import endpoints, logsafe
+from isr_desk.services import logsafe
 from isr_desk.services.errors import InvalidProfileError, SecretError
-from isr_desk.services.profiles import ProfileStore, profile_to_dict
+from isr_desk.services.sites import (
+    ProfileStore,
+    describe,
+    preview_request,
+    profile_to_dict,
+    secret_in_query,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -128,7 +134,7 @@ def read_secret(ctx: Context, *, from_stdin: bool, prompt: str) -> str:
 def _add(args: argparse.Namespace, ctx: Context) -> int:
     store = ProfileStore()
     profile = store.add(profile_from_args(args))
-    ctx.out(f"Added site {profile.name!r}: {endpoints.describe(profile)}")
+    ctx.out(f"Added site {profile.name!r}: {describe(profile)}")
     if args.secret_stdin:
         try:
             store.secrets.set(profile.name, read_secret(ctx, from_stdin=True, prompt=""))
@@ -162,7 +168,7 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
         secret_state = "stored in the system keyring" if store.secrets.has(profile.name) else "none"
     except SecretError as exc:
         secret_state = f"unknown ({exc.message})"
-    request = endpoints.preview_request(profile)
+    request = preview_request(profile)
     if args.json:
         data = profile_to_dict(profile)
         data["secret"] = secret_state
@@ -183,7 +189,7 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
     ]
     if profile.instances:
         rows.append(("Instances", ", ".join(profile.instances)))
-    if endpoints.secret_in_query(profile):
+    if secret_in_query(profile):
         rows.append(("Note", "the secret travels in the URL; the bearer preset keeps it out"))
     for key, value in rows:
         ctx.out(f"{key + ':':<13}{value}")
@@ -228,7 +234,7 @@ def _secret_set(args: argparse.Namespace, ctx: Context) -> int:
 
 def _secret_clear(args: argparse.Namespace, ctx: Context) -> int:
     name = ProfileStore().get(args.name).name
-    from isr_desk.services.secrets import SecretStore
+    from isr_desk.services.sites import SecretStore
 
     removed = SecretStore().delete(name)
     ctx.out(f"Secret for {name!r} deleted." if removed else f"No secret was stored for {name!r}.")

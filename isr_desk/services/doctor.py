@@ -31,9 +31,9 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import httpx
 
 from isr_desk.domain import Outcome, PreparedRequest, SiteProfile, Target
-from isr_desk.services import responses
-from isr_desk.services.endpoints import build_request, secret_in_query, supports_tags
 from isr_desk.services.errors import EndpointError
+from isr_desk.services.revalidation import Reply, hint_for, judge
+from isr_desk.services.sites import build_request, secret_in_query, supports_tags
 
 PROBE_PATH = "/__isr-desk-doctor-probe"
 CERT_WARN_DAYS = 14
@@ -171,8 +171,8 @@ class _Doctor:
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             kind, text = _error(exc)
             title = "Certificate problem" if kind is Outcome.TLS_ERROR else "Site unreachable"
-            reply = responses.Reply(None, error_kind=kind)
-            hint = responses.hint_for(kind, _get(url), reply, timeout=self.profile.timeout)
+            reply = Reply(None, error_kind=kind)
+            hint = hint_for(kind, _get(url), reply, timeout=self.profile.timeout)
             self.add(Level.PROBLEM, title, f"GET {url}: {text}", hint)
             return False
         ms = (time.perf_counter() - t0) * 1000
@@ -216,7 +216,7 @@ class _Doctor:
                 return False
         return True
 
-    def judge_probe(self, label: str, request: PreparedRequest, reply: responses.Reply) -> bool:
+    def judge_probe(self, label: str, request: PreparedRequest, reply: Reply) -> bool:
         shown = request.redacted()
         sent = f"{shown.method} {shown.url}"
         status = reply.status
@@ -230,8 +230,8 @@ class _Doctor:
                      "Compare the secret with the one the site expects and answer 401 when it "
                      "differs or is missing.")  # fmt: skip
             return True
-        _, outcome = responses.judge(reply)
-        hint = responses.hint_for(outcome, request, reply, timeout=self.profile.timeout)
+        _, outcome = judge(reply)
+        hint = hint_for(outcome, request, reply, timeout=self.profile.timeout)
         if outcome is Outcome.REDIRECTED:
             self.add(Level.WARNING, "The revalidation route redirects",
                      f"{sent} answered {status} → {reply.location}.", hint)  # fmt: skip
@@ -257,18 +257,18 @@ class _Doctor:
             return
         request = build_request(self.profile, Target.path(path), secret, base_url=self.base)
         reply = await self.send(request)
-        ok, outcome = responses.judge(reply)
+        ok, outcome = judge(reply)
         status = reply.status
         if ok:
             shown = request.redacted()
             self.add(Level.OK, f"The stored secret works: {path} revalidated",
                      f"{shown.method} {shown.url} answered {status}.")  # fmt: skip
             return
-        hint = responses.hint_for(outcome, request, reply, timeout=self.profile.timeout)
+        hint = hint_for(outcome, request, reply, timeout=self.profile.timeout)
         detail = f"The route answered {status}." if status is not None else f"{reply.error}."
         self.add(Level.PROBLEM, f"Revalidating {path} failed: {outcome.label}", detail, hint)
 
-    async def send(self, request: PreparedRequest) -> responses.Reply:
+    async def send(self, request: PreparedRequest) -> Reply:
         """One attempt, redirects not followed, body capped; errors become a Reply."""
         try:
             http_request = self.client.build_request(
@@ -285,8 +285,8 @@ class _Doctor:
             finally:
                 await response.aclose()
         except httpx.HTTPError as exc:
-            return responses.Reply.from_error(exc, request)
-        return responses.Reply.from_response(response, body[:_BODY_LIMIT], request)
+            return Reply.from_error(exc, request)
+        return Reply.from_response(response, body[:_BODY_LIMIT], request)
 
 
 def _without(request: PreparedRequest, token: str) -> PreparedRequest:
@@ -308,7 +308,7 @@ def _peer_cert(response: httpx.Response) -> dict[str, Any] | None:
 
 def _error(exc: Exception) -> tuple[Outcome, str]:
     if isinstance(exc, httpx.HTTPError):
-        reply = responses.Reply.from_error(exc, _get(""))
+        reply = Reply.from_error(exc, _get(""))
         return reply.error_kind or Outcome.OTHER, reply.error or type(exc).__name__
     return Outcome.OTHER, f"{type(exc).__name__}: {exc}"
 

@@ -27,9 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from isr_desk.domain import Result, Timing
-from isr_desk.services.curl import to_curl
 from isr_desk.services.errors import IsrError
-from isr_desk.services.secrets import SecretStore
+from isr_desk.services.sites import SecretStore, to_curl
 from isr_desk.views.log_model import LogRow, verdict_text
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.tasks import TaskSet

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from isr_desk.domain import SiteProfile
 from isr_desk.services.doctor import Finding, Level, check_endpoint
 from isr_desk.services.errors import IsrError
-from isr_desk.services.secrets import SecretStore
+from isr_desk.services.sites import SecretStore
 from isr_desk.views.tasks import TaskSet
 
 _MARKS = {

@@ -30,7 +30,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from isr_desk.domain import Result, Target
-from isr_desk.services.verify_judge import Verification
+from isr_desk.services.verify import Verification
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 from isr_desk.domain import Result, RunSummary, SiteProfile, Target
 from isr_desk.services.history import HistoryStore, RunRecord
 from isr_desk.services.manifest import load_manifest
-from isr_desk.services.revalidator import Revalidator
-from isr_desk.services.secrets import SecretStore
+from isr_desk.services.revalidation import Revalidator
+from isr_desk.services.sites import SecretStore
 from isr_desk.services.verify import Verification
 from isr_desk.views.details_panel import DetailsPanel
 from isr_desk.views.doctor_dialog import DoctorDialog

@@ -31,10 +31,14 @@ from PySide6.QtWidgets import (
 )
 
 from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
-from isr_desk.services.endpoints import preview_request, secret_in_query, supports_tags
 from isr_desk.services.errors import InvalidProfileError, IsrError, SecretError
-from isr_desk.services.profiles import validate_profile
-from isr_desk.services.secrets import SecretStore
+from isr_desk.services.sites import (
+    SecretStore,
+    preview_request,
+    secret_in_query,
+    supports_tags,
+    validate_profile,
+)
 from isr_desk.views.tasks import TaskSet
 
 SECRET_STORED = "Secret stored in the system keyring"

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 from isr_desk.domain import Result, RunSummary, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import HistoryError, IsrError
 from isr_desk.services.history import HistoryStore
-from isr_desk.services.revalidator import Revalidator, Run
-from isr_desk.services.secrets import SecretStore
+from isr_desk.services.revalidation import Revalidator, Run
+from isr_desk.services.sites import SecretStore
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.run_texts import Progress as Progress
 from isr_desk.views.run_texts import TagPages, confirmation_text

@@ -1,6 +1,6 @@
 """ "Verify pages after refresh" for one GUI run: snapshots before it, verdicts after it.
 
-The same services as ``isr-desk revalidate --verify`` (:mod:`isr_desk.services.verify`):
+The same services as ``isr-desk revalidate --verify`` (:mod:`isr_desk.services.verify._verifier`):
 the pages are fetched as a visitor would (no secret; the profile's extra headers), on every
 instance, a tag's pages from the site's manifest.
 """

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QPush
 
 from isr_desk.domain import SiteProfile
 from isr_desk.services.errors import IsrError
-from isr_desk.services.secrets import SecretStore
+from isr_desk.services.sites import SecretStore
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.profile_dialog import ProfileDialog
 from isr_desk.views.tasks import TaskSet

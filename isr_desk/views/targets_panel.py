@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from isr_desk.domain import Manifest, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import IsrError
 from isr_desk.services.manifest import load_manifest
-from isr_desk.services.targets import Parsed, parse_targets
+from isr_desk.services.sites import Parsed, parse_targets
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.run_controller import plural
 from isr_desk.views.targets_model import PathsModel, Prepared, TagsModel

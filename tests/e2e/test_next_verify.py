@@ -9,7 +9,8 @@ import asyncio
 import pytest
 
 from isr_desk.domain import Endpoint, Preset, Result, SiteProfile, Target
-from isr_desk.services.revalidator import Revalidator, make_client
+from isr_desk.services.http import make_client
+from isr_desk.services.revalidation import Revalidator
 from isr_desk.services.verify import (
     Verdict,
     Verification,

@@ -1,0 +1,7 @@
+"""The built-in demo site: a loopback server that behaves like a Next.js on-demand ISR site."""
+
+from __future__ import annotations
+
+from isr_desk.services.demo._server import MANIFEST_PATH, REVALIDATE_PATH, DemoSite
+
+__all__ = ["MANIFEST_PATH", "REVALIDATE_PATH", "DemoSite"]

@@ -1,0 +1,13 @@
+"""Manifests: every path and cache tag a site knows, from whatever source it has.
+
+:func:`load_manifest` reads a Next.js ``.next`` build, an ISR Desk JSON manifest, a sitemap
+or a plain list, from a file or an http(s) URL, and returns a
+:class:`~isr_desk.domain.Manifest`. :func:`detect_kind` says which loader a source gets.
+"""
+
+from __future__ import annotations
+
+from isr_desk.services.manifest._builder import ManifestBuilder
+from isr_desk.services.manifest._load import FREEZE_ITEMS, detect_kind, load_manifest
+
+__all__ = ["FREEZE_ITEMS", "ManifestBuilder", "detect_kind", "load_manifest"]

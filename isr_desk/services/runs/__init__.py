@@ -1,0 +1,1 @@
+"""Runs: the one run session both faces use (secret, snapshot, engine, history, verify)."""

@@ -1,0 +1,50 @@
+"""Sites: profiles (a JSON file), their secrets (the OS keyring only), and their endpoints.
+
+- :class:`ProfileStore` keeps the profiles; :class:`SecretStore` keeps each site's secret.
+- ``build_request`` / ``build_requests`` / ``preview_request`` turn a profile and targets into
+  :class:`~isr_desk.domain.PreparedRequest` values (nothing is sent here).
+- ``parse_target`` / ``parse_targets`` turn what a user typed or pasted into targets.
+- :func:`to_curl` is "Copy as cURL".
+"""
+
+from __future__ import annotations
+
+from isr_desk.services.sites._curl import to_curl
+from isr_desk.services.sites._endpoints import (
+    build_request,
+    build_requests,
+    describe,
+    preview_request,
+    secret_in_query,
+    supports_tags,
+    validate_endpoint,
+)
+from isr_desk.services.sites._profiles import (
+    ProfileStore,
+    profile_from_dict,
+    profile_to_dict,
+    validate_profile,
+)
+from isr_desk.services.sites._secrets import SERVICE, SecretStore
+from isr_desk.services.sites._targets import Parsed, TargetError, parse_target, parse_targets
+
+__all__ = [
+    "SERVICE",
+    "Parsed",
+    "ProfileStore",
+    "SecretStore",
+    "TargetError",
+    "build_request",
+    "build_requests",
+    "describe",
+    "parse_target",
+    "parse_targets",
+    "preview_request",
+    "profile_from_dict",
+    "profile_to_dict",
+    "secret_in_query",
+    "supports_tags",
+    "to_curl",
+    "validate_endpoint",
+    "validate_profile",
+]
