@@ -1,6 +1,6 @@
 """A loopback site that behaves like a self-hosted Next.js server where it matters for fidelity.
 
-Measured on real 14.2 / 15.5 / 16.4 builds (docs/compatibility.md):
+Measured on real 14.2 / 15.5 / 16.4 builds (docs/conventions.md):
 
 * every route (pages and the revalidation route) lives under ``base_path``;
 * ``trailing_slash``: ``/x`` answers 308 → ``/x/`` (and without it, ``/x/`` → ``/x``);
