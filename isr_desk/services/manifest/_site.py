@@ -9,9 +9,9 @@ Read from small files of ``.next`` (never the big prerender manifest):
   ``trailingSlash: true`` adds (a build without ``required-server-files.json`` still tells).
 
 :func:`page_forms` gives, for one page, the exact string each revalidation API needs
-(docs/conventions.md, "The form each API needs"): ``revalidatePath`` (no base path, the trailing slash, non-ASCII
-percent-encoded, as the page's implicit ``_N_T_`` tag shows), ``res.revalidate`` and the
-implicit tag.
+(docs/conventions.md, "The form each API needs"): ``revalidatePath`` (no base path, the
+trailing slash, non-ASCII percent-encoded, as the page's implicit ``_N_T_`` tag shows),
+``res.revalidate`` and the implicit tag.
 """
 
 from __future__ import annotations
