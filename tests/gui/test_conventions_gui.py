@@ -31,3 +31,18 @@ def test_conventions_label_tag_count_and_human_revalidate(
     assert rows["/"] == "30 days"
     assert "/_not-found" not in rows
     assert "/_global-error" not in rows
+
+
+def test_a_profile_that_differs_from_the_build_is_shown_the_exact_fix(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    profile = SiteProfile(
+        "my blog", "http://127.0.0.1:9", manifest_source=str(SHAPES / "next15-blog")
+    )
+    window = make_window((profile, None))
+    panel = window.targets
+    qtbot.waitUntil(lambda: panel.paths_tab.model.rowCount() > 0, timeout=5000)
+    assert panel.conventions.text() == (
+        "Next 15.5 · App Router · trailingSlash — this site is set up otherwise: "
+        "isr-desk site set 'my blog' --trailing-slash"
+    )

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote
 
-from isr_desk.domain import ManifestPath, Router, SiteConventions
+from isr_desk.domain import ManifestPath, Router, SiteConventions, SiteProfile
 from isr_desk.services.sites import api_path
 
 REQUIRED_SERVER_FILES = "required-server-files.json"
@@ -175,3 +175,13 @@ def site_conventions(source: str) -> SiteConventions | None:
         if os.path.isfile(os.path.join(candidate, ROUTES)):
             return read_conventions(candidate)
     return None
+
+
+def convention_fixes(site: SiteConventions, profile: SiteProfile) -> list[str]:
+    """The ``site set`` flags that make ``profile`` follow the build (empty: it does)."""
+    flags = []
+    if site.base_path != profile.base_path:
+        flags.append("--base-path " + (site.base_path or "''"))
+    if site.trailing_slash != profile.trailing_slash:
+        flags.append("--trailing-slash" if site.trailing_slash else "--no-trailing-slash")
+    return flags
