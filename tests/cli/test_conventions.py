@@ -52,6 +52,8 @@ def test_manifest_shows_conventions_and_the_exact_fix_when_the_profile_differs()
     roadmap = next(p for p in doc["paths"] if p["path"] == "/en/blog/roadmap")
     assert roadmap["send"]["revalidatePath"] == "/en/blog/roadmap/"
     assert not any(p["path"] == "/_not-found" for p in doc["paths"])
+    (route,) = doc["routes"]
+    assert route["send"] == {"revalidatePath": "/[lang]/blog/[slug]", "type": "page"}
     assert isr("site", "set", "blog", "--trailing-slash").returncode == 0
     again = isr("manifest", "blog", "--source", str(SHAPES / "next15-blog"))
     assert "site set" not in again.stderr

@@ -21,13 +21,12 @@ from isr_desk.services.sites._endpoints import (
     supports_tags,
     validate_endpoint,
 )
-from isr_desk.services.sites._profiles import (
-    ProfileStore,
+from isr_desk.services.sites._format import (
     profile_from_dict,
     profile_to_dict,
     split_url_template,
-    validate_profile,
 )
+from isr_desk.services.sites._profiles import ProfileStore, validate_profile
 from isr_desk.services.sites._secrets import SERVICE, SecretStore
 from isr_desk.services.sites._targets import (
     Parsed,
