@@ -65,3 +65,17 @@ def test_cache_life_max_is_shown_as_30_days() -> None:
     home = next(x for x in done.stdout.splitlines() if x.startswith("/ "))
     assert "30 days" in home
     assert "e+06" not in done.stdout
+
+
+def test_site_add_without_the_base_path_in_the_url_gets_the_exact_url() -> None:
+    done = isr("site", "add", "shop", "--url", "https://shop.example",
+               "--manifest", str(SHAPES / "next14-shop"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "add the site with --url https://shop.example/shop" in done.stderr
+
+
+def test_doctor_refuses_a_page_url_of_another_host() -> None:
+    assert isr("site", "add", "blog", "--url", "http://127.0.0.1:9").returncode == 0
+    done = isr("doctor", "blog", "--path", "https://evil.example/a")
+    assert done.returncode == 2
+    assert "not on this site" in done.stderr
