@@ -8,7 +8,6 @@ import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from isr_desk.commands import Context
 from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
@@ -203,12 +202,6 @@ def _add(args: argparse.Namespace, ctx: Context) -> int:
     ctx.out(f"Added site {profile.name!r}: {describe(profile)}")
     if detected:
         ctx.out(f"Detected from the build: {detected}")
-    base_path = profile.base_path
-    if base_path and not urlsplit(profile.base_url).path.rstrip("/").endswith(base_path):
-        ctx.err(
-            f"isr-desk: note: the site has basePath {base_path}: its routes are under "
-            f"{profile.base_url}{base_path} — add the site with --url {profile.base_url}{base_path}"
-        )
     if args.secret_stdin:
         try:
             store.secrets.set(profile.name, read_secret(ctx, from_stdin=True, prompt=""))

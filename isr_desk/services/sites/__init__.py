@@ -20,6 +20,7 @@ from isr_desk.services.sites._endpoints import (
     supports_paths,
     supports_tags,
     validate_endpoint,
+    with_base_path,
 )
 from isr_desk.services.sites._format import (
     profile_from_dict,
@@ -71,4 +72,5 @@ __all__ = [
     "to_curl",
     "validate_endpoint",
     "validate_profile",
+    "with_base_path",
 ]
