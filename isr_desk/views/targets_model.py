@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
 )
@@ -64,7 +65,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
     numeric_columns: ClassVar[frozenset[int]] = frozenset()
     column_widths: ClassVar[dict[int, int]] = {}
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._items: tuple[Item, ...] = ()
         self._heads: tuple[str, ...] = ()
@@ -171,7 +172,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         column, direction = self._sort
         items = self._items
         if column in self.numeric_columns:
-            keys: list[Any] = [self.numeric_key(item, column) for item in items]
+            keys: list[float] | list[str] = [self.numeric_key(item, column) for item in items]
         else:
             keys = self.text_keys(items, column)
         return array("I", sorted(every, key=keys.__getitem__, reverse=direction != _ASCENDING))
