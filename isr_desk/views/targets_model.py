@@ -2,10 +2,11 @@
 
 Each model holds the manifest's items and an array of the indexes shown, in order. Filtering
 and sorting rebuild that array, which is what keeps a keystroke on 100k rows under 50 ms; a
-stock QSortFilterProxyModel over a Python model takes about a second per keystroke (DESIGN.md,
-"Known pitfalls"). Display cells and targets are made only for the rows asked for (a view
-asks for the few dozen it shows); only the search keys are kept per row, and a row whose text
-ends in one of a few shared strings (a tag's count and kind) keeps just its own head.
+stock QSortFilterProxyModel over a Python model takes about a second per keystroke
+(docs/architecture.md, "Index-list table models"). Display cells and targets are made only
+for the rows asked for (a view asks for the few dozen it shows); only the search keys are
+kept per row, and a row whose text ends in one of a few shared strings (a tag's count and
+kind) keeps just its own head.
 """
 
 from __future__ import annotations
