@@ -22,8 +22,7 @@ import httpx
 import pytest
 
 from isr_desk.services.http import H11Transport, make_client, make_transport
-from tests.helpers import faults as sites
-from tests.helpers.servers import free_port
+from tests.helpers import sites
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n"
 OK += b'{"revalidated":true}'
@@ -424,7 +423,7 @@ def test_connect_timeout_and_connect_error(kind: str) -> None:
             with full_backlog() as port, pytest.raises(httpx.ConnectTimeout):
                 await client.get(f"http://127.0.0.1:{port}/", timeout=httpx.Timeout(5, connect=0.2))
             with pytest.raises(httpx.ConnectError):
-                await client.get(f"http://127.0.0.1:{free_port()}/")
+                await client.get(f"http://127.0.0.1:{sites.free_port()}/")
             with pytest.raises(httpx.UnsupportedProtocol):
                 await client.get("ftp://127.0.0.1/")
 
