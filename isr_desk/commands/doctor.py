@@ -75,7 +75,7 @@ async def _check(profile: SiteProfile, secret: str | None, path: str | None) -> 
     from isr_desk.services.doctor import check_endpoint
     from isr_desk.services.http import make_client
 
-    async with make_client() as client:
+    async with make_client(profile=profile) as client:
         return await check_endpoint(client, profile, secret, path=path)
 
 

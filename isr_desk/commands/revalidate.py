@@ -145,7 +145,7 @@ async def _run(
     from isr_desk.services.http import make_client
     from isr_desk.services.revalidation import Revalidator
 
-    async with make_client() as client:
+    async with make_client(profile=profile) as client:
         if verify is not None:
             await verify.before(client, targets)
         run = Revalidator(client).start(profile, secret, targets, options)
@@ -263,11 +263,15 @@ def _tag_paths(
     """Tag → pages from the site's manifest, loaded only when the run purges tags."""
     if not profile.manifest_source or all(t.kind is TargetKind.PATH for t in targets):
         return None
+    from isr_desk.services.http import Network
     from isr_desk.services.manifest import load_manifest
     from isr_desk.services.verify import tag_paths_of
 
     try:
-        return tag_paths_of(load_manifest(profile.manifest_source, base_url=profile.base_url))
+        manifest = load_manifest(
+            profile.manifest_source, base_url=profile.base_url, network=Network.of(profile)
+        )
+        return tag_paths_of(manifest)
     except IsrError as exc:
         ctx.err(f"isr-desk: warning: tags are not verified: {exc.describe()}")
         return None

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import httpx
 
 from isr_desk.domain import Result, SiteProfile, Target
+from isr_desk.services.http import route_profile
 from isr_desk.services.verify import (
     PageKey,
     PageState,
@@ -38,6 +39,7 @@ class RunCheck:
     ) -> None:
         self.profile = profile
         self.tag_pages = tag_pages
+        route_profile(client, profile)  # its proxy and CA bundle for the page fetches
         self.verifier = Verifier(client, timeout=profile.timeout, headers=profile.headers)
         self.checks = plan(profile, targets, tag_paths=tag_pages)
         self.states: dict[PageKey, PageState] = {}

@@ -8,7 +8,8 @@ just that: a per-origin stack of idle connections, h11 for the protocol (the par
 uses too), asyncio protocols for the bytes, httpx's exceptions for every failure, and
 httpcore's ``trace`` event names so timing phases (connect, TLS, first byte) still work.
 
-Not supported, because nothing in ISR Desk needs them: HTTP/2, proxies, Unix sockets.
+Not supported, because nothing in ISR Desk needs them: HTTP/2, Unix sockets. Proxied
+origins go through httpx's own transport instead (``_network.RoutingTransport``).
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ import asyncio
 import ssl
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h11
 import httpx
 
 from isr_desk import __version__
+
+if TYPE_CHECKING:
+    from isr_desk.domain import SiteProfile
 
 MAX_CONNECTIONS = 1024  # requests in flight at once (the engine caps its own below this)
 KEEPALIVE_EXPIRY = 5.0  # seconds an idle connection is kept (httpx's default)
@@ -450,11 +454,15 @@ class H11Transport(httpx.AsyncBaseTransport):
 
 
 def make_transport(*, verify: ssl.SSLContext | bool = True) -> H11Transport:
-    """The transport of :func:`make_client`; ``verify`` as httpx takes it."""
+    """A direct transport; ``verify`` as httpx takes it, True meaning the system trust store."""
+    from isr_desk.services.http._network import trust_context
+
     if isinstance(verify, ssl.SSLContext):
         context = verify
+    elif verify:
+        context = trust_context()
     else:
-        context = httpx.create_ssl_context(verify=verify, trust_env=False)
+        context = httpx.create_ssl_context(verify=False, trust_env=False)
     return H11Transport(ssl_context=context)
 
 
@@ -472,15 +480,28 @@ class LazyCookies(httpx.Cookies):
             super().extract_cookies(response)
 
 
-def make_client(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
-    """The one client of the app. Redirects are never followed by httpx: the engine decides."""
-    client = httpx.AsyncClient(
-        transport=make_transport(verify=verify),
+def make_client(
+    *, verify: ssl.SSLContext | bool = True, profile: SiteProfile | None = None
+) -> httpx.AsyncClient:
+    """The one client of the app. Redirects are never followed by httpx: the engine decides.
+
+    Proxies and trust are chosen per origin by :class:`~._network.RoutingTransport`: the
+    environment's ``*_PROXY``/``NO_PROXY`` and the system trust store, or a profile's own
+    proxy and CA bundle (``profile`` here, or :func:`~._network.route_profile` later).
+    """
+    from isr_desk.services.http._network import Client, RoutingTransport, route_profile
+
+    routes = RoutingTransport(verify=verify)
+    client = Client(
+        transport=routes,
         follow_redirects=False,
         headers={"User-Agent": f"isr-desk/{__version__}"},
         timeout=httpx.Timeout(10.0),
-        trust_env=False,  # a proxy from the environment must not see the secret silently
+        trust_env=False,  # the environment's proxies are the routes' business, not httpx's
     )
+    client.routes = routes
+    if profile is not None:
+        route_profile(client, profile)
     # The constructor wraps any store it is given in a plain Cookies; set ours afterwards.
     client._cookies = LazyCookies()
     return client

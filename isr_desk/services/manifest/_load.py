@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
@@ -45,6 +46,9 @@ from isr_desk.services.manifest._sources import (
     make_client,
     read_file,
 )
+
+if TYPE_CHECKING:
+    from isr_desk.services.http import Network
 
 __all__ = ["DEFAULT_MAX_BYTES", "KINDS", "detect_kind", "load_manifest"]
 
@@ -81,14 +85,22 @@ def load_manifest(
     client: httpx.Client | None = None,
     base_url: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    network: Network | None = None,
 ) -> Manifest:
-    """Load ``source`` (path, directory or URL); see the module docstring."""
+    """Load ``source`` (path, directory or URL); see the module docstring.
+
+    ``network`` is the profile's proxy and CA bundle for a URL (when no ``client`` is given).
+    """
     # A big build allocates millions of objects that all live on: without this the cyclic
     # GC re-scans them again and again (about a third of the time of a 100k-route load).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        manifest = _load(source, client=client, base_url=base_url, max_bytes=max_bytes)
+        if client is None and network is not None:
+            with make_client(network) as own:
+                manifest = _load(source, client=own, base_url=base_url, max_bytes=max_bytes)
+        else:
+            manifest = _load(source, client=client, base_url=base_url, max_bytes=max_bytes)
         if len(manifest.paths) + len(manifest.tags) >= FREEZE_ITEMS:
             # They live as long as the manifest is shown, and every full collection would
             # scan them again: ~90 ms at 100k routes, a stall of the GUI in the middle of

@@ -259,8 +259,8 @@ def test_closing_the_client_closes_every_socket() -> None:
         async with scripted(keep_alive()) as server:
             client = make_client()
             await asyncio.gather(*(client.get(server.url) for _ in range(4)))
-            transport = client._transport
-            assert isinstance(transport, H11Transport)
+            transport = client.routes.transport_for(httpx.URL(server.url))  # type: ignore[attr-defined]
+            assert isinstance(transport, H11Transport)  # a direct origin: no proxy in the way
             open_before = len(transport._open)
             await client.aclose()
             assert open_before == 4
