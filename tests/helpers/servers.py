@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import socketserver
+import ssl
 import threading
 import time
 from collections import deque
@@ -109,19 +110,29 @@ class InThread:
 class LoopbackSite(InThread):
     """A revalidation endpoint on 127.0.0.1 (random free port), run in a background thread."""
 
-    def __init__(self, secret: str = "s3cret-token", *, latency: float = 0.0) -> None:
+    def __init__(
+        self,
+        secret: str = "s3cret-token",
+        *,
+        latency: float = 0.0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.secret = secret
+        self.scheme = "https" if tls is not None else "http"
         self.latency = latency
         self.requests: list[Recorded] = []
         self.revalidated: list[str] = []  # "path:/a" / "tag:posts", in arrival order
         self._routes: dict[str, Handler] = {}
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._serve_in_thread(LoopbackServer(("127.0.0.1", 0), self._handler_class()))
+        server = LoopbackServer(("127.0.0.1", 0), self._handler_class())
+        if tls is not None:  # the handshake happens in accept(); a failed one drops the client
+            server.socket = tls.wrap_socket(server.socket, server_side=True)
+        self._serve_in_thread(server)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     # --- behaviour --------------------------------------------------------------------------
     def route(self, path: str, handler: Handler) -> None:

@@ -126,8 +126,9 @@ def _trust_context(
         try:
             context.load_verify_locations(cafile=ca_bundle)
         except (OSError, ssl.SSLError) as exc:
+            why = getattr(exc, "strerror", None) or exc
             raise NetworkError(
-                f"Cannot use the CA bundle {ca_bundle}: {getattr(exc, 'strerror', None) or exc}",
+                f"Cannot use the CA bundle {ca_bundle} as a certificate file: {why}",
                 hint="Give a PEM file with the certificate of the CA that signed the site",
             ) from exc
     return context
@@ -187,7 +188,10 @@ class RoutingTransport(httpx.AsyncBaseTransport):
         origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
         transport = self._routes.get(origin)
         if transport is None:
-            transport = self._routes[origin] = self._route(origin)
+            try:
+                transport = self._routes[origin] = self._route(origin)
+            except NetworkError as exc:  # a CA bundle that cannot be read: this request fails
+                raise httpx.ConnectError(exc.describe(), request=request) from exc
         return await transport.handle_async_request(request)
 
     def _route(self, origin: Origin) -> httpx.AsyncBaseTransport:
