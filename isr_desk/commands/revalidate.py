@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from isr_desk.commands import Context
-from isr_desk.commands.sites import read_secret
+from isr_desk.commands._dry_run import print_dry_run
+from isr_desk.commands._output import RunPrinter, add_output_flags
+from isr_desk.commands._site_args import (
+    HelpFormatter,
+    add_site_source_flags,
+    resolve_secret,
+    resolve_site,
+)
 from isr_desk.domain import Result, RunSummary, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import HistoryError, IsrError, RevalidationError
 from isr_desk.services.sites import ProfileStore, parse_target, parse_targets
@@ -34,29 +41,40 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
+EXAMPLES = """\
+examples:
+  isr-desk revalidate blog --path /posts/hello --tag posts
+  isr-desk revalidate blog --from-file paths.txt --concurrency 16 --failures-only
+  isr-desk revalidate blog --path / --dry-run            # print the requests, send nothing
+  # CI, no keyring and no stored site (docs/ci.md):
+  isr-desk revalidate --url https://www.example.com --preset bearer \\
+      --secret-env REVALIDATE_SECRET --from-file changed.txt --junit revalidate.xml --quiet
+"""
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "revalidate",
         help="revalidate paths and tags of a site",
-        description="Revalidate paths and cache tags. Exit 0: all refreshed; 1: some failed.",
+        description="Revalidate paths and cache tags of a stored site, or of a site given with "
+        "--url / --site-file. Exit 0: all refreshed; 1: some failed; 2: bad input.",
+        epilog=EXAMPLES,
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("name", help="site name (see `isr-desk site list`)")
-    parser.add_argument("--path", action="append", default=[], metavar="P", help="a page path")
-    parser.add_argument("--tag", action="append", default=[], metavar="T", help="a cache tag")
-    parser.add_argument(
+    add_site_source_flags(parser)
+    targets = parser.add_argument_group("targets")
+    targets.add_argument("--path", action="append", default=[], metavar="P", help="a page path")
+    targets.add_argument("--tag", action="append", default=[], metavar="T", help="a cache tag")
+    targets.add_argument(
         "--from-file",
         type=Path,
         metavar="F",
         help="one path or tag:NAME per line ('-' reads stdin)",
     )
-    parser.add_argument("--concurrency", type=int, metavar="N")
-    parser.add_argument("--timeout", type=float, metavar="S", help="seconds per request")
-    parser.add_argument("--retries", type=int, metavar="N")
-    parser.add_argument("--batch", type=int, metavar="N", help="items per request")
     parser.add_argument(
-        "--secret-stdin",
+        "--dry-run",
         action="store_true",
-        help="read the secret from stdin for this run instead of the keyring",
+        help="print the requests (secret as •••) and send nothing",
     )
     parser.add_argument(
         "--verify",
@@ -68,7 +86,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="--verify, and exit 1 when a page is unchanged, still cached by a CDN or fails",
     )
-    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_output_flags(parser)
     parser.set_defaults(handler=run)
 
 
@@ -109,25 +127,19 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from isr_desk.services.revalidation import RunOptions
 
     store = ProfileStore()
-    profile = store.get(args.name)
+    profile = resolve_site(args, store)  # the site flags override a stored profile's values
     if args.secret_stdin and args.from_file is not None and str(args.from_file) == "-":
         raise RevalidationError("--secret-stdin and --from-file - both want stdin")
     targets = collect_targets(args, ctx)
-    if args.secret_stdin:
-        secret = read_secret(ctx, from_stdin=True, prompt="")
-    else:
-        secret = store.secrets.require(profile.name)
-    options = RunOptions.from_profile(
-        profile,
-        concurrency=args.concurrency,
-        timeout=args.timeout,
-        retries=args.retries,
-        batch_size=args.batch,
-    )
+    options = RunOptions.from_profile(profile)
+    if args.dry_run:
+        return print_dry_run(profile, targets, ctx, as_json=args.format == "json")
+    secret = resolve_secret(args, ctx, profile, store)
     verify = None
     if args.verify or args.verify_strict:
         verify = _Verify(profile, options, _tag_paths(profile, targets, ctx))
-    summary = asyncio.run(_run(profile, secret, targets, options, args.json, ctx, verify))
+    printer = RunPrinter(args, ctx, profile.name, total=len(targets) * len(profile.bases))
+    summary = asyncio.run(_run(profile, secret, targets, options, printer, ctx, verify))
     if args.verify_strict and verify is not None and not verify.all_fresh:
         return 1
     return 0 if summary.failed == 0 and summary.not_sent == 0 and not summary.cancelled else 1
@@ -138,7 +150,7 @@ async def _run(
     secret: str,
     targets: list[Target],
     options: RunOptions,
-    as_json: bool,
+    printer: RunPrinter,
     ctx: Context,
     verify: _Verify | None = None,
 ) -> RunSummary:
@@ -160,7 +172,7 @@ async def _run(
                 # if this process is killed the next moment.
                 _record(history, run_id, batch, ctx)
                 for result in batch:
-                    _print_result(result, as_json, ctx)
+                    printer.result(result)
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGINT)
@@ -171,8 +183,8 @@ async def _run(
                 history.finish_run(run_id, summary)
             history.close()
         if verify is not None and not summary.cancelled:
-            await verify.after(run.results, as_json, ctx)
-    _print_summary(summary, as_json, ctx)
+            await verify.after(run.results, printer.format == "json", ctx)
+    printer.finish(summary)
     return summary
 
 
@@ -213,36 +225,6 @@ def _record(
         history.add_results(run_id, batch)
     except HistoryError as exc:
         ctx.err(f"isr-desk: warning: results not recorded: {exc.describe()}")
-
-
-def _print_result(result: Result, as_json: bool, ctx: Context) -> None:
-    if as_json:
-        ctx.json_line(result.to_json())
-        return
-    mark = "ok  " if result.ok else "FAIL"
-    status = result.status if result.status is not None else "---"
-    where = f" @ {result.instance}" if result.instance else ""
-    line = f"{mark} {status} {result.target}{where}  {result.outcome.label}"
-    line += f"  {result.duration_ms:.0f} ms"
-    if result.attempts > 1:
-        line += f" ({result.attempts} attempts)"
-    ctx.out(line)
-    if not result.ok and result.hint:
-        ctx.out(f"     {result.hint}")
-
-
-def _print_summary(summary: RunSummary, as_json: bool, ctx: Context) -> None:
-    if as_json:
-        ctx.json_line({"summary": summary.to_json()})
-        return
-    text = (
-        f"{summary.ok} of {summary.total} refreshed, {summary.failed} failed"
-        f" in {summary.duration_ms / 1000:.2f} s (p50 {summary.p50_ms:.0f} ms,"
-        f" p95 {summary.p95_ms:.0f} ms)"
-    )
-    if summary.cancelled:
-        text += f"; cancelled, {summary.not_sent} not sent"
-    ctx.out(text)
 
 
 # --- --verify ------------------------------------------------------------------------------

@@ -159,6 +159,25 @@ class ProfileStore:
         return incoming
 
 
+def load_profile_file(path: Path, name: str | None = None) -> SiteProfile:
+    """One profile from a file ``site export`` wrote (a CI job's site, without a store).
+
+    ``name`` picks one when the file has several; a file of one profile needs no name.
+    """
+    profiles = _read(path, missing_ok=False, what="site file")
+    if name is not None:
+        for profile in profiles:
+            if profile.name == name:
+                return profile
+        names = ", ".join(p.name for p in profiles) or "none"
+        raise ProfileNotFoundError(f"{path} has no site named {name!r}", hint=f"It has: {names}")
+    if len(profiles) != 1:
+        raise InvalidProfileError(
+            f"{path} has {len(profiles)} sites", hint="Name the one to use: NAME --site-file FILE"
+        )
+    return profiles[0]
+
+
 # --- validation ------------------------------------------------------------------------------
 
 
