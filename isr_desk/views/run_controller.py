@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from isr_desk.domain import Result, RunSummary, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import HistoryError, IsrError
@@ -26,8 +26,9 @@ from isr_desk.services.history import HistoryStore
 from isr_desk.services.revalidation import Revalidator, Run
 from isr_desk.services.sites import SecretStore
 from isr_desk.views.messages import MessageBridge
+from isr_desk.views.run_confirm import open_confirmation
 from isr_desk.views.run_texts import Progress as Progress
-from isr_desk.views.run_texts import TagPages, confirmation_text
+from isr_desk.views.run_texts import TagPages
 from isr_desk.views.run_texts import plural as plural
 from isr_desk.views.run_verify import RunCheck
 from isr_desk.views.tasks import TaskSet
@@ -151,32 +152,26 @@ class RunController(QObject):
     def _confirm(
         self, profile: SiteProfile, targets: list[Target], tag_pages: TagPages | None
     ) -> None:
-        question, details = confirmation_text(profile, targets, tag_pages)
-        box = QMessageBox(self._dialog_parent)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Confirm revalidation")
-        box.setText(question)
-        box.setInformativeText(details)
-        go = box.addButton(question.split(" on ")[0], QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(go)
-        verify = QCheckBox("Verify the pages afterwards (each is fetched before and after)")
-        # On by default for small runs only: verifying 10,000 pages triples the requests.
-        verify.setChecked(self.verify_enabled and len(targets) <= self.threshold)
-        if self._client is not None:
-            box.setCheckBox(verify)
-
-        def on_finished(_: int) -> None:
+        def accepted(verify: bool) -> None:
             self.confirmation = None
-            box.deleteLater()
-            if box.clickedButton() is go:
-                self.start(profile, targets, verify=verify.isChecked(), tag_pages=tag_pages)
-            else:
-                self._messages.info("Nothing was sent")
+            self.start(profile, targets, verify=verify, tag_pages=tag_pages)
 
-        box.finished.connect(on_finished)
+        def rejected() -> None:
+            self.confirmation = None
+            self._messages.info("Nothing was sent")
+
+        # On by default for small runs only: verifying 10,000 pages triples the requests.
+        box = open_confirmation(
+            self._dialog_parent,
+            profile,
+            targets,
+            tag_pages=tag_pages,
+            verify_checked=self.verify_enabled and len(targets) <= self.threshold,
+            offer_verify=self._client is not None,
+            on_accepted=accepted,
+            on_rejected=rejected,
+        )
         self.confirmation = box
-        box.open()
         self.confirmation_shown.emit(box)
 
     # --- the run ------------------------------------------------------------------------
