@@ -266,7 +266,9 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class RunSummary:
-    """Totals of one run. ``not_sent`` counts targets a cancel kept from being sent."""
+    """Totals of one run. ``not_sent`` counts targets a cancel kept from being sent;
+    ``in_flight`` the requests a cancel abandoned (they may or may not have been applied),
+    counted apart from ``failed``."""
 
     total: int
     ok: int
@@ -276,6 +278,7 @@ class RunSummary:
     p95_ms: float
     not_sent: int = 0
     cancelled: bool = False
+    in_flight: int = 0
 
     @classmethod
     def from_results(
@@ -283,11 +286,13 @@ class RunSummary:
     ) -> RunSummary:
         done = list(results)
         ok = sum(1 for r in done if r.ok)
+        in_flight = sum(1 for r in done if r.outcome is Outcome.CANCELLED)
         durations = [r.duration_ms for r in done if r.outcome is not Outcome.CANCELLED]
         return cls(
             total=total,
             ok=ok,
-            failed=len(done) - ok,
+            failed=len(done) - ok - in_flight,
+            in_flight=in_flight,
             duration_ms=duration_ms,
             p50_ms=percentile(durations, 0.50),
             p95_ms=percentile(durations, 0.95),
@@ -302,6 +307,7 @@ class RunSummary:
             "failed": self.failed,
             "not_sent": self.not_sent,
             "cancelled": self.cancelled,
+            "in_flight": self.in_flight,
             "duration_ms": round(self.duration_ms, 1),
             "p50_ms": round(self.p50_ms, 1),
             "p95_ms": round(self.p95_ms, 1),
