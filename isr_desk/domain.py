@@ -264,6 +264,23 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[rank - 1]
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 page``, ``2 pages``, ``1,000 pages``: the one plural of the CLI and the window."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def format_duration(ms: float | None) -> str:
+    """``850 ms``, ``12.3 s``, ``2 min 00 s``; ``—`` when unknown (a run still going)."""
+    if ms is None:
+        return "—"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f} s"
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes} min {seconds:02d} s"
+
+
 @dataclass(frozen=True, slots=True)
 class RunSummary:
     """Totals of one run. ``not_sent`` counts targets a cancel kept from being sent;
