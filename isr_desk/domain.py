@@ -255,11 +255,12 @@ class Result:
         return data
 
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile; 0.0 for no values."""
+def percentile(values: Sequence[float], fraction: float, *, presorted: bool = False) -> float:
+    """Nearest-rank percentile; 0.0 for no values. ``presorted``: ``values`` are in order
+    already (a chart keeping a sorted list skips the sort)."""
     if not values:
         return 0.0
-    ordered = sorted(values)
+    ordered = values if presorted else sorted(values)
     rank = max(1, math.ceil(fraction * len(ordered)))
     return ordered[rank - 1]
 
