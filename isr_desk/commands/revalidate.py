@@ -144,6 +144,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         options=options,
         verify=args.verify or args.verify_strict,
         secret=secret,
+        resumes=args.resume,
     )
     printer = _Printer(ctx, as_json=args.json)
     asyncio.run(_run(plan, store, printer))

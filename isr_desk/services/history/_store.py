@@ -31,7 +31,8 @@ from isr_desk.services.paths import history_db
 RunStatus = Literal["running", "finished", "cancelled", "interrupted"]
 _T = TypeVar("_T")
 # Version 2: the targets of a run moved from a JSON column to rows of ``run_targets``, and
-# requests cancelled in flight are counted in ``in_flight``, apart from ``failed``.
+# requests cancelled in flight are counted in ``in_flight``, apart from ``failed``; a run
+# that sends the rest of another names it in ``resumed_from``.
 _SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -39,7 +40,7 @@ CREATE TABLE IF NOT EXISTS runs (
     total INTEGER NOT NULL, ok INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
     duration_ms REAL, p50_ms REAL, p95_ms REAL, not_sent INTEGER NOT NULL DEFAULT 0,
     status TEXT NOT NULL, targets TEXT NOT NULL DEFAULT '[]', pid INTEGER,
-    in_flight INTEGER NOT NULL DEFAULT 0
+    in_flight INTEGER NOT NULL DEFAULT 0, resumed_from INTEGER
 );
 CREATE TABLE IF NOT EXISTS run_targets (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -138,15 +139,19 @@ class HistoryStore:
         total: int,
         targets: Sequence[Target] = (),
         started_at: float | None = None,
+        resumed_from: int | None = None,
     ) -> int:
-        """Record a new run (status ``running``) with every one of its targets; return its id."""
+        """Record a new run (status ``running``) with every one of its targets; return its id.
+
+        ``resumed_from``: the run whose rest this one sends (its unsent list then shrinks).
+        """
         started = time.time() if started_at is None else started_at
 
         def insert(conn: sqlite3.Connection) -> int:
             cur = conn.execute(
-                "INSERT INTO runs (profile, started_at, total, status, pid) "
-                "VALUES (?, ?, ?, 'running', ?)",
-                (profile_name, started, total, os.getpid()),
+                "INSERT INTO runs (profile, started_at, total, status, pid, resumed_from) "
+                "VALUES (?, ?, ?, 'running', ?, ?)",
+                (profile_name, started, total, os.getpid(), resumed_from),
             )
             run_id = int(cur.lastrowid or 0)
             _insert_targets(conn, run_id, targets)
@@ -258,18 +263,15 @@ class HistoryStore:
         """The targets of a run without an answer on every instance, in the run's order.
 
         Those a cancel or a crash kept from being sent, and those cancelled in flight (the
-        site may or may not have applied them; a revalidation is safe to send again).
+        site may or may not have applied them; a revalidation is safe to send again). An
+        answer in a run that resumed this one (or resumed that one…) counts too.
         """
         with self._locked("read the history") as conn:
             total = _require_run(conn, run_id)
             targets = conn.execute(
                 "SELECT kind, value FROM run_targets WHERE run_id = ? ORDER BY seq", (run_id,)
             ).fetchall()
-            answered = conn.execute(
-                "SELECT kind, target, count(*) FROM results WHERE run_id = ? "
-                "AND outcome != ? GROUP BY kind, target",
-                (run_id, Outcome.CANCELLED.value),
-            ).fetchall()
+            answered = conn.execute(_ANSWERED, (run_id, Outcome.CANCELLED.value)).fetchall()
         instances = max(1, total // max(1, len(targets)))
         counts = {(kind, value): n for kind, value, n in answered}
         return [
@@ -349,6 +351,17 @@ _RUN_FIELDS = (
 )
 
 
+# Instances that answered each target, in a run and every run resuming it (a resume of a
+# resume too); an instance that answered twice (the run, then a resume) counts once.
+_ANSWERED = """
+WITH RECURSIVE chain(id) AS (
+    SELECT ? UNION SELECT runs.id FROM runs JOIN chain ON runs.resumed_from = chain.id
+)
+SELECT kind, target, count(DISTINCT coalesce(instance, '')) FROM results
+WHERE run_id IN (SELECT id FROM chain) AND outcome != ? GROUP BY kind, target
+"""
+
+
 def _require_run(conn: sqlite3.Connection, run_id: int) -> int:
     """The run's total; HistoryError when there is no such run."""
     row = conn.execute("SELECT total FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -369,6 +382,7 @@ def _migrate_from_1(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("ALTER TABLE runs ADD COLUMN in_flight INTEGER NOT NULL DEFAULT 0")
+        conn.execute("ALTER TABLE runs ADD COLUMN resumed_from INTEGER")
         for run_id, text in conn.execute("SELECT id, targets FROM runs").fetchall():
             _insert_targets(conn, run_id, io.targets_from_json(text))
         conn.execute("UPDATE runs SET targets = '[]'")

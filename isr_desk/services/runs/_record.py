@@ -26,13 +26,17 @@ class Recorder:
         self.run_id: int | None = None
         self._last_warning = ""
 
-    def start(self, site: str, total: int, targets: Sequence[Target]) -> int | None:
+    def start(
+        self, site: str, total: int, targets: Sequence[Target], *, resumes: int | None
+    ) -> int | None:
         """Open the store and record the run with every target; the run's id or None."""
         if self._opener is None:
             return None
         try:
             self._store = self._opener()
-            self.run_id = self._store.start_run(site, total=total, targets=targets)
+            self.run_id = self._store.start_run(
+                site, total=total, targets=targets, resumed_from=resumes
+            )
         except HistoryError as exc:
             self._warn(f"This run is not recorded in the history: {exc.describe()}")
             self.close()

@@ -48,7 +48,8 @@ class SecretSource(Protocol):
 @dataclass(frozen=True, slots=True)
 class RunPlan:
     """What to run. ``secret`` given by the caller (``--secret-stdin``) wins over the
-    keyring; ``tag_paths`` None with ``verify`` loads them from the site's manifest."""
+    keyring; ``tag_paths`` None with ``verify`` loads them from the site's manifest;
+    ``resumes`` names the recorded run whose rest this run sends."""
 
     profile: SiteProfile
     targets: tuple[Target, ...]
@@ -56,10 +57,11 @@ class RunPlan:
     verify: bool = False
     tag_paths: TagPaths | None = None
     secret: str | None = field(default=None, repr=False)
+    resumes: int | None = None
 
-    def but_for(self, targets: Sequence[Target]) -> RunPlan:
+    def but_for(self, targets: Sequence[Target], *, resumes: int | None = None) -> RunPlan:
         """The same run for other targets (retry failed, send the rest)."""
-        return replace(self, targets=tuple(targets))
+        return replace(self, targets=tuple(targets), resumes=resumes)
 
 
 class RunSession:
@@ -125,7 +127,7 @@ class RunSession:
     def send_rest(self) -> RunPlan | None:
         """The plan that sends what a cancel kept from the site; None when all answered."""
         rest = self.rest
-        return self.plan.but_for(rest) if rest else None
+        return self.plan.but_for(rest, resumes=self.run_id) if rest else None
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the worker thread of a threaded stream to end (tests, shutdown)."""
@@ -229,7 +231,7 @@ class RunSession:
     async def _follow(self, run: Run, recorder: Recorder, emit: Emit) -> None:
         site = self.plan.profile.name
         t0 = time.perf_counter()
-        self.run_id = recorder.start(site, run.total, self.plan.targets)
+        self.run_id = recorder.start(site, run.total, self.plan.targets, resumes=self.plan.resumes)
         emit(Started(site, run.total, self.run_id))
         failed = in_flight = 0
         async for batch in run.batches():
