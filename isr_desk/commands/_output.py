@@ -128,4 +128,6 @@ def summary_line(summary: RunSummary) -> str:
     )
     if summary.cancelled:
         text += f"; cancelled, {summary.not_sent} not sent"
+    if summary.in_flight:
+        text += f", {summary.in_flight} cancelled in flight (may or may not have been applied)"
     return text

@@ -218,10 +218,8 @@ def resolve_site(args: argparse.Namespace, store: ProfileStore) -> SiteProfile:
     return validate_profile(apply_site_flags(profile, args))
 
 
-def resolve_secret(
-    args: argparse.Namespace, ctx: Context, profile: SiteProfile, store: ProfileStore
-) -> str:
-    """From ``--secret-env``, ``--secret-stdin`` or (a stored site only) the keyring."""
+def resolve_secret(args: argparse.Namespace, ctx: Context) -> str | None:
+    """From ``--secret-env`` or ``--secret-stdin``; None: a stored site's, in the keyring."""
     from isr_desk.commands.sites import read_secret
     from isr_desk.services import logsafe
 
@@ -243,4 +241,4 @@ def resolve_secret(
             "A site given with --url or --site-file has no stored secret",
             hint="Give --secret-env VAR or --secret-stdin",
         )
-    return store.secrets.require(profile.name)
+    return None

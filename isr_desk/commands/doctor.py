@@ -20,7 +20,7 @@ from isr_desk.commands._site_args import (
     resolve_secret,
     resolve_site,
 )
-from isr_desk.domain import TargetKind
+from isr_desk.domain import TargetKind, plural
 from isr_desk.services.sites import ProfileStore, TargetError, parse_target
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     secret: str | None = None
     if path is not None:
         # The keyring is touched only when the secret is used: without --path it is not.
-        secret = resolve_secret(args, ctx, profile, store)
+        secret = resolve_secret(args, ctx) or store.secrets.require(profile.name)
     findings = asyncio.run(_check(profile, secret, path))
     _print(findings, args.json, ctx)
     return 1 if any(f.level.value == "problem" for f in findings) else 0
@@ -100,10 +100,6 @@ def _print(findings: list[Finding], as_json: bool, ctx: Context) -> None:
         return
     problems, warnings = counts["problem"], counts["warning"]
     if problems:
-        ctx.out(f"{_plural(problems, 'problem')}, {_plural(warnings, 'warning')}.")
+        ctx.out(f"{plural(problems, 'problem')}, {plural(warnings, 'warning')}.")
     else:
-        ctx.out(f"No problems found ({_plural(warnings, 'warning')}).")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+        ctx.out(f"No problems found ({plural(warnings, 'warning')}).")

@@ -295,6 +295,3 @@ class LogPanel(QWidget):
     def run_results(self) -> list[Result]:
         """The results of the current (or last) run."""
         return self._run_results
-
-    def result_at(self, row: int) -> Result:
-        return self.shown_model.row(row).result

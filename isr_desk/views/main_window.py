@@ -32,7 +32,7 @@ from isr_desk.views.log_panel import LogPanel, failure_hint
 from isr_desk.views.messages import ERROR, MessageBridge
 from isr_desk.views.preferences import Preferences, PreferencesDialog, Theme
 from isr_desk.views.run_controller import RunController
-from isr_desk.views.run_verify import verification_message
+from isr_desk.views.run_texts import verification_message
 from isr_desk.views.sites_bar import SiteDirectory, SitesBar
 from isr_desk.views.targets_panel import Loader, TargetsPanel
 
