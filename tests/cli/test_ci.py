@@ -256,3 +256,22 @@ def _help(*command: str) -> str:
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
         main([*command, "--help"])
     return out.getvalue()
+
+
+def test_every_argument_of_every_command_has_help() -> None:
+    import argparse
+
+    from isr_desk.cli import build_parser
+
+    missing: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+            elif not action.help:
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(build_parser(), "isr-desk")
+    assert missing == []
