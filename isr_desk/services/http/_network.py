@@ -178,11 +178,6 @@ class RoutingTransport(httpx.AsyncBaseTransport):
             transport = self._routes[origin] = self._route(origin)
         return transport
 
-    def proxy_of(self, url: httpx.URL) -> str | None:
-        """The proxy a request to ``url`` goes through (None: direct)."""
-        origin = origin_of(url)
-        return proxy_for(origin, self._networks.get(origin, Network()), self._proxies)
-
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))

@@ -244,3 +244,22 @@ def test_the_user_agent_and_the_site_see_the_same_request_through_a_proxy(
     assert request.headers["user-agent"].startswith("isr-desk/")
     assert json.loads(request.body) == {"path": "/a"}
     assert isinstance(httpx.URL(proxy.url).port, int)
+
+
+def test_the_demo_site_is_reached_directly_whatever_the_environment_says(
+    monkeypatch: pytest.MonkeyPatch, proxy: ForwardProxy
+) -> None:
+    """A company proxy cannot reach this machine's loopback: the demo site says "direct"."""
+    from isr_desk.services.demo import DemoSite
+
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    with DemoSite(seed=1) as demo:
+        profile = demo.profile()
+        assert profile.proxy == "direct"
+        manifest = load_manifest(
+            profile.manifest_source or "", base_url=profile.base_url, network=Network.of(profile)
+        )
+        path = manifest.paths[0].path
+        results = revalidate(profile, demo.secret, path)
+    assert results[0].status is not None
+    assert proxy.requests == []
