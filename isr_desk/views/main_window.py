@@ -288,6 +288,7 @@ class MainWindow(QMainWindow):
         if summary.cancelled:
             self.messages.info(
                 f"Cancelled: {summary.ok:,} refreshed, {summary.not_sent:,} not sent"
+                + (f", {summary.in_flight:,} cut off in flight" if summary.in_flight else "")
             )
         elif summary.failed:
             if summary.total == 1:

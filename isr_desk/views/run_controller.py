@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -87,17 +88,22 @@ class RunController(QObject):
         tag_pages: TagPages | None = None,
     ) -> None:
         """Start a run, after a confirmation for a bulk run or a tag purge."""
+        self._request(RunPlan(profile, tuple(targets), tag_paths=tag_pages))
+
+    def _request(self, plan: RunPlan) -> None:
         if self.running:
             self._messages.warning("A run is in progress: wait for it or cancel it (Esc)")
             return
-        unique = list(dict.fromkeys(targets))
-        if not unique:
+        plan = plan.but_for(list(dict.fromkeys(plan.targets)), resumes=plan.resumes)
+        if not plan.targets:
             self._messages.warning("Nothing to revalidate: pick pages or tags, or type a path")
             return
-        if len(unique) > self.threshold or any(t.kind is TargetKind.TAG for t in unique):
-            self._confirm(profile, unique, tag_pages)
+        if len(plan.targets) > self.threshold or any(
+            t.kind is TargetKind.TAG for t in plan.targets
+        ):
+            self._confirm(plan)
         else:
-            self.start(profile, unique, verify=self.verify_enabled, tag_pages=tag_pages)
+            self._start(replace(plan, verify=self.verify_enabled and self._can_verify))
 
     def start(
         self,
@@ -125,7 +131,7 @@ class RunController(QObject):
         if plan is None:
             self._messages.info("No failed targets to retry")
             return
-        self.request_run(plan.profile, plan.targets, tag_pages=_tag_pages(plan))
+        self._request(plan)
 
     def send_rest(self) -> None:
         """Send what the last run's cancel kept from the site (and what was in flight)."""
@@ -133,7 +139,7 @@ class RunController(QObject):
         if plan is None:
             self._messages.info("Nothing left to send")
             return
-        self.request_run(plan.profile, plan.targets, tag_pages=_tag_pages(plan))
+        self._request(plan)
 
     def shutdown(self) -> None:
         """Cancel everything (the window is closing)."""
@@ -141,12 +147,10 @@ class RunController(QObject):
         self._tasks.cancel_all()
 
     # --- confirmation -------------------------------------------------------------------
-    def _confirm(
-        self, profile: SiteProfile, targets: list[Target], tag_pages: TagPages | None
-    ) -> None:
+    def _confirm(self, plan: RunPlan) -> None:
         def accepted(verify: bool) -> None:
             self.confirmation = None
-            self.start(profile, targets, verify=verify, tag_pages=tag_pages)
+            self._start(replace(plan, verify=verify and self._can_verify))
 
         def rejected() -> None:
             self.confirmation = None
@@ -155,10 +159,10 @@ class RunController(QObject):
         # On by default for small runs only: verifying 10,000 pages triples the requests.
         box = open_confirmation(
             self._dialog_parent,
-            profile,
-            targets,
-            tag_pages=tag_pages,
-            verify_checked=self.verify_enabled and len(targets) <= self.threshold,
+            plan.profile,
+            plan.targets,
+            tag_pages=_tag_pages(plan),
+            verify_checked=self.verify_enabled and len(plan.targets) <= self.threshold,
             offer_verify=self._can_verify,
             on_accepted=accepted,
             on_rejected=rejected,

@@ -8,7 +8,7 @@ sends at once; requests in flight are abandoned and reported as cancelled, targe
 sent are counted in the summary's ``not_sent``.
 
 Concurrency is a fixed pool of worker tasks pulling from a queue rather than one task per
-target: httpcore's pool is O(n²) in requests waiting for a connection (DESIGN.md).
+target: httpcore's pool is O(n²) in requests waiting for a connection (docs/architecture.md).
 """
 
 from __future__ import annotations
