@@ -31,7 +31,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from isr_desk.domain import Result, Target
-from isr_desk.services.verify import Verification
+from isr_desk.services.verify import Verdict, Verification
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -67,7 +67,7 @@ class LogRow:
 
     @property
     def verified_ok(self) -> bool:
-        return all(v.ok or v.verdict.value == "not-checked" for v in self.verifications)
+        return all(v.ok or v.verdict is Verdict.NOT_CHECKED for v in self.verifications)
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -215,9 +215,6 @@ class LogModel(QAbstractTableModel):
     # --- reading ------------------------------------------------------------------------
     def row(self, row: int) -> LogRow:
         return self._rows[row]
-
-    def results(self) -> list[Result]:
-        return [r.result for r in self._rows]
 
     def has_instances(self) -> bool:
         return any(r.result.instance for r in self._rows[-100:])

@@ -44,6 +44,8 @@ def _seconds(ms: float) -> str:
 def summary_text(summary: RunSummary) -> str:
     head = "Cancelled" if summary.cancelled else "Done"
     parts = [f"{summary.ok:,} refreshed", f"{summary.failed:,} failed"]
+    if summary.in_flight:
+        parts.append(f"{summary.in_flight:,} cancelled in flight (may or may not be applied)")
     if summary.not_sent:
         parts.append(f"{summary.not_sent:,} not sent")
     return (
@@ -229,9 +231,11 @@ class LogPanel(QWidget):
 
     def on_progress(self, progress: Progress) -> None:
         self.progress.setValue(progress.done)
+        left = progress.time_left
+        eta = "" if left is None or not progress.remaining else f" · about {left:,.0f} s to go"
         self.progress_label.setText(
             f"{progress.done:,} done · {progress.failed:,} failed · "
-            f"{progress.remaining:,} left · {progress.rate:,.0f}/s"
+            f"{progress.remaining:,} left · {progress.rate:,.0f}/s{eta}"
         )
 
     def on_busy_changed(self, busy: bool) -> None:
@@ -294,6 +298,3 @@ class LogPanel(QWidget):
     def run_results(self) -> list[Result]:
         """The results of the current (or last) run."""
         return self._run_results
-
-    def result_at(self, row: int) -> Result:
-        return self.shown_model.row(row).result

@@ -13,10 +13,34 @@ import types
 import pytest
 
 FACES = {
-    "demo": ["MANIFEST_PATH", "REVALIDATE_PATH", "DemoSite"],
-    "history": ["HistoryStore", "RunRecord", "result_from_dict"],
-    "http": ["CookielessClient", "H11Transport", "make_client", "make_transport", "read_capped"],
-    "manifest": ["ManifestBuilder", "detect_kind", "load_manifest"],
+    "demo": [
+        "DemoSite",
+        "MANIFEST_PATH",
+        "REVALIDATE_PATH",
+    ],
+    "history": [
+        "HistoryStore",
+        "RunRecord",
+        "result_from_dict",
+    ],
+    "http": [
+        "CookielessClient",
+        "DIRECT",
+        "H11Transport",
+        "Network",
+        "RoutingTransport",
+        "SyncRoutingTransport",
+        "make_client",
+        "make_transport",
+        "read_capped",
+        "route_profile",
+        "trust_context",
+    ],
+    "manifest": [
+        "ManifestBuilder",
+        "detect_kind",
+        "load_manifest",
+    ],
     "revalidation": [
         "EXCERPT_CHARS",
         "Reply",
@@ -28,15 +52,38 @@ FACES = {
         "parse_retry_after",
         "results_for",
     ],
+    "runs": [
+        "Event",
+        "Failed",
+        "Finished",
+        "HistoryOpener",
+        "Progress",
+        "RecordedRest",
+        "ResultsBatch",
+        "RunPlan",
+        "RunSession",
+        "RunWarning",
+        "SecretSource",
+        "Started",
+        "Stopped",
+        "Verified",
+        "VerifyStarted",
+        "recorded_rest",
+        "recorded_targets",
+    ],
     "sites": [
-        "SERVICE",
+        "MAX_PATH_LENGTH",
+        "MAX_TAG_LENGTH",
         "Parsed",
         "ProfileStore",
+        "SERVICE",
         "SecretStore",
         "TargetError",
+        "bounds_problem",
         "build_request",
         "build_requests",
         "describe",
+        "load_profile_file",
         "parse_target",
         "parse_targets",
         "preview_request",
@@ -63,7 +110,6 @@ FACES = {
         "verify_results",
         "verify_stream",
     ],
-    # TODO(lead): "runs" gets its pin when the runs branch lands with its face.
 }
 
 

@@ -21,22 +21,35 @@ from isr_desk.services.sites._endpoints import (
 )
 from isr_desk.services.sites._profiles import (
     ProfileStore,
+    bounds_problem,
+    load_profile_file,
     profile_from_dict,
     profile_to_dict,
     validate_profile,
 )
 from isr_desk.services.sites._secrets import SERVICE, SecretStore
-from isr_desk.services.sites._targets import Parsed, TargetError, parse_target, parse_targets
+from isr_desk.services.sites._targets import (
+    MAX_PATH_LENGTH,
+    MAX_TAG_LENGTH,
+    Parsed,
+    TargetError,
+    parse_target,
+    parse_targets,
+)
 
 __all__ = [
+    "MAX_PATH_LENGTH",
+    "MAX_TAG_LENGTH",
     "SERVICE",
     "Parsed",
     "ProfileStore",
     "SecretStore",
     "TargetError",
+    "bounds_problem",
     "build_request",
     "build_requests",
     "describe",
+    "load_profile_file",
     "parse_target",
     "parse_targets",
     "preview_request",

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import replace
@@ -28,7 +26,7 @@ from isr_desk.services.errors import (
     ProfileNotFoundError,
     ProfileStoreCorruptError,
 )
-from isr_desk.services.paths import profiles_file
+from isr_desk.services.paths import atomic_write, profiles_file
 from isr_desk.services.sites._endpoints import validate_endpoint
 
 if TYPE_CHECKING:
@@ -159,6 +157,25 @@ class ProfileStore:
         return incoming
 
 
+def load_profile_file(path: Path, name: str | None = None) -> SiteProfile:
+    """One profile from a file ``site export`` wrote (a CI job's site, without a store).
+
+    ``name`` picks one when the file has several; a file of one profile needs no name.
+    """
+    profiles = _read(path, missing_ok=False, what="site file")
+    if name is not None:
+        for profile in profiles:
+            if profile.name == name:
+                return profile
+        names = ", ".join(p.name for p in profiles) or "none"
+        raise ProfileNotFoundError(f"{path} has no site named {name!r}", hint=f"It has: {names}")
+    if len(profiles) != 1:
+        raise InvalidProfileError(
+            f"{path} has {len(profiles)} sites", hint="Name the one to use: NAME --site-file FILE"
+        )
+    return profiles[0]
+
+
 # --- validation ------------------------------------------------------------------------------
 
 
@@ -177,17 +194,67 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
         validate_endpoint(profile.endpoint)
     except EndpointError as exc:
         raise InvalidProfileError(exc.message, hint=exc.hint) from exc
-    if not 1 <= profile.concurrency <= 1024:
-        raise InvalidProfileError("Concurrency must be between 1 and 1024")
-    if not 0 < profile.timeout <= 600:
-        raise InvalidProfileError("The timeout must be between 0 and 600 seconds")
-    if not 0 <= profile.retries <= 20:
-        raise InvalidProfileError("Retries must be between 0 and 20")
+    problem = bounds_problem(
+        concurrency=profile.concurrency, timeout=profile.timeout, retries=profile.retries
+    )
+    if problem is not None:
+        raise InvalidProfileError(problem)
     for key, value in profile.headers:
         if not key.strip() or any(c in key for c in ":\r\n ") or _has_control(key + value):
             raise InvalidProfileError(f"Header {key!r} is not a valid HTTP header")
+    if not 0 <= profile.rate_limit <= 100_000:
+        raise InvalidProfileError("The rate limit must be between 0 and 100,000 per minute")
     _check_text(profile)
-    return replace(profile, name=name, base_url=base_url, instances=instances)
+    return replace(
+        profile,
+        name=name,
+        base_url=base_url,
+        instances=instances,
+        proxy=normalise_proxy(profile.proxy),
+        ca_bundle=(profile.ca_bundle or "").strip() or None,
+    )
+
+
+def normalise_proxy(proxy: str | None) -> str | None:
+    """None (the environment's), ``direct`` (none), or an http(s) proxy URL."""
+    text = (proxy or "").strip()
+    if not text:
+        return None
+    if text.lower() == "direct":
+        return "direct"
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidProfileError(
+            f"{proxy!r} is not a proxy address",
+            hint='For example http://proxy.example.com:3128, or "direct" for none',
+        )
+    if parts.username or parts.password:
+        # The profile file is not a place for a password (it is exported, shown, shared).
+        raise InvalidProfileError(
+            "A proxy password does not belong in a site's settings",
+            hint="Set it in the HTTPS_PROXY environment variable instead",
+        )
+    return text.rstrip("/")
+
+
+def bounds_problem(*, concurrency: int, timeout: float, retries: int) -> str | None:
+    """What is out of bounds in a run's concurrency, timeout and retries (None: all fine).
+
+    The one check of these bounds, for a profile and for a run's overrides alike.
+    """
+    if not 1 <= concurrency <= 1024:
+        return "Concurrency must be between 1 and 1024"
+    if not 0 < timeout <= 600:  # also refuses nan and inf
+        return "The timeout must be between 0 and 600 seconds"
+    if not 0 <= retries <= 20:
+        return "Retries must be between 0 and 20"
+    return None
 
 
 def _has_control(text: str) -> bool:
@@ -202,6 +269,8 @@ def _check_text(profile: SiteProfile) -> None:
         profile.name,
         profile.base_url,
         profile.manifest_source or "",
+        profile.proxy or "",
+        profile.ca_bundle or "",
         *profile.instances,
         *(part for header in profile.headers for part in header),
         endpoint.path,
@@ -275,6 +344,10 @@ def profile_to_dict(profile: SiteProfile) -> dict[str, Any]:
         )
     if endpoint.batch_size:
         data["endpoint"]["batch_size"] = endpoint.batch_size
+    # Written only when set: files of sites without them stay as they were.
+    for key in ("proxy", "ca_bundle", "rate_limit"):
+        if getattr(profile, key):
+            data[key] = getattr(profile, key)
     return data
 
 
@@ -308,7 +381,14 @@ def profile_from_dict(data: Any) -> SiteProfile:
         retries=_int(data.get("retries", 2)),
         headers=tuple((_str(k), _str(v)) for k, v in headers),
         instances=tuple(_str(u) for u in instances),
+        proxy=_optional_str(data.get("proxy")),
+        ca_bundle=_optional_str(data.get("ca_bundle")),
+        rate_limit=_int(data.get("rate_limit", 0)),
     )
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value in (None, "") else _str(value)
 
 
 def _str(value: Any) -> str:
@@ -374,16 +454,6 @@ def _write(path: Path, profiles: list[SiteProfile], *, mode: int = 0o600) -> Non
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, lambda fh: fh.write(text), mode=mode)
     except OSError as exc:
         raise ProfileError(f"Cannot write {path}: {exc.strerror or exc}") from exc
