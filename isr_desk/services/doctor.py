@@ -19,11 +19,14 @@ The secret never appears in a finding: request texts are redacted.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 import ipaddress
 import secrets as random_tokens
 import ssl
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -32,6 +35,7 @@ import httpx
 
 from isr_desk.domain import Outcome, PreparedRequest, SiteProfile, Target
 from isr_desk.services.errors import EndpointError
+from isr_desk.services.http import IDENTITY, read_capped
 from isr_desk.services.revalidation import Reply, hint_for, judge
 from isr_desk.services.sites import build_request, secret_in_query, supports_tags
 
@@ -162,12 +166,15 @@ class _Doctor:
         url = self.base.rstrip("/") + "/"
         t0 = time.perf_counter()
         try:
-            request = self.client.build_request("GET", url, timeout=self.profile.timeout)
-            response = await self.client.send(request, stream=True, follow_redirects=False)
-            try:
-                cert = _peer_cert(response)
-            finally:
-                await response.aclose()
+            async with _deadline(self.profile.timeout):
+                request = self.client.build_request(
+                    "GET", url, headers=IDENTITY, timeout=self.profile.timeout
+                )
+                response = await self.client.send(request, stream=True, follow_redirects=False)
+                try:
+                    cert = _peer_cert(response)
+                finally:
+                    await response.aclose()
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             kind, text = _error(exc)
             title = "Certificate problem" if kind is Outcome.TLS_ERROR else "Site unreachable"
@@ -270,23 +277,38 @@ class _Doctor:
 
     async def send(self, request: PreparedRequest) -> Reply:
         """One attempt, redirects not followed, body capped; errors become a Reply."""
+        headers = list(request.headers)
+        if not any(k.lower() == "accept-encoding" for k, _ in headers):
+            headers += IDENTITY.items()  # a probe's answer is a few bytes: nothing to compress
         try:
-            http_request = self.client.build_request(
-                request.method, request.url, headers=list(request.headers),
-                content=request.body, timeout=self.profile.timeout,
-            )  # fmt: skip
-            response = await self.client.send(http_request, stream=True, follow_redirects=False)
-            try:
-                body = b""
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) >= _BODY_LIMIT:
-                        break
-            finally:
-                await response.aclose()
+            async with _deadline(self.profile.timeout):
+                http_request = self.client.build_request(
+                    request.method, request.url, headers=headers,
+                    content=request.body, timeout=self.profile.timeout,
+                )  # fmt: skip
+                response = await self.client.send(
+                    http_request, stream=True, follow_redirects=False
+                )
+                try:
+                    body = await read_capped(response, _BODY_LIMIT)
+                finally:
+                    await response.aclose()
         except httpx.HTTPError as exc:
             return Reply.from_error(exc, request)
-        return Reply.from_response(response, body[:_BODY_LIMIT], request)
+        except httpx.InvalidURL as exc:
+            return Reply(None, error=f"Not a valid address ({exc})", error_kind=Outcome.OTHER)
+        return Reply.from_response(response, body, request)
+
+
+@contextlib.asynccontextmanager
+async def _deadline(seconds: float) -> AsyncIterator[None]:
+    """A total deadline for one request and its body: httpx's timeouts are per read, so a
+    server sending a byte a second never trips them."""
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        raise httpx.ReadTimeout(f"no complete answer within {seconds:g} s") from None
 
 
 def _without(request: PreparedRequest, token: str) -> PreparedRequest:

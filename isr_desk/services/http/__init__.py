@@ -2,12 +2,30 @@
 
 - :func:`make_client` builds the app's one ``httpx.AsyncClient`` (composition roots only).
 - :class:`H11Transport` is the HTTP/1.1 transport under it (docs/architecture.md says why).
-- :func:`read_capped` reads a body with a hard cap on kept *and* inflated bytes.
+- :func:`read_capped` (and :func:`aiter_capped` / :func:`iter_capped`, streaming) read every
+  body ISR Desk reads, with a hard cap on kept *and* inflated bytes.
 """
 
 from __future__ import annotations
 
-from isr_desk.services.http._bodies import read_capped
+from isr_desk.services.http._bodies import (
+    ACCEPT_ENCODING,
+    IDENTITY,
+    BodyTooLargeError,
+    aiter_capped,
+    iter_capped,
+    read_capped,
+)
 from isr_desk.services.http._transport import H11Transport, make_client, make_transport
 
-__all__ = ["H11Transport", "make_client", "make_transport", "read_capped"]
+__all__ = [
+    "ACCEPT_ENCODING",
+    "IDENTITY",
+    "BodyTooLargeError",
+    "H11Transport",
+    "aiter_capped",
+    "iter_capped",
+    "make_client",
+    "make_transport",
+    "read_capped",
+]
