@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from isr_desk.services.logsafe import terminal_safe
+
 
 @dataclass
 class Context:
@@ -21,10 +23,12 @@ class Context:
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
 
     def out(self, text: str = "") -> None:
-        print(text, file=self.stdout, flush=True)
+        """Print a line; control characters from sites, manifests or profiles are escaped
+        here, once for every command (an ESC from a server's ETag must not reach the tty)."""
+        print(terminal_safe(text), file=self.stdout, flush=True)
 
     def err(self, text: str) -> None:
-        print(text, file=self.stderr, flush=True)
+        print(terminal_safe(text), file=self.stderr, flush=True)
 
     def json_line(self, data: Any) -> None:
         self.out(json.dumps(data, ensure_ascii=False, default=str))

@@ -20,7 +20,14 @@ from typing import Any, TextIO
 
 from isr_desk.domain import REDACTED, redact_text
 
-__all__ = ["RedactingFormatter", "forget_all", "install", "remember", "scrub"]
+__all__ = [
+    "RedactingFormatter",
+    "forget_all",
+    "install",
+    "remember",
+    "scrub",
+    "terminal_safe",
+]
 
 _lock = threading.Lock()
 _secrets: tuple[str, ...] = ()
@@ -32,6 +39,11 @@ _HEADER = re.compile(r"(?i)((?:authorization|x-[\w-]*(?:token|secret|key))[\"']?
                      r"(?:bearer\s+|basic\s+|token\s+)?)[^\s\"',)\]]+")  # fmt: skip
 _PREVIEW = re.compile(r"(?i)(\"?preview(?:ModeId|ModeSigningKey|ModeEncryptionKey)\"?\s*[:=]\s*\"?)"
                       r"[^\"\s,}]+")  # fmt: skip
+# What a terminal obeys or reorders: C0 controls but tab and newline (ESC starts sequences
+# that clear the screen or set the title; CR overwrites a line), DEL, C1 controls (8-bit
+# CSI), and the bidi controls that make "/x" read as something else.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                     "\u202a-\u202e\u2066-\u2069]")  # fmt: skip
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 # Shorter strings turn up in ordinary words ("s" would blank every "s" of every log line);
 # such a secret is still caught where secrets travel: ?secret=, ?token=, Authorization.
@@ -67,6 +79,20 @@ def scrub(text: str) -> str:
     return _PREVIEW.sub(lambda m: m.group(1) + REDACTED, text)
 
 
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character a terminal would act on shown as ``\\xNN`` /
+    ``\\uNNNN``. Newlines stay: a value cannot hold one (profiles, targets and manifest
+    entries refuse control characters; h11 refuses them in headers)."""
+    if not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def _scrubbed_record(factory: Any) -> Any:
     """A LogRecord factory whose records hold scrubbed text, for every handler there is
     (a GUI log panel, a test's capture, a handler a library adds), not only ours."""
@@ -95,7 +121,7 @@ class RedactingFormatter(logging.Formatter):
     """A formatter whose every output line (message, arguments, traceback) is scrubbed."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return scrub(super().format(record))
+        return terminal_safe(scrub(super().format(record)))
 
 
 def install(*, debug: bool = False, stream: TextIO | None = None) -> logging.Handler:
