@@ -53,6 +53,11 @@ def register(subparsers: Any) -> None:
     imp = site_cmds.add_parser("import", help="add the sites of an export file")
     imp.add_argument("file", type=Path)
     imp.add_argument("--replace", action="store_true", help="replace sites with the same name")
+    imp.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm a local manifest source or a changed address/instances in the file",
+    )
     imp.set_defaults(handler=_import)
 
     secret = subparsers.add_parser("secret", help="store or clear a site's secret (keyring)")
@@ -217,7 +222,7 @@ def _export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _import(args: argparse.Namespace, ctx: Context) -> int:
-    added = ProfileStore().import_(args.file, replace_existing=args.replace)
+    added = ProfileStore().import_(args.file, replace_existing=args.replace, confirmed=args.yes)
     names = ", ".join(p.name for p in added) or "none"
     ctx.out(f"Imported {len(added)} site(s): {names}. Set their secrets with `secret set`.")
     return 0

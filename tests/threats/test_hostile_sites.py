@@ -70,7 +70,9 @@ def test_a_bomb_manifest_is_a_clear_error(faults: FaultServer) -> None:
 def test_verify_sends_profile_headers_only_to_the_page_origin() -> None:
     with LoopbackSite() as home, LoopbackSite() as elsewhere:
         elsewhere.route("/landing", lambda rec: Reply(200, "other site"))
-        home.route("/page", lambda rec: Reply(302, headers={"Location": elsewhere.url + "/landing"}))
+        home.route(
+            "/page", lambda rec: Reply(302, headers={"Location": elsewhere.url + "/landing"})
+        )
         home.route("/here", lambda rec: Reply(302, headers={"Location": "/page2"}))
         home.route("/page2", lambda rec: Reply(200, "same site"))
         headers = [("X-Api-Key", "k-123456"), ("X-Vercel-Protection-Bypass", "bypass-789")]

@@ -49,6 +49,7 @@ class SecretStore:
                     "Only a plaintext file keyring (keyrings.alt) is available",
                     hint=_NO_BACKEND_HINT,
                 )
+            check_backend(backend)
             self._backend = backend
         return self._backend
 
@@ -82,6 +83,11 @@ class SecretStore:
         if secret != secret.strip():
             secret = secret.strip()  # a pasted newline is never part of a secret
         self._call("store the secret of", name, lambda b: b.set_password(SERVICE, name, secret))
+        kept = self._call("read the secret of", name, lambda b: b.get_password(SERVICE, name))
+        if kept != secret:  # a backend that accepts and forgets: never say "stored"
+            raise NoKeyringError(
+                f"The system keyring did not keep the secret of {name!r}", hint=_NO_BACKEND_HINT
+            )
 
     def delete(self, name: str) -> bool:
         """Delete the secret; False when there was none."""
@@ -129,6 +135,20 @@ class SecretStore:
             raise _classify(exc, action, name) from exc
         except Exception as exc:  # D-Bus and backend errors are not uniform
             raise _classify(exc, action, name) from exc
+
+
+def check_backend(backend: keyring.backend.KeyringBackend) -> None:
+    """Refuse a backend that stores nothing: ``keyring.backends.null`` (often set on CI with
+    ``PYTHON_KEYRING_BACKEND``), keyring's ``fail`` backend, or a chainer with no backends."""
+    kind = f"{type(backend).__module__}.{type(backend).__name__}"
+    chained = getattr(backend, "backends", None)
+    empty_chain = kind.endswith("chainer.ChainerBackend") and not chained
+    if kind in ("keyring.backends.null.Keyring", "keyring.backends.fail.Keyring") or empty_chain:
+        raise NoKeyringError(
+            f"The keyring backend {kind} stores nothing, so secrets cannot be stored",
+            hint=_NO_BACKEND_HINT
+            + " (unset PYTHON_KEYRING_BACKEND if it names the null backend)",
+        )
 
 
 _UNREACHABLE_WORDS = (
