@@ -4,7 +4,7 @@
 
 Each case runs in a fresh interpreter (``child``) under an address-space limit, so a reader
 that inflated a bomb would die of ``MemoryError`` instead of eating the machine; its peak
-RSS (``ru_maxrss``) is what it reports. Goals (docs/reliability.md): a bomb read with under
+RSS (``VmHWM``) is what it reports. Goals (docs/reliability.md): a bomb read with under
 150 MB peak; a drip ends within timeout × (retries + 1) + 5 s.
 """
 
@@ -32,7 +32,7 @@ def _child(mode: str, url: str, limit_mb: int) -> dict[str, Any]:
         ok = True
     except MemoryError:
         outcome, ok = "MemoryError", False
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_rss_mb()
     return {
         "ok": ok,
         "mode": mode,
@@ -40,6 +40,19 @@ def _child(mode: str, url: str, limit_mb: int) -> dict[str, Any]:
         "peak_mb": round(peak, 1),
         "seconds": round(time.monotonic() - started, 2),
     }
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS: ``VmHWM`` belongs to its own memory map, whereas
+    ``ru_maxrss`` can carry a parent's figure over fork and exec."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _run(mode: str, url: str) -> str:
