@@ -5,7 +5,7 @@
 Each case runs in a fresh interpreter (``child``) under an address-space limit, so a reader
 that inflated a bomb would die of ``MemoryError`` instead of eating the machine; its peak
 RSS (``VmHWM``) is what it reports. Goals (docs/reliability.md): a bomb read with under
-150 MB peak; a drip ends within timeout × (retries + 1) + 5 s.
+150 MB peak; a drip ends within timeout x (retries + 1) + 5 s.
 """
 
 from __future__ import annotations
@@ -112,10 +112,9 @@ def main() -> int:
     if args.what and args.what[0] == "child":
         print(json.dumps(_child(args.what[1], args.what[2], args.limit_mb)))
         return 0
+    from isr_desk.services.manifest import FETCH_TIMEOUT
     from tests.helpers.faults import FaultServer
     from tests.helpers.hostile import run_child
-
-    from isr_desk.services.manifest import FETCH_TIMEOUT
 
     # A manifest download has no profile: its timeout is FETCH_TIMEOUT with the default
     # retries; doctor and verify use the profile's (the issue's `--timeout 3`).
@@ -124,7 +123,7 @@ def main() -> int:
         "doctor": TIMEOUT * (RETRIES + 1) + 5,
         "verify": TIMEOUT * (RETRIES + 1) + 5,
     }
-    print(f"goals: bomb peak < {BOMB_GOAL_MB} MB; drip within timeout × (retries {RETRIES} "
+    print(f"goals: bomb peak < {BOMB_GOAL_MB} MB; drip within timeout x (retries {RETRIES} "
           f"+ 1) + 5 s: {goals['manifest']:g} s for a manifest download (timeout "
           f"{FETCH_TIMEOUT:g} s), {goals['doctor']:g} s for doctor and verify (timeout "
           f"{TIMEOUT:g} s)")  # fmt: skip

@@ -286,9 +286,7 @@ class _Doctor:
                     request.method, request.url, headers=headers,
                     content=request.body, timeout=self.profile.timeout,
                 )  # fmt: skip
-                response = await self.client.send(
-                    http_request, stream=True, follow_redirects=False
-                )
+                response = await self.client.send(http_request, stream=True, follow_redirects=False)
                 try:
                     body = await read_capped(response, _BODY_LIMIT)
                 finally:

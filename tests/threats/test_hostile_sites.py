@@ -91,7 +91,8 @@ def test_verify_sends_profile_headers_only_to_the_page_origin() -> None:
         assert "x-api-key" not in rec.headers
         assert "x-vercel-protection-bypass" not in rec.headers
     same = [r for r in home.requests if r.path == "/page2"]
-    assert same and same[0].headers.get("x-api-key") == "k-123456"
+    assert same
+    assert same[0].headers.get("x-api-key") == "k-123456"
 
 
 # --- item 8: a total deadline on every network operation ------------------------------------

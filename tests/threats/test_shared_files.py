@@ -60,7 +60,7 @@ def test_ten_concurrent_site_adds_all_survive_with_their_secrets(
             stderr=subprocess.PIPE,
             text=True,
             env=os.environ.copy(),
-        )  # fmt: skip
+        )
         for i, name in enumerate(names)
     ]
     results = [
@@ -119,9 +119,10 @@ def test_importing_a_local_manifest_source_needs_yes(tmp_path: Path) -> None:
     )
     code, _, err = _cli("site", "import", str(shared))
     assert code == 2
-    assert "local file" in err and "--yes" in err
+    assert "local file" in err
+    assert "--yes" in err
     assert ProfileStore().names() == []
-    code, out, _ = _cli("site", "import", str(shared), "--yes")
+    code, _, _ = _cli("site", "import", str(shared), "--yes")
     assert code == 0
     assert ProfileStore().names() == ["evil"]
 

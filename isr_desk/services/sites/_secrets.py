@@ -146,8 +146,7 @@ def check_backend(backend: keyring.backend.KeyringBackend) -> None:
     if kind in ("keyring.backends.null.Keyring", "keyring.backends.fail.Keyring") or empty_chain:
         raise NoKeyringError(
             f"The keyring backend {kind} stores nothing, so secrets cannot be stored",
-            hint=_NO_BACKEND_HINT
-            + " (unset PYTHON_KEYRING_BACKEND if it names the null backend)",
+            hint=_NO_BACKEND_HINT + " (unset PYTHON_KEYRING_BACKEND if it names the null backend)",
         )
 
 
