@@ -14,6 +14,7 @@ from isr_desk.services import logsafe
 from isr_desk.services.errors import InvalidProfileError, SecretError
 from isr_desk.services.sites import (
     ProfileStore,
+    check_secret,
     describe,
     preview_request,
     profile_to_dict,
@@ -142,7 +143,9 @@ def _add(args: argparse.Namespace, ctx: Context) -> int:
     ctx.out(f"Added site {profile.name!r}: {describe(profile)}")
     if args.secret_stdin:
         try:
-            store.secrets.set(profile.name, read_secret(ctx, from_stdin=True, prompt=""))
+            secret = read_secret(ctx, from_stdin=True, prompt="")
+            check_secret(profile, secret)
+            store.secrets.set(profile.name, secret)
         except SecretError as exc:
             ctx.err(f"isr-desk: the site was added but its secret was not stored: {exc.describe()}")
             return 2
@@ -232,6 +235,7 @@ def _secret_set(args: argparse.Namespace, ctx: Context) -> int:
     store = ProfileStore()
     profile = store.get(args.name)
     secret = read_secret(ctx, from_stdin=args.stdin, prompt=f"Secret for {profile.name}: ")
+    check_secret(profile, secret)
     store.secrets.set(profile.name, secret)
     ctx.out(f"Secret for {profile.name!r} stored in the system keyring.")
     return 0

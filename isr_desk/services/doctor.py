@@ -44,6 +44,13 @@ CERT_WARN_DAYS = 14
 _BODY_LIMIT = 16 * 1024
 
 
+_UNREACHABLE_TITLES = {
+    Outcome.TLS_ERROR: "Certificate problem",
+    Outcome.UNREACHABLE: "Site unreachable",
+    Outcome.TIMED_OUT: "Site unreachable",
+}
+
+
 class Level(enum.StrEnum):
     OK = "ok"
     INFO = "info"
@@ -177,7 +184,7 @@ class _Doctor:
                     await response.aclose()
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             kind, text = _error(exc)
-            title = "Certificate problem" if kind is Outcome.TLS_ERROR else "Site unreachable"
+            title = _UNREACHABLE_TITLES.get(kind, "The site's answer is not valid HTTP")
             reply = Reply(None, error_kind=kind)
             hint = hint_for(kind, _get(url), reply, timeout=self.profile.timeout)
             self.add(Level.PROBLEM, title, f"GET {url}: {text}", hint)

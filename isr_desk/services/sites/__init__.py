@@ -25,7 +25,7 @@ from isr_desk.services.sites._profiles import (
     profile_to_dict,
     validate_profile,
 )
-from isr_desk.services.sites._secrets import SERVICE, SecretStore
+from isr_desk.services.sites._secrets import SERVICE, SecretStore, check_secret
 from isr_desk.services.sites._targets import Parsed, TargetError, parse_target, parse_targets
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "TargetError",
     "build_request",
     "build_requests",
+    "check_secret",
     "describe",
     "parse_target",
     "parse_targets",

@@ -246,6 +246,7 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
         raise InvalidProfileError(f"A site name can have at most {MAX_NAME_LENGTH} characters")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
         raise InvalidProfileError("A site name cannot contain control characters")
+    _check_address_controls(profile)
     base_url = normalise_url(profile.base_url)
     instances = tuple(normalise_url(u) for u in profile.instances)
     try:
@@ -263,6 +264,25 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
             raise InvalidProfileError(f"Header {key!r} is not a valid HTTP header")
     _check_text(profile)
     return replace(profile, name=name, base_url=base_url, instances=instances)
+
+
+def _check_address_controls(profile: SiteProfile) -> None:
+    """``urlsplit`` drops CR, LF and TAB before it validates, so an address holding them
+    passed and was stored raw (then printed by ``site list``): refuse them here."""
+    endpoint = profile.endpoint
+    for what, text in (
+        ("address", profile.base_url),
+        *(("instance", url) for url in profile.instances),
+        ("endpoint path", endpoint.path),
+        ("URL template", endpoint.url_template),
+        ("manifest source", profile.manifest_source or ""),
+    ):
+        if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text):
+            raise InvalidProfileError(
+                f"The {what} {text.encode('unicode_escape').decode()[:80]!r} contains "
+                "control characters",
+                hint="Remove line breaks and tabs from it",
+            )
 
 
 def _has_control(text: str) -> bool:

@@ -15,6 +15,7 @@ import keyring
 import keyring.backend
 import keyring.errors
 
+from isr_desk.domain import SiteProfile
 from isr_desk.services import logsafe
 from isr_desk.services.errors import (
     KeyringLockedError,
@@ -23,6 +24,7 @@ from isr_desk.services.errors import (
     SecretError,
     SecretMissingError,
 )
+from isr_desk.services.sites._endpoints import secret_in_query
 
 SERVICE = "isr-desk"
 log = logging.getLogger(__name__)
@@ -135,6 +137,37 @@ class SecretStore:
             raise _classify(exc, action, name) from exc
         except Exception as exc:  # D-Bus and backend errors are not uniform
             raise _classify(exc, action, name) from exc
+
+
+MAX_SECRET_IN_URL = 4096  # characters; servers refuse longer request lines (Node: 16 KB head)
+MAX_SECRET = 16 * 1024
+
+
+def check_secret(profile: SiteProfile, secret: str) -> None:
+    """Refuse a secret the profile's request cannot carry, before it is stored.
+
+    A header holds ASCII only (httpx refuses anything else when sending); a URL has a
+    length limit (httpx refuses 64 KB, most servers 8-16 KB).
+    """
+    secret = secret.strip()
+    if len(secret) > MAX_SECRET:
+        raise SecretError(
+            f"The secret is {len(secret)} characters long (at most {MAX_SECRET})",
+            hint="Check what was pasted: a revalidation secret is a short random string",
+        )
+    if secret_in_query(profile):
+        if len(secret) > MAX_SECRET_IN_URL:
+            raise SecretError(
+                f"The secret is {len(secret)} characters long, too long for a URL "
+                f"(at most {MAX_SECRET_IN_URL} with this site's preset)",
+                hint="Use a shorter secret, or the bearer preset (the secret in a header)",
+            )
+        return
+    if not secret.isascii() or any(not ch.isprintable() for ch in secret):
+        raise SecretError(
+            "The secret has characters an HTTP header cannot carry (only printable ASCII)",
+            hint="Use an ASCII secret, or a preset that sends it in the query string",
+        )
 
 
 def check_backend(backend: keyring.backend.KeyringBackend) -> None:
