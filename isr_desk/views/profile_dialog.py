@@ -39,6 +39,7 @@ from isr_desk.services.sites import (
     supports_tags,
     validate_profile,
 )
+from isr_desk.views.plain import plain
 from isr_desk.views.tasks import TaskSet
 
 SECRET_STORED = "Secret stored in the system keyring"
@@ -154,6 +155,7 @@ class ProfileDialog(QDialog):
             "Paste the secret to store it (empty keeps the stored one)"
         )
         self.secret_status = QLabel("")
+        plain(self.secret_status)
         self.secret_status.setObjectName("secretStatus")
         self.secret_status.setWordWrap(True)
         self.forget_button = QPushButton("Remove stored secret")
@@ -163,6 +165,7 @@ class ProfileDialog(QDialog):
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.preview.setFixedHeight(120)
         self.error_label = QLabel("")
+        plain(self.error_label)  # an error quotes what was typed or imported
         self.error_label.setObjectName("errorText")
         self.error_label.setWordWrap(True)
         self.buttons = QDialogButtonBox(

@@ -26,6 +26,7 @@ from isr_desk.services.history import HistoryStore
 from isr_desk.services.revalidation import Revalidator, Run
 from isr_desk.services.sites import SecretStore
 from isr_desk.views.messages import MessageBridge
+from isr_desk.views.plain import plain
 from isr_desk.views.run_texts import Progress as Progress
 from isr_desk.views.run_texts import TagPages, confirmation_text
 from isr_desk.views.run_texts import plural as plural
@@ -153,6 +154,7 @@ class RunController(QObject):
     ) -> None:
         question, details = confirmation_text(profile, targets, tag_pages)
         box = QMessageBox(self._dialog_parent)
+        plain(box)  # names the site and the first targets
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Confirm revalidation")
         box.setText(question)
