@@ -288,7 +288,7 @@ def add_urls(locs: list[str], builder: ManifestBuilder, *, host: str | None) -> 
     """Add the path of each sitemap URL (``<loc>``); the host is not part of a path."""
     for loc in locs:
         path = url_path(loc, builder, host=host)
-        if path is not None:
+        if path is not None and _usable(path, builder):
             builder.add_path(path)
 
 
