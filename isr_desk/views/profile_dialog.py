@@ -34,6 +34,7 @@ from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
 from isr_desk.services.errors import InvalidProfileError, IsrError, SecretError
 from isr_desk.services.sites import (
     SecretStore,
+    check_secret,
     preview_request,
     secret_in_query,
     supports_tags,
@@ -357,6 +358,7 @@ class ProfileDialog(QDialog):
                 saved = await asyncio.to_thread(self._profiles.update, self._original.name, profile)
             self._original = saved
             if secret.strip():
+                check_secret(saved, secret)  # one the request could not carry is refused
                 await asyncio.to_thread(self._secrets.set, saved.name, secret)
                 self.secret_edit.clear()
                 self.secret_status.setText(SECRET_STORED)

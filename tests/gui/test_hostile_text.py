@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from pathlib import Path
 
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from isr_desk.domain import SiteProfile
+from isr_desk.domain import Preset, SiteProfile
 from isr_desk.services.history import HistoryStore
+from isr_desk.services.sites import SERVICE, ProfileStore, SecretStore
 from isr_desk.views.main_window import MainWindow
+from isr_desk.views.profile_dialog import ProfileDialog
 from tests.gui.conftest import WindowFactory
+from tests.helpers.keyrings import MemoryKeyring
 from tests.helpers.servers import LoopbackSite, Reply
 
 IMG = '<img src="file:///dev/zero">'
@@ -135,3 +139,21 @@ def test_hostile_text_is_plain_everywhere(
         window.log.table.selectRow(row)
         _check(window)
     history.close()
+
+
+def test_the_site_dialog_refuses_a_secret_its_header_cannot_carry(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    dialog = ProfileDialog(
+        profiles=ProfileStore(tmp_path / "p.json"), secrets=SecretStore(memory_keyring)
+    )
+    qtbot.addWidget(dialog)
+    dialog.name_edit.setText("Blog")
+    dialog.url_edit.setText("https://blog.example.com")
+    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData(Preset.BEARER))
+    dialog.secret_edit.setText("sécret-ünï")
+    with qtbot.waitSignal(dialog.profile_saved, timeout=4000):
+        dialog.save()
+    assert "secret was not stored" in dialog.error_label.text()
+    assert "ASCII" in dialog.secret_status.text()
+    assert memory_keyring.get_password(SERVICE, "Blog") is None
