@@ -86,8 +86,8 @@ async def _async(mode: str, profile: Any) -> str:
 
 
 def _cases() -> list[tuple[str, str, str, Any]]:
-    from tests.helpers.faults import drip
     from tests.helpers.hostile import body_drip, double_gzip_bomb, header_drip
+    from tests.helpers.sites import drip
 
     bomb = double_gzip_bomb()
     slow_head = header_drip(interval=1.0, lines=10_000)
@@ -113,8 +113,8 @@ def main() -> int:
         print(json.dumps(_child(args.what[1], args.what[2], args.limit_mb)))
         return 0
     from isr_desk.services.manifest import FETCH_TIMEOUT
-    from tests.helpers.faults import FaultServer
     from tests.helpers.hostile import run_child
+    from tests.helpers.sites import LoopbackSite
 
     # A manifest download has no profile: its timeout is FETCH_TIMEOUT with the default
     # retries; doctor and verify use the profile's (the issue's `--timeout 3`).
@@ -129,8 +129,8 @@ def main() -> int:
           f"{TIMEOUT:g} s)")  # fmt: skip
     failed = 0
     for kind, label, mode, (key, fault) in _cases():
-        with FaultServer() as server:
-            server.on(key, fault)
+        with LoopbackSite(any_secret=True) as server:
+            server.on(key, fault, repeat=True)
             url = server.url + ("/manifest.json" if mode == "manifest" else "")
             report = run_child(mode, url, timeout=300)
         met = (

@@ -24,7 +24,7 @@ from isr_desk.views.main_window import MainWindow
 from isr_desk.views.profile_dialog import ProfileDialog
 from tests.gui.conftest import WindowFactory
 from tests.helpers.keyrings import MemoryKeyring
-from tests.helpers.servers import LoopbackSite, Reply
+from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Reply
 
 IMG = '<img src="file:///dev/zero">'
 H1 = "<h1>SITE HACKED - enter secret at evil.example</h1>"
@@ -88,8 +88,9 @@ def _serve(site: LoopbackSite) -> None:
         "paths": [{"path": HOSTILE_PATH, "tags": [HOSTILE_TAG]}, {"path": "/ok"}],
         "tags": [{"tag": HOSTILE_TAG}],
     }
-    site.route("/m.json", lambda _: Reply(200, manifest))
-    site.script(
+    site.on("/m.json", Reply(200, manifest), repeat=True)
+    site.on(
+        REVALIDATE_PATH,
         Reply(302, "", headers={"Location": "/x" + IMG}),
         Reply(500, H1 + IMG),
     )

@@ -1,6 +1,7 @@
 """What a compromised site sends (issue 15): bombs, drips, header floods, odd Locations.
 
-Faults for :class:`~tests.helpers.faults.FaultServer` (127.0.0.1 only), and
+Answers for ``site.on(match, answer, repeat=True)`` of :mod:`tests.helpers.sites` (127.0.0.1
+only), and
 :func:`run_child`, which runs one fetch in a fresh interpreter under an address-space
 limit and reports its peak RSS: a reader that inflates a bomb dies of ``MemoryError``
 there instead of eating the machine's memory.
@@ -17,10 +18,15 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from tests.helpers.faults import Conn, Fault, respond
+from tests.helpers.sites import Conn, Fault, Recorded, Reply, respond
 
 GIB = 1024 * 1024 * 1024
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _conn(rec: Recorded) -> Conn:
+    assert rec.conn is not None
+    return rec.conn
 
 
 @functools.cache
@@ -34,7 +40,7 @@ def gzip_gzip_zeros(size: int = 2 * GIB) -> bytes:
     return outer.compress(b"".join(parts)) + outer.flush()
 
 
-def double_gzip_bomb(content_type: str = "application/json") -> Fault:
+def double_gzip_bomb(content_type: str = "application/json") -> Reply:
     """``Content-Encoding: gzip, gzip`` over 2 GiB of zeros."""
     return respond(
         200, gzip_gzip_zeros(), headers={"Content-Encoding": "gzip, gzip"},
@@ -48,7 +54,8 @@ def header_drip(*, interval: float = 0.1, lines: int = 100, body: bytes = b"ok")
     Each pause is shorter than any read timeout, so only a total deadline ends it early.
     """
 
-    def fault(conn: Conn) -> None:
+    def fault(rec: Recorded) -> None:
+        conn = _conn(rec)
         conn.keep_alive = False
         conn.sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n")
         for i in range(lines):
@@ -63,7 +70,8 @@ def header_drip(*, interval: float = 0.1, lines: int = 100, body: bytes = b"ok")
 def body_drip(*, interval: float = 0.1, size: int = 100) -> Fault:
     """Headers at once, then a ``size``-byte body one byte every ``interval`` seconds."""
 
-    def fault(conn: Conn) -> None:
+    def fault(rec: Recorded) -> None:
+        conn = _conn(rec)
         conn.keep_alive = False
         conn.sock.sendall(
             b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % size
@@ -79,7 +87,8 @@ def body_drip(*, interval: float = 0.1, size: int = 100) -> Fault:
 def many_headers(count: int = 10_000, status: int = 200) -> Fault:
     """An answer with ``count`` header lines (h11 refuses heads over 16 KiB)."""
 
-    def fault(conn: Conn) -> None:
+    def fault(rec: Recorded) -> None:
+        conn = _conn(rec)
         head = [f"HTTP/1.1 {status} OK", "Content-Length: 2"]
         head += [f"X-Flood-{i}: {i}" for i in range(count)]
         conn.sock.sendall(("\r\n".join(head) + "\r\n\r\n{}").encode())
@@ -90,7 +99,8 @@ def many_headers(count: int = 10_000, status: int = 200) -> Fault:
 def raw_location(location: bytes, status: int = 307) -> Fault:
     """A redirect whose ``Location`` holds exactly these bytes."""
 
-    def fault(conn: Conn) -> None:
+    def fault(rec: Recorded) -> None:
+        conn = _conn(rec)
         conn.sock.sendall(
             b"HTTP/1.1 %d Moved\r\nContent-Length: 0\r\nLocation: %s\r\n\r\n" % (status, location)
         )

@@ -28,7 +28,7 @@ from isr_desk.services import logsafe
 from isr_desk.services.history import HistoryStore
 from isr_desk.services.sites import ProfileStore, SecretStore
 from tests.helpers.keyrings import MemoryKeyring
-from tests.helpers.servers import LoopbackSite, Reply
+from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Reply
 
 SECRET = "Café/s3cr<et>&ÜBER-key"
 
@@ -68,7 +68,7 @@ def test_echoed_secret_reaches_no_output_history_or_export(
     forms = echo_forms(SECRET)
     body = "\n".join(f"{name}: {value}" for name, value in forms.items())
     with LoopbackSite(secret=SECRET) as site:
-        site.route("/api/revalidate", lambda _: Reply(400, body))
+        site.on(REVALIDATE_PATH, Reply(400, body), repeat=True)
         store = ProfileStore(secrets=SecretStore())
         store.add(SiteProfile("echo", site.url, retries=0))
         SecretStore().set("echo", SECRET)

@@ -39,10 +39,9 @@ from isr_desk.services import logsafe
 from isr_desk.services.errors import HistoryError
 from isr_desk.services.history import HistoryStore
 from isr_desk.services.sites import ProfileStore, build_request, profile_to_dict, to_curl
-from tests.helpers.faults import FaultServer
 from tests.helpers.hostile import many_headers, raw_location
 from tests.helpers.keyrings import MemoryKeyring
-from tests.helpers.servers import LoopbackSite, Recorded, Reply
+from tests.helpers.sites import Answer, LoopbackSite, Recorded, Reply
 
 SECRET = "s3cret-token"
 # What a terminal acts on: ESC/C1 CSI sequences, NUL, CR, bidi overrides.
@@ -82,13 +81,15 @@ def test_verify_escapes_a_servers_etag_and_cache_header(site: LoopbackSite) -> N
     # Latin-1 text of UTF-8 bytes: the server sends the bytes of U+202E and a C1 CSI.
     rtl = "\u202e".encode().decode("latin-1")
 
-    def page(_: Recorded) -> Reply:
+    def page(rec: Recorded) -> Reply:
+        if rec.method == "POST":  # the revalidation of /a, not a visit
+            return site.answer(rec)
         n = next(counter)
         return Reply(
             200, f"v{n}", headers={"ETag": f'"{n}\x9b2J{rtl}"', "x-nextjs-cache": f"HIT{rtl}"}
         )
 
-    site.route("/a", page)
+    site.on("/a", page, repeat=True)
     add_site("v", site.url)
     code, out, err = run("revalidate", "v", "--path", "/a", "--verify")
     assert code == 0, err
@@ -153,8 +154,8 @@ def test_an_endpoint_path_with_a_line_break_is_refused(tmp_path: Path) -> None:
 def test_a_location_urllib_refuses_is_a_redirect_not_a_traceback(
     location: bytes, memory_backend: MemoryKeyring
 ) -> None:
-    with FaultServer() as server:
-        server.on("/p", raw_location(location))
+    with LoopbackSite(any_secret=True) as server:
+        server.on("/p", raw_location(location), repeat=True)
         add_site("r", server.url)
         code, out, err = run("revalidate", "r", "--path", "/p", "--retries", "2")
     assert code == 1
@@ -189,9 +190,9 @@ def test_a_70_kb_secret_in_the_query_is_refused_when_stored() -> None:
         ("/ctl", raw_location(b"/x\x01y")),
     ],
 )
-def test_a_broken_answer_is_not_unreachable_and_not_retried(key: str, fault: object) -> None:
-    with FaultServer() as server:
-        server.on(key, fault)  # type: ignore[arg-type]
+def test_a_broken_answer_is_not_unreachable_and_not_retried(key: str, fault: Answer) -> None:
+    with LoopbackSite(any_secret=True) as server:
+        server.on(key, fault, repeat=True)
         add_site("f", server.url)
         code, out, _ = run("revalidate", "f", "--path", key, "--retries", "3", "--json")
         sent = server.count(key)
@@ -279,7 +280,7 @@ def test_history_lists_runs_on_a_read_only_data_dir(isr_home: Path) -> None:
 def test_a_short_secret_under_a_custom_query_name_stays_out_of_debug_lines() -> None:
     short = "ab1"
     with LoopbackSite(secret=short) as site:
-        site.route("/hook", lambda _: Reply(200, {"revalidated": True}))
+        site.on("/hook", Reply(200, {"revalidated": True}), repeat=True)
         run(
             "site", "add", "c", "--url", site.url, "--preset", "custom", "--secret-in", "query",
             "--secret-name", "k", "--url-template", "{url}/hook",

@@ -22,16 +22,15 @@ from isr_desk.services.manifest import load_manifest
 from isr_desk.services.manifest._sources import fetch
 from isr_desk.services.manifest._sources import make_client as manifest_client
 from isr_desk.services.verify import Verifier
-from tests.helpers.faults import FaultServer
 from tests.helpers.hostile import body_drip, double_gzip_bomb, header_drip, run_child
-from tests.helpers.servers import LoopbackSite, Reply
+from tests.helpers.sites import Answer, LoopbackSite, Reply
 
 PEAK_GOAL_MB = 150
 
 
 @pytest.fixture
-def faults() -> Iterator[FaultServer]:
-    with FaultServer() as server:
+def faults() -> Iterator[LoopbackSite]:
+    with LoopbackSite(any_secret=True) as server:
         yield server
 
 
@@ -47,9 +46,9 @@ def faults() -> Iterator[FaultServer]:
     ],
 )
 def test_gzip_gzip_bomb_is_read_within_the_memory_goal(
-    faults: FaultServer, mode: str, key: str
+    faults: LoopbackSite, mode: str, key: str
 ) -> None:
-    faults.on(key, double_gzip_bomb())
+    faults.on(key, double_gzip_bomb(), repeat=True)
     url = faults.url + ("/manifest.json" if mode == "manifest" else "")
     report = run_child(mode, url)
     assert report["ok"], report
@@ -58,8 +57,8 @@ def test_gzip_gzip_bomb_is_read_within_the_memory_goal(
         assert "decompression bomb" in report["outcome"]
 
 
-def test_a_bomb_manifest_is_a_clear_error(faults: FaultServer) -> None:
-    faults.on("/m.json", double_gzip_bomb())
+def test_a_bomb_manifest_is_a_clear_error(faults: LoopbackSite) -> None:
+    faults.on("/m.json", double_gzip_bomb(), repeat=True)
     with pytest.raises(ManifestError, match="decompression bomb"):
         load_manifest(faults.url + "/m.json")
 
@@ -69,12 +68,10 @@ def test_a_bomb_manifest_is_a_clear_error(faults: FaultServer) -> None:
 
 def test_verify_sends_profile_headers_only_to_the_page_origin() -> None:
     with LoopbackSite() as home, LoopbackSite() as elsewhere:
-        elsewhere.route("/landing", lambda rec: Reply(200, "other site"))
-        home.route(
-            "/page", lambda rec: Reply(302, headers={"Location": elsewhere.url + "/landing"})
-        )
-        home.route("/here", lambda rec: Reply(302, headers={"Location": "/page2"}))
-        home.route("/page2", lambda rec: Reply(200, "same site"))
+        elsewhere.on("/landing", Reply(200, "other site"), repeat=True)
+        home.on("/page", Reply(302, headers={"Location": elsewhere.url + "/landing"}), repeat=True)
+        home.on("/here", Reply(302, headers={"Location": "/page2"}), repeat=True)
+        home.on("/page2", Reply(200, "same site"), repeat=True)
         headers = [("X-Api-Key", "k-123456"), ("X-Vercel-Protection-Bypass", "bypass-789")]
 
         async def go() -> tuple[int | None, int | None]:
@@ -98,20 +95,20 @@ def test_verify_sends_profile_headers_only_to_the_page_origin() -> None:
 # --- item 8: a total deadline on every network operation ------------------------------------
 
 
-def test_manifest_fetch_has_a_total_deadline(faults: FaultServer) -> None:
-    faults.on("/m.txt", header_drip(interval=0.05, lines=200, body=b"/a\n"))
+def test_manifest_fetch_has_a_total_deadline(faults: LoopbackSite) -> None:
+    faults.on("/m.txt", header_drip(interval=0.05, lines=200, body=b"/a\n"), repeat=True)
     with manifest_client() as client, pytest.raises(ManifestError, match="did not finish"):
         fetch(client, faults.url + "/m.txt", source="m", max_bytes=1 << 20, deadline=1.0)
 
 
-def test_manifest_body_drip_has_a_total_deadline(faults: FaultServer) -> None:
-    faults.on("/m.txt", body_drip(interval=0.05, size=200))
+def test_manifest_body_drip_has_a_total_deadline(faults: LoopbackSite) -> None:
+    faults.on("/m.txt", body_drip(interval=0.05, size=200), repeat=True)
     with manifest_client() as client, pytest.raises(ManifestError, match="did not finish"):
         fetch(client, faults.url + "/m.txt", source="m", max_bytes=1 << 20, deadline=1.0)
 
 
-def test_doctor_home_page_drip_ends_as_timed_out(faults: FaultServer) -> None:
-    faults.on("/", header_drip(interval=0.05, lines=200))
+def test_doctor_home_page_drip_ends_as_timed_out(faults: LoopbackSite) -> None:
+    faults.on("/", header_drip(interval=0.05, lines=200), repeat=True)
     profile = SiteProfile("drip", faults.url, timeout=1.0, retries=0)
 
     async def go() -> list[str]:
@@ -124,8 +121,8 @@ def test_doctor_home_page_drip_ends_as_timed_out(faults: FaultServer) -> None:
 
 
 @pytest.mark.parametrize("fault", [header_drip(interval=0.05, lines=200), body_drip(size=200)])
-def test_verify_page_drip_ends_as_timed_out(faults: FaultServer, fault: object) -> None:
-    faults.on("/page", fault)  # type: ignore[arg-type]
+def test_verify_page_drip_ends_as_timed_out(faults: LoopbackSite, fault: Answer) -> None:
+    faults.on("/page", fault, repeat=True)
 
     async def go() -> str | None:
         async with make_client() as client:

@@ -8,14 +8,7 @@ or a plain list, from a file or an http(s) URL, and returns a
 from __future__ import annotations
 
 from isr_desk.services.manifest._builder import ManifestBuilder
-from isr_desk.services.manifest._load import FREEZE_ITEMS, detect_kind, load_manifest
+from isr_desk.services.manifest._load import detect_kind, load_manifest
 from isr_desk.services.manifest._sources import FETCH_DEADLINE, FETCH_TIMEOUT
 
-__all__ = [
-    "FETCH_DEADLINE",
-    "FETCH_TIMEOUT",
-    "FREEZE_ITEMS",
-    "ManifestBuilder",
-    "detect_kind",
-    "load_manifest",
-]
+__all__ = ["FETCH_DEADLINE", "FETCH_TIMEOUT", "ManifestBuilder", "detect_kind", "load_manifest"]
