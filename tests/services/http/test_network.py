@@ -25,7 +25,7 @@ from isr_desk.services.revalidation import Revalidator
 from isr_desk.services.sites import validate_profile
 from isr_desk.services.verify import Verifier
 from tests.helpers.proxy import ForwardProxy
-from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Reply
+from tests.helpers.sites import LoopbackSite, Reply
 from tests.helpers.tls import PrivateCA, make_private_ca
 
 PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
