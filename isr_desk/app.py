@@ -254,9 +254,12 @@ def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = 
             client=client,
             theme=theme,
             initial_site=transient[0].name if demo else None,
+            practice_site=transient[0].name if transient else None,
         )
         reporter.window = window
         window.show()
+        if transient and screenshot is None and not window.tour_seen:
+            window.show_tour()  # first start: the three journeys, dismissible
         for notice in notices:
             window.messages.error(notice)
         with loop:

@@ -34,7 +34,7 @@ from isr_desk.views.run_controller import Progress, plural
 
 EMPTY_TEXT = (
     "Nothing sent yet.\n\nPick pages or tags above (or type a path) and press "
-    "“Refresh this page” or “Revalidate selected”.\nEach answer from the site appears here."
+    "“Refresh”.\nEach answer from the site appears here."
 )
 
 

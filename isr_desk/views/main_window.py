@@ -28,13 +28,25 @@ from isr_desk.views.details_panel import DetailsPanel
 from isr_desk.views.doctor_dialog import DoctorDialog
 from isr_desk.views.history_panel import HistoryPanel, run_title
 from isr_desk.views.latency_chart import LatencyChart
-from isr_desk.views.log_panel import LogPanel, failure_hint
-from isr_desk.views.messages import ERROR, MessageBridge
+from isr_desk.views.log_panel import LogPanel
+from isr_desk.views.message_banner import MessageBanner
+from isr_desk.views.messages import (
+    ADD_SITE,
+    CHECK_ENDPOINT,
+    RETRY_FAILED,
+    SET_SECRET,
+    UPDATE_SECRET,
+    Message,
+    MessageBridge,
+)
 from isr_desk.views.preferences import Preferences, PreferencesDialog, Theme
 from isr_desk.views.run_controller import RunController
+from isr_desk.views.run_outcome import run_message
 from isr_desk.views.run_verify import verification_message
+from isr_desk.views.secret_dialog import SecretDialog
 from isr_desk.views.sites_bar import SiteDirectory, SitesBar
 from isr_desk.views.targets_panel import Loader, TargetsPanel
+from isr_desk.views.welcome import PracticeStrip, TourDialog
 
 NO_SITES_TEXT = (
     "No sites yet.\n\nAdd the site whose pages you want to refresh: its address and the "
@@ -63,6 +75,7 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         messages: MessageBridge | None = None,
         initial_site: str | None = None,
+        practice_site: str | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("ISR Desk")
@@ -72,6 +85,12 @@ class MainWindow(QMainWindow):
         self._client = client  # verify and the endpoint doctor fetch with it
         self._secrets = secrets
         self._theme = theme
+        self.practice_site = practice_site  # the built-in site: nothing real is changed
+        self.banner = MessageBanner()
+        self.practice = PracticeStrip()
+        self.practice.hide()
+        self.tour: TourDialog | None = None
+        self.secret_dialog: SecretDialog | None = None
         self.sites_bar = SitesBar(profiles=profiles, secrets=secrets, messages=self.messages)
         self.targets = TargetsPanel(messages=self.messages, loader=loader)
         self.log = LogPanel()
@@ -134,6 +153,8 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.sites_bar)
+        layout.addWidget(self.practice)
+        layout.addWidget(self.banner)
         layout.addWidget(self.body, 1)
         self.setCentralWidget(central)
         bar = self.sites_bar.layout()
@@ -154,7 +175,11 @@ class MainWindow(QMainWindow):
         self.check_action = site_menu.addAction("&Check endpoint…")
 
     def _connect_signals(self) -> None:
-        self.messages.shown.connect(self._on_messages_shown)
+        self.messages.posted.connect(self._on_messages_posted)
+        self.banner.action_requested.connect(self._on_banner_action_requested)
+        self.practice.add_requested.connect(self.sites_bar.open_add_dialog)
+        self.practice.add_requested.connect(self._on_add_dialog_opened)
+        self.practice.tour_requested.connect(self.show_tour)
         self.sites_bar.site_changed.connect(self._on_sites_bar_site_changed)
         self.add_site_button.clicked.connect(self.sites_bar.open_add_dialog)
         self.targets.revalidate_requested.connect(self._on_targets_revalidate_requested)
@@ -188,10 +213,23 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.controller.cancel)
 
     # --- slots --------------------------------------------------------------------------
-    def _on_messages_shown(self, level: str, text: str) -> None:
-        self.statusBar().showMessage(text, 0 if level == ERROR else 8000)
+    def _on_messages_posted(self, message: Message) -> None:
+        self.banner.show_message(message)
+
+    def _on_banner_action_requested(self, action: str) -> None:
+        if action in (SET_SECRET, UPDATE_SECRET):
+            self.open_secret_dialog(update=action == UPDATE_SECRET)
+        elif action == CHECK_ENDPOINT:
+            self.open_doctor()
+        elif action == RETRY_FAILED:
+            self.controller.retry_failed()
+        elif action == ADD_SITE:
+            self.sites_bar.open_add_dialog()
+            self._on_add_dialog_opened()
 
     def _on_sites_bar_site_changed(self, site: SiteProfile | None) -> None:
+        self.banner.set_site(site.name if site is not None else "")
+        self.practice.setVisible(site is not None and site.name == self.practice_site)
         self.body.setCurrentIndex(0 if site is None else 1)
         self.targets.set_profile(site)
         has_doctor = site is not None and self._client is not None
@@ -206,7 +244,7 @@ class MainWindow(QMainWindow):
     def _on_targets_revalidate_requested(self, targets: list[Target]) -> None:
         site = self.sites_bar.current()
         if site is None:
-            self.messages.warning("Add a site first")
+            self.messages.warning("Add a site first", action=ADD_SITE)
             return
         self.controller.request_run(site, targets, tag_pages=self.targets.tag_pages)
 
@@ -214,6 +252,7 @@ class MainWindow(QMainWindow):
         self.controller.retry_failed()
 
     def _on_controller_run_started(self, _site: str, _total: int) -> None:
+        self.banner.clear()  # an older run's outcome never lingers
         self.chart.reset()
         if self.tabs.currentIndex() == HISTORY:
             self.tabs.setCurrentIndex(ACTIVITY)
@@ -227,7 +266,10 @@ class MainWindow(QMainWindow):
         self.log.on_verified(results, verifications)
         self.details.show_row(self.details.row)
         fine, text = verification_message(verifications)
-        (self.messages.info if fine else self.messages.warning)(text)
+        site = self.sites_bar.current()
+        name = site.name if site is not None else ""
+        # A note: added under the run's outcome, never instead of a failure.
+        (self.messages.info if fine else self.messages.warning)(text, site=name, note=True)
 
     def _on_log_live_shown(self) -> None:
         self.chart.set_results(self.log.run_results)
@@ -268,6 +310,39 @@ class MainWindow(QMainWindow):
     def _on_doctor_destroyed(self, *_: Any) -> None:
         self.doctor = None
 
+    def open_secret_dialog(self, *, update: bool = False) -> None:
+        site = self.sites_bar.current()
+        if site is None:
+            return
+        dialog = SecretDialog(site=site.name, secrets=self._secrets, update=update, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.secret_saved.connect(self._on_secret_dialog_secret_saved)
+        self.secret_dialog = dialog
+        dialog.open()
+
+    def _on_secret_dialog_secret_saved(self, site: str) -> None:
+        self.secret_dialog = None
+        self.messages.info(f"Secret of “{site}” saved. Refresh the page again.", site=site)
+
+    def show_tour(self) -> None:
+        """The three journeys in three steps; remembered as seen once closed."""
+        if self.tour is not None:
+            self.tour.raise_()
+            return
+        tour = TourDialog(self)
+        tour.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        tour.dismissed.connect(self._on_tour_dismissed)
+        self.tour = tour
+        tour.open()
+
+    def _on_tour_dismissed(self) -> None:
+        self.tour = None
+        self.settings.setValue("tour_seen", True)
+
+    @property
+    def tour_seen(self) -> bool:
+        return self.settings.value("tour_seen", False) in (True, "true")
+
     def open_preferences(self) -> None:
         dialog = PreferencesDialog(self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -285,21 +360,9 @@ class MainWindow(QMainWindow):
     def _on_controller_run_finished(self, summary: RunSummary) -> None:
         if self.tabs.currentIndex() == HISTORY:
             self.history.refresh()
-        if summary.cancelled:
-            self.messages.info(
-                f"Cancelled: {summary.ok:,} refreshed, {summary.not_sent:,} not sent"
-            )
-        elif summary.failed:
-            if summary.total == 1:
-                self.messages.warning(f"Not refreshed: {failure_hint(self.log.run_results)}")
-            else:
-                self.messages.warning(
-                    f"{summary.failed:,} of {summary.total:,} failed — the red rows say why"
-                )
-        elif summary.total == 1:
-            self.messages.info("Page refreshed")
-        else:
-            self.messages.info(f"All {summary.total:,} refreshed")
+        site = self.sites_bar.current()
+        name = site.name if site is not None else ""
+        self.messages.post(run_message(summary, self.log.run_results, site=name))
 
     # --- settings -----------------------------------------------------------------------
     def _restore(self, initial_site: str | None) -> None:

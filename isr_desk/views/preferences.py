@@ -28,6 +28,12 @@ _KEY = "preferences/"
 DARK_QSS = """
 QLabel#emptyState, QLabel#manifestInfo, QLabel#siteAddress, QLabel#secretStatus { color: #9ca3af; }
 QLabel#hintLine, QLabel#problems, QLabel#errorText { color: #f87171; }
+QPushButton#addSite { color: #93c5fd; border-color: #93c5fd; }
+QLabel#practiceTitle { color: #fbbf24; }
+QFrame#practiceStrip { border-color: #fbbf24; }
+QFrame#banner { border-color: #4b5563; border-left-color: #60a5fa; }
+QFrame#banner[level="warning"] { border-left-color: #fbbf24; }
+QFrame#banner[level="error"] { border-left-color: #f87171; }
 QTableView { gridline-color: #374151; selection-background-color: #1e3a8a; selection-color: white; }
 """
 
@@ -144,7 +150,7 @@ class PreferencesDialog(QDialog):
         form.addRow("", _note("Older rows are dropped; every run stays in the History."))
         form.addRow("Requests at once for new sites", self.concurrency_spin)
         form.addRow("Ask before runs of more than", self.threshold_spin)
-        form.addRow("", _note("Tag purges always ask: one tag can touch many pages."))
+        form.addRow("", _note("Refreshing a tag always asks: one tag can touch many pages."))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

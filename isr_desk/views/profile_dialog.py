@@ -87,7 +87,7 @@ def preview_text(profile: SiteProfile) -> str:
         lines += ["", request.body.decode("utf-8", errors="replace")]
     notes = []
     if not supports_tags(profile):
-        notes.append("This kind of route cannot purge cache tags.")
+        notes.append("This kind of route cannot refresh tags.")
     if secret_in_query(profile):
         notes.append("The secret travels in the address, so it can appear in server logs.")
     return "\n".join(lines + (["", *notes] if notes else []))

@@ -50,8 +50,7 @@ def confirmation_text(
 ) -> tuple[str, str]:
     """The question and the details of the confirmation box."""
     tags = [t.value for t in targets if t.kind is TargetKind.TAG]
-    verb = "Purge" if tags and len(tags) == len(targets) else "Revalidate"
-    question = f"{verb} {describe_targets(targets)} on “{profile.name}”?"
+    question = f"Refresh {describe_targets(targets)} on “{profile.name}”?"
     lines: list[str] = []
     for tag in tags[:_SHOWN_PAGES]:
         pages = tag_pages(tag) if tag_pages else None

@@ -256,7 +256,7 @@ class PathsModel(IndexedTableModel[ManifestPath]):
 
 
 class TagsModel(IndexedTableModel[ManifestTag]):
-    """The cache tags of a manifest and how many pages a purge of each touches."""
+    """The cache tags of a manifest and how many pages refreshing each touches."""
 
     columns = ("Tag", "Pages touched", "Kind")
     numeric_columns = frozenset({1})

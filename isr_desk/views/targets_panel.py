@@ -29,7 +29,7 @@ from isr_desk.services.errors import IsrError
 from isr_desk.services.manifest import load_manifest
 from isr_desk.services.sites import Parsed, parse_targets
 from isr_desk.views.messages import MessageBridge
-from isr_desk.views.run_controller import plural
+from isr_desk.views.run_texts import describe_targets, plural
 from isr_desk.views.targets_model import PathsModel, Prepared, TagsModel
 from isr_desk.views.targets_table import TargetTab
 from isr_desk.views.tasks import TaskSet
@@ -78,13 +78,14 @@ class TargetsPanel(QWidget):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter pages and tags (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
-        self.revalidate_button = QPushButton("Revalidate selected")
+        self.revalidate_button = QPushButton("Refresh selected")
         self.revalidate_button.setEnabled(False)
         self.type_box = QPlainTextEdit()
         self.type_box.setPlaceholderText(TYPE_HINT)
         self.type_box.setFixedHeight(64)
         self.type_mode = QComboBox()
-        self.type_mode.addItems(["Lines are pages", "Lines are tags"])
+        self.type_mode.addItems(["Each line is a page", "Each line is a tag"])
+        self.type_mode.setAccessibleName("What each typed line is")
         self.refresh_button = QPushButton("Refresh this page")
         self.refresh_button.setObjectName("primary")
         self.refresh_button.setEnabled(False)
@@ -283,7 +284,7 @@ class TargetsPanel(QWidget):
         what = "page" if self.current_tab() is self.paths_tab else "tag"
         self.revalidate_button.setEnabled(count > 0)
         self.revalidate_button.setText(
-            f"Revalidate {plural(count, 'selected ' + what)}" if count else "Revalidate selected"
+            f"Refresh {plural(count, 'selected ' + what)}" if count else "Refresh selected"
         )
 
     def _on_typed_changed(self, *_: Any) -> None:
@@ -291,11 +292,11 @@ class TargetsPanel(QWidget):
         self.problems.setText("; ".join(parsed.problems[:3]))
         targets = parsed.targets
         self.refresh_button.setEnabled(bool(targets) and self._profile is not None)
-        tags = sum(1 for t in targets if t.kind is TargetKind.TAG)
-        if tags and tags == len(targets):
-            self.refresh_button.setText("Purge this tag" if tags == 1 else f"Purge {tags:,} tags")
-        elif len(targets) > 1:
-            self.refresh_button.setText(f"Refresh {len(targets):,} pages")
+        if len(targets) == 1:
+            tag = targets[0].kind is TargetKind.TAG
+            self.refresh_button.setText("Refresh this tag" if tag else "Refresh this page")
+        elif targets:  # "Refresh 2 pages and 1 tag": pages and tags counted apart
+            self.refresh_button.setText(f"Refresh {describe_targets(targets)}")
         else:
             self.refresh_button.setText("Refresh this page")
 

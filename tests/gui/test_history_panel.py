@@ -138,7 +138,7 @@ def test_export_csv_and_json_round_trip(
     assert data["run"]["profile"] == "Blog"
     assert [r["target"] for r in data["results"]] == ["/a", "/b", "/c"]
     assert [r["ok"] for r in data["results"]] == [True, False, True]
-    assert "exported to" in window.statusBar().currentMessage()
+    assert "exported to" in window.banner.text.text()
     window.close()
     history.close()
 
