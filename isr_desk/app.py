@@ -35,6 +35,7 @@ from isr_desk.services.sites import ProfileStore, SecretStore, validate_profile
 from isr_desk.views.collector import GuiThreadCollector
 from isr_desk.views.main_window import MainWindow
 from isr_desk.views.preferences import Theme
+from isr_desk.views.screenshot_set import take_all
 from isr_desk.views.screenshots import take_screenshot
 from isr_desk.views.screenshots import wait_for as wait_for  # re-exported for bench/
 
@@ -220,7 +221,13 @@ def _open_history() -> tuple[HistoryStore | None, str | None]:
     return history, None
 
 
-def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = "main") -> int:
+def run_app(
+    *,
+    demo: bool = False,
+    screenshot: Path | None = None,
+    panel: str = "main",
+    screenshot_all: Path | None = None,
+) -> int:
     """Run the desktop app until its window closes (or the screenshot is saved)."""
     app, theme = _make_application()
     collector = GuiThreadCollector(app)
@@ -258,12 +265,13 @@ def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = 
         )
         reporter.window = window
         window.show()
-        if transient and screenshot is None and not window.tour_seen:
+        capturing = screenshot is not None or screenshot_all is not None
+        if transient and not capturing and not window.tour_seen:
             window.show_tour()  # first start: the three journeys, dismissible
         for notice in notices:
             window.messages.error(notice)
         with loop:
-            session = _session(window, client, screenshot, demo, panel)
+            session = _session(window, client, screenshot, demo, panel, screenshot_all)
             return int(loop.run_until_complete(session))
     finally:
         if demo_site is not None:
@@ -275,9 +283,16 @@ def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = 
 
 
 async def _session(
-    window: MainWindow, client: Any, screenshot: Path | None, demo: bool, panel: str
+    window: MainWindow,
+    client: Any,
+    screenshot: Path | None,
+    demo: bool,
+    panel: str,
+    screenshot_all: Path | None = None,
 ) -> int:
     try:
+        if screenshot_all is not None:
+            return await take_all(window, screenshot_all)
         if screenshot is not None:
             return await take_screenshot(window, screenshot, demo_run=demo, panel=panel)
         closed = asyncio.Event()

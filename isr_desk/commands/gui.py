@@ -20,6 +20,8 @@ examples:
                                              render the window after a demo run, save it, exit
   isr-desk gui --demo --screenshot d.png --screenshot-panel details
                                              the same, showing a failed row's details
+  QT_QPA_PLATFORM=offscreen isr-desk gui --demo --screenshot-all shots/
+                                             every journey, two sizes, light and dark
 """
 
 
@@ -50,13 +52,28 @@ def register(subparsers: Any) -> None:
         help="what --screenshot captures: main (default), details, chart, history, "
         "preferences or doctor",
     )
+    parser.add_argument(
+        "--screenshot-all",
+        type=Path,
+        metavar="DIR",
+        help="save every journey (first start, refresh a page, a wrong secret, refresh a tag, "
+        "bulk, history, add a site) at 1024x640 and 1600x1000, light and dark, in DIR, then "
+        "exit (use with --demo)",
+    )
     parser.set_defaults(handler=_gui)
 
 
 def _gui(args: argparse.Namespace, ctx: Context) -> int:
     from isr_desk.app import run_app
 
-    code = run_app(demo=args.demo, screenshot=args.screenshot, panel=args.screenshot_panel)
+    code = run_app(
+        demo=args.demo or args.screenshot_all is not None,
+        screenshot=args.screenshot,
+        panel=args.screenshot_panel,
+        screenshot_all=args.screenshot_all,
+    )
     if args.screenshot is not None and code == 0:
         ctx.out(f"Saved {args.screenshot}")
+    if args.screenshot_all is not None and code == 0:
+        ctx.out(f"Saved the screenshots in {args.screenshot_all}")
     return code

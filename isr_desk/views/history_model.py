@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
 
 from isr_desk.services.history import RunRecord
+from isr_desk.views.colours import brush
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -17,8 +17,6 @@ _FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _ALIGN = Qt.ItemDataRole.TextAlignmentRole
 _HORIZONTAL = Qt.Orientation.Horizontal
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_PROBLEM = QBrush(QColor("#9b1c1c"))
-_DOUBT = QBrush(QColor("#b45309"))
 
 COLUMNS = ("When", "Site", "Targets", "OK", "Failed", "Duration", "Status")
 WHEN, SITE, TARGETS, OK, FAILED, DURATION, STATUS = range(len(COLUMNS))
@@ -110,8 +108,8 @@ class HistoryModel(QAbstractTableModel):
             return _RIGHT
         if role == _FOREGROUND and column in (FAILED, STATUS):
             if record.status == "interrupted":
-                return _DOUBT
-            return _PROBLEM if record.failed else None
+                return brush("doubt_fg")
+            return brush("problem_fg") if record.failed else None
         if role == _TOOLTIP:
             if column == STATUS:
                 return STATUS_TIPS.get(record.status, self._cells[index.row()][column])

@@ -27,10 +27,10 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
 
 from isr_desk.domain import Result, Target
 from isr_desk.services.verify import Verification
+from isr_desk.views.colours import brush
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -39,9 +39,6 @@ _BACKGROUND = Qt.ItemDataRole.BackgroundRole
 _ALIGN = Qt.ItemDataRole.TextAlignmentRole
 _HORIZONTAL = Qt.Orientation.Horizontal
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_FAILED_BG = QBrush(QColor("#fde2e1"))
-_FAILED_FG = QBrush(QColor("#9b1c1c"))
-_DOUBT_FG = QBrush(QColor("#b45309"))  # a verdict that says the page may not have changed
 
 COLUMNS = (
     "Time", "Site", "Target", "Instance", "Status", "Result", "Duration ms", "Attempts", "Verify"
@@ -233,11 +230,12 @@ class LogModel(QAbstractTableModel):
         if role == _DISPLAY:
             return row.cell(index.column())
         if role == _BACKGROUND:
-            return None if row.result.ok else _FAILED_BG
+            return None if row.result.ok else brush("failed_bg")
         if role == _FOREGROUND:
             if not row.result.ok:
-                return _FAILED_FG
-            return _DOUBT_FG if index.column() == VERIFY and not row.verified_ok else None
+                return brush("failed_fg")
+            # A verdict that says the page may not have changed.
+            return brush("doubt_fg") if index.column() == VERIFY and not row.verified_ok else None
         if role == _TOOLTIP:
             if index.column() == VERIFY and row.verifications:
                 return "\n".join(v.detail for v in row.verifications[:5])

@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.activity.addWidget(self.details)
         self.activity.setStretchFactor(0, 3)
         self.activity.setStretchFactor(1, 2)
+        self.activity.setCollapsible(0, False)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.activity, "Activity")
         self.tabs.addTab(self.chart, "Response times")
@@ -145,7 +146,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 420])  # until the user's own split is restored
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([400, 400])  # until the user's own split is restored
         self.activity.setSizes([800, 480])
         self.body = QStackedWidget()
         self.body.addWidget(empty)
@@ -198,6 +200,7 @@ class MainWindow(QMainWindow):
         self.log.row_selected.connect(self.details.show_row)
         self.log.live_shown.connect(self._on_log_live_shown)
         self.log.verify_box.toggled.connect(self._on_verify_box_toggled)
+        self.log.details_button.toggled.connect(self._on_details_button_toggled)
         self.history.run_opened.connect(self._on_history_run_opened)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.check_button.clicked.connect(self.open_doctor)
@@ -274,7 +277,13 @@ class MainWindow(QMainWindow):
     def _on_log_live_shown(self) -> None:
         self.chart.set_results(self.log.run_results)
 
+    def _on_details_button_toggled(self, checked: bool) -> None:
+        self.details.setVisible(checked)  # a side panel: the log gets the room when closed
+        self.settings.setValue("details_shown", checked)
+
     def _on_verify_box_toggled(self, checked: bool) -> None:
+        self.details.verify_on = checked
+        self.details.show_row(self.details.row)
         self.controller.verify_enabled = checked
         self.settings.setValue("verify_after_refresh", checked)
 
@@ -350,6 +359,15 @@ class MainWindow(QMainWindow):
         self.preferences_dialog = dialog
         dialog.open()
 
+    @property
+    def secret_store(self) -> SecretStore:
+        return self._secrets
+
+    def apply_theme(self, choice: str) -> None:
+        """Light, dark or the system's theme (when the app gave the window its Theme)."""
+        if self._theme is not None:
+            self._theme.apply(choice)
+
     def apply_preferences(self, preferences: Preferences) -> None:
         self.preferences = preferences
         self.log.model.set_max_rows(preferences.log_limit)
@@ -376,6 +394,10 @@ class MainWindow(QMainWindow):
         verify = self.settings.value("verify_after_refresh", True)
         self.log.verify_box.setChecked(verify not in (False, "false"))
         self.controller.verify_enabled = self.log.verify_box.isChecked()
+        self.details.verify_on = self.log.verify_box.isChecked()
+        shown = self.settings.value("details_shown", False) in (True, "true")
+        self.log.details_button.setChecked(shown)
+        self.details.setVisible(shown)
         self.log.verify_box.setEnabled(self._client is not None)
         self.apply_preferences(self.preferences)
         last = self.settings.value("last_site")

@@ -42,7 +42,9 @@ NO_MANIFEST_TEXT = (
     "To list every page here, add a manifest in “Edit site” (for example /isr-manifest.json, "
     "a sitemap.xml or the site's .next build folder)."
 )
-TYPE_HINT = "Type or paste pages, one per line: /blog/hello-world, https://site/page or tag:posts"
+TYPE_HINT = (
+    "Or type the pages to refresh, one per line: /blog/hello-world, https://site/page or tag:posts"
+)
 
 
 class TargetsPanel(QWidget):
@@ -69,10 +71,11 @@ class TargetsPanel(QWidget):
         self.paths_tab = TargetTab(PathsModel(self))
         self.tags_tab = TargetTab(TagsModel(self))
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.paths_tab, "Paths")
+        self.tabs.addTab(self.paths_tab, "Pages")
         self.tabs.addTab(self.tags_tab, "Tags")
         self.info = QLabel("")
         self.info.setObjectName("manifestInfo")
+        self.info.setWordWrap(True)
         self.reload_button = QPushButton("Reload list")
         self.reload_button.setToolTip("Read the site's manifest again")
         self.filter_edit = QLineEdit()
@@ -82,7 +85,9 @@ class TargetsPanel(QWidget):
         self.revalidate_button.setEnabled(False)
         self.type_box = QPlainTextEdit()
         self.type_box.setPlaceholderText(TYPE_HINT)
-        self.type_box.setFixedHeight(64)
+        self.type_box.setAccessibleName("Pages to refresh, one per line")
+        lines = self.type_box.fontMetrics().lineSpacing()
+        self.type_box.setFixedHeight(2 * lines + 14)  # two lines; it scrolls for more
         self.type_mode = QComboBox()
         self.type_mode.addItems(["Each line is a page", "Each line is a tag"])
         self.type_mode.setAccessibleName("What each typed line is")
@@ -92,6 +97,7 @@ class TargetsPanel(QWidget):
         self.problems = QLabel("")
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
+        self.problems.hide()
         self._layout()
         self._connect_signals()
         self._show_message_everywhere("Pick a site to see its pages.")
@@ -101,25 +107,22 @@ class TargetsPanel(QWidget):
         title = QLabel("Pages and tags")
         title.setObjectName("panelTitle")
         top.addWidget(title)
+        top.addWidget(self.filter_edit, 2)
         top.addWidget(self.info, 1)
         top.addWidget(self.reload_button)
-        bottom = QHBoxLayout()
-        bottom.addStretch(1)
-        bottom.addWidget(self.revalidate_button)
+        self.tabs.setCornerWidget(self.revalidate_button)  # beside the tabs: no row of its own
         typed = QHBoxLayout()
         typed.addWidget(self.type_box, 1)
         side = QVBoxLayout()
+        side.setSpacing(2)
         side.addWidget(self.type_mode)
         side.addWidget(self.refresh_button)
-        side.addStretch(1)
         typed.addLayout(side)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addLayout(top)
-        layout.addWidget(self.filter_edit)
         layout.addWidget(self.tabs, 1)
-        layout.addLayout(bottom)
-        layout.addWidget(QLabel("Refresh pages by address:"))
         layout.addLayout(typed)
         layout.addWidget(self.problems)
 
@@ -203,10 +206,8 @@ class TargetsPanel(QWidget):
                 tab.show_table()
             else:
                 tab.show_message(f"The manifest lists no {what}. Type them in the box below.")
-        text = (
-            f"{plural(len(manifest.paths), 'page')} · {plural(len(manifest.tags), 'tag')} · "
-            f"loaded in {elapsed_ms:,.0f} ms"
-        )
+        text = f"{plural(len(manifest.paths), 'page')} · {plural(len(manifest.tags), 'tag')}"
+        self.info.setToolTip(f"The list of pages was read in {elapsed_ms:,.0f} ms")
         if manifest.warnings:
             text += f" · {plural(len(manifest.warnings), 'warning')}"
             self.info.setToolTip("\n".join(manifest.warnings))
@@ -249,7 +250,7 @@ class TargetsPanel(QWidget):
     def revalidate_typed(self) -> None:
         parsed = self.typed()
         if parsed.problems:
-            self.problems.setText("Not sent — " + "; ".join(parsed.problems[:3]))
+            self._show_problems("Not sent — " + "; ".join(parsed.problems[:3]))
             return
         if parsed.targets:
             self.revalidate_requested.emit(list(parsed.targets))
@@ -273,7 +274,7 @@ class TargetsPanel(QWidget):
 
     def _update_tab_titles(self) -> None:
         for position, (tab, name) in enumerate(
-            ((self.paths_tab, "Paths"), (self.tags_tab, "Tags"))
+            ((self.paths_tab, "Pages"), (self.tags_tab, "Tags"))
         ):
             shown, total = tab.model.rowCount(), tab.model.total
             count = f"{shown:,}" if shown == total else f"{shown:,} of {total:,}"
@@ -289,7 +290,7 @@ class TargetsPanel(QWidget):
 
     def _on_typed_changed(self, *_: Any) -> None:
         parsed = self.typed()
-        self.problems.setText("; ".join(parsed.problems[:3]))
+        self._show_problems("; ".join(parsed.problems[:3]))
         targets = parsed.targets
         self.refresh_button.setEnabled(bool(targets) and self._profile is not None)
         if len(targets) == 1:
@@ -299,6 +300,10 @@ class TargetsPanel(QWidget):
             self.refresh_button.setText(f"Refresh {describe_targets(targets)}")
         else:
             self.refresh_button.setText("Refresh this page")
+
+    def _show_problems(self, text: str) -> None:
+        self.problems.setText(text)
+        self.problems.setVisible(bool(text))  # no empty line taking room
 
     def shutdown(self) -> None:
         self._tasks.cancel_all()

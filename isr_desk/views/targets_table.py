@@ -41,6 +41,7 @@ class TargetTab(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column, width in model.column_widths.items():
             self.table.setColumnWidth(column, width)
+        model.modelReset.connect(self._on_model_model_reset)
         self.message = QLabel()
         self.message.setObjectName("emptyState")
         self.message.setWordWrap(True)
@@ -51,6 +52,11 @@ class TargetTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
+
+    def _on_model_model_reset(self) -> None:
+        # A sitemap lists pages only: no empty Route / Tags / Rebuilt-every columns.
+        for column in range(1, self.model.columnCount()):
+            self.table.setColumnHidden(column, column in self.model.empty_columns)
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

@@ -20,10 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 PRACTICE_TITLE = "Practice site — nothing real is changed"
-PRACTICE_TEXT = (
-    "This site runs inside ISR Desk so you can try everything safely. "
-    "When you are ready, add the site you edit."
-)
+PRACTICE_TEXT = "It runs inside ISR Desk: try anything, then add the site you edit."
 TOUR_STEPS = (
     (
         "Refresh a page",
@@ -60,16 +57,14 @@ class PracticeStrip(QFrame):
         title.setObjectName("practiceTitle")
         text = QLabel(PRACTICE_TEXT)
         text.setWordWrap(True)
+        text.setMinimumWidth(120)
         self.add_button = QPushButton("Add your site…")
         self.add_button.setObjectName("primary")
         self.tour_button = QPushButton("Take the tour")
-        words = QVBoxLayout()
-        words.setSpacing(2)
-        words.addWidget(title)
-        words.addWidget(text)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.addLayout(words, 1)
+        layout.setContentsMargins(10, 4, 10, 4)
+        layout.addWidget(title)
+        layout.addWidget(text, 1)
         layout.addWidget(self.tour_button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.add_button.clicked.connect(self.add_requested)
