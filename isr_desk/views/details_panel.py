@@ -145,8 +145,9 @@ class TimingBar(QWidget):
         painter.end()
 
 
-def _text_box() -> QPlainTextEdit:
+def _text_box(name: str) -> QPlainTextEdit:
     box = QPlainTextEdit()
+    box.setAccessibleName(name)
     box.setReadOnly(True)
     box.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
     box.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -181,9 +182,9 @@ class DetailsPanel(QWidget):
         self.timing = QLabel("")
         self.timing.setObjectName("timingLine")
         self.timing.setWordWrap(True)  # never widen the window for a long line
-        self.request = _text_box()
-        self.response = _text_box()
-        self.verify = _text_box()
+        self.request = _text_box("Request as sent (secret hidden)")
+        self.response = _text_box("Response of the site")
+        self.verify = _text_box("Verification: did the page change")
         self.tabs = QTabWidget()
         self.tabs.addTab(self.request, "Request")
         self.tabs.addTab(self.response, "Response")

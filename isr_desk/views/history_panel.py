@@ -63,6 +63,7 @@ class HistoryPanel(QWidget):
         self.file_dialog: QFileDialog | None = None
         self.model = HistoryModel(self)
         self.table = QTableView()
+        self.table.setAccessibleName("Past runs")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

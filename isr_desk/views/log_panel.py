@@ -143,6 +143,7 @@ class LogPanel(QWidget):
 
     def _make_table(self) -> QTableView:
         table = QTableView()
+        table.setAccessibleName("Log: one row per answer from the site")
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setAlternatingRowColors(False)

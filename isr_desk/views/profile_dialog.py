@@ -39,6 +39,7 @@ from isr_desk.services.sites import (
     supports_tags,
     validate_profile,
 )
+from isr_desk.views.a11y import name_form_fields
 from isr_desk.views.tasks import TaskSet
 
 SECRET_STORED = "Secret stored in the system keyring"
@@ -146,6 +147,7 @@ class ProfileDialog(QDialog):
         self.batch_spin.setSpecialValueText("off")
         self.batch_spin.setToolTip("Pages per request (off: one request per page)")
         self.headers_edit = QPlainTextEdit()
+        self.headers_edit.setTabChangesFocus(True)
         self.headers_edit.setPlaceholderText("Name: value — one per line (optional)")
         self.headers_edit.setFixedHeight(48)
         self.secret_edit = QLineEdit()
@@ -159,6 +161,7 @@ class ProfileDialog(QDialog):
         self.forget_button = QPushButton("Remove stored secret")
         self.forget_button.setEnabled(False)
         self.preview = QPlainTextEdit()
+        self.preview.setAccessibleName("The request ISR Desk will send (secret hidden)")
         self.preview.setReadOnly(True)
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.preview.setFixedHeight(120)
@@ -189,6 +192,7 @@ class ProfileDialog(QDialog):
         form.addRow("Body for a tag", self.tag_body_edit)
         form.addRow("Secret goes", self.placement_combo)
         form.addRow("Secret parameter or header", self.secret_name_edit)
+        name_form_fields(form)
         return box
 
     def _layout(self) -> None:
@@ -211,6 +215,7 @@ class ProfileDialog(QDialog):
         ):
             numbers.addWidget(QLabel(label))
             numbers.addWidget(spin)
+            spin.setAccessibleName(label)
         form.addRow("Sending", numbers)
         form.addRow("Extra headers", self.headers_edit)
         secret_row = QHBoxLayout()
@@ -218,6 +223,7 @@ class ProfileDialog(QDialog):
         secret_row.addWidget(self.forget_button)
         form.addRow("Secret", secret_row)
         form.addRow("", self.secret_status)
+        name_form_fields(form)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(QLabel("The request ISR Desk will send (secret hidden):"))

@@ -68,8 +68,8 @@ class TargetsPanel(QWidget):
         self._profile: SiteProfile | None = None
         self._tag_pages: dict[str, tuple[str, ...]] | None = None  # made when first asked
         self.manifest: Manifest | None = None
-        self.paths_tab = TargetTab(PathsModel(self))
-        self.tags_tab = TargetTab(TagsModel(self))
+        self.paths_tab = TargetTab(PathsModel(self), "Pages of the site")
+        self.tags_tab = TargetTab(TagsModel(self), "Tags of the site")
         self.tabs = QTabWidget()
         self.tabs.addTab(self.paths_tab, "Pages")
         self.tabs.addTab(self.tags_tab, "Tags")
@@ -81,11 +81,13 @@ class TargetsPanel(QWidget):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter pages and tags (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName("Filter pages and tags")
         self.revalidate_button = QPushButton("Refresh selected")
         self.revalidate_button.setEnabled(False)
         self.type_box = QPlainTextEdit()
         self.type_box.setPlaceholderText(TYPE_HINT)
         self.type_box.setAccessibleName("Pages to refresh, one per line")
+        self.type_box.setTabChangesFocus(True)  # Tab moves on, as in every other field
         lines = self.type_box.fontMetrics().lineSpacing()
         self.type_box.setFixedHeight(2 * lines + 14)  # two lines; it scrolls for more
         self.type_mode = QComboBox()

@@ -21,10 +21,11 @@ from isr_desk.views.targets_model import IndexedTableModel
 class TargetTab(QWidget):
     """One tab: a table over an index-list model, or a message when there is nothing."""
 
-    def __init__(self, model: IndexedTableModel[Any]) -> None:
+    def __init__(self, model: IndexedTableModel[Any], name: str = "") -> None:
         super().__init__()
         self.model = model
         self.table = QTableView()
+        self.table.setAccessibleName(name)
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
