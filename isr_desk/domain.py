@@ -255,18 +255,38 @@ class Result:
         return data
 
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile; 0.0 for no values."""
+def percentile(values: Sequence[float], fraction: float, *, presorted: bool = False) -> float:
+    """Nearest-rank percentile; 0.0 for no values. ``presorted``: ``values`` are in order
+    already (a chart keeping a sorted list skips the sort)."""
     if not values:
         return 0.0
-    ordered = sorted(values)
+    ordered = values if presorted else sorted(values)
     rank = max(1, math.ceil(fraction * len(ordered)))
     return ordered[rank - 1]
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 page``, ``2 pages``, ``1,000 pages``: the one plural of the CLI and the window."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def format_duration(ms: float | None) -> str:
+    """``850 ms``, ``12.3 s``, ``2 min 00 s``; ``—`` when unknown (a run still going)."""
+    if ms is None:
+        return "—"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f} s"
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes} min {seconds:02d} s"
+
+
 @dataclass(frozen=True, slots=True)
 class RunSummary:
-    """Totals of one run. ``not_sent`` counts targets a cancel kept from being sent."""
+    """Totals of one run. ``not_sent`` counts targets a cancel kept from being sent;
+    ``in_flight`` the requests a cancel abandoned (they may or may not have been applied),
+    counted apart from ``failed``."""
 
     total: int
     ok: int
@@ -276,6 +296,7 @@ class RunSummary:
     p95_ms: float
     not_sent: int = 0
     cancelled: bool = False
+    in_flight: int = 0
 
     @classmethod
     def from_results(
@@ -283,11 +304,13 @@ class RunSummary:
     ) -> RunSummary:
         done = list(results)
         ok = sum(1 for r in done if r.ok)
+        in_flight = sum(1 for r in done if r.outcome is Outcome.CANCELLED)
         durations = [r.duration_ms for r in done if r.outcome is not Outcome.CANCELLED]
         return cls(
             total=total,
             ok=ok,
-            failed=len(done) - ok,
+            failed=len(done) - ok - in_flight,
+            in_flight=in_flight,
             duration_ms=duration_ms,
             p50_ms=percentile(durations, 0.50),
             p95_ms=percentile(durations, 0.95),
@@ -302,6 +325,7 @@ class RunSummary:
             "failed": self.failed,
             "not_sent": self.not_sent,
             "cancelled": self.cancelled,
+            "in_flight": self.in_flight,
             "duration_ms": round(self.duration_ms, 1),
             "p50_ms": round(self.p50_ms, 1),
             "p95_ms": round(self.p95_ms, 1),

@@ -14,7 +14,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from isr_desk.commands import Context
-from isr_desk.domain import TargetKind
+from isr_desk.domain import TargetKind, plural
 from isr_desk.services.sites import ProfileStore, TargetError, parse_target
 
 if TYPE_CHECKING:
@@ -100,10 +100,6 @@ def _print(findings: list[Finding], as_json: bool, ctx: Context) -> None:
         return
     problems, warnings = counts["problem"], counts["warning"]
     if problems:
-        ctx.out(f"{_plural(problems, 'problem')}, {_plural(warnings, 'warning')}.")
+        ctx.out(f"{plural(problems, 'problem')}, {plural(warnings, 'warning')}.")
     else:
-        ctx.out(f"No problems found ({_plural(warnings, 'warning')}).")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+        ctx.out(f"No problems found ({plural(warnings, 'warning')}).")

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from isr_desk.domain import format_duration
 from isr_desk.services.history import RunRecord
 from isr_desk.views.colours import brush
 
@@ -40,16 +41,6 @@ def status_text(record: RunRecord) -> str:
     return "Running"
 
 
-def duration_text(ms: float | None) -> str:
-    if ms is None:
-        return "—"
-    if ms < 1000:
-        return f"{ms:.0f} ms"
-    if ms < 60_000:
-        return f"{ms / 1000:.1f} s"
-    return f"{int(ms // 60_000)} min {ms % 60_000 / 1000:.0f} s"
-
-
 def when_text(epoch: float, now: float | None = None) -> str:
     """``14:03:12`` today, ``Mar 04 14:03`` this year, else the full date."""
     moment, today = time.localtime(epoch), time.localtime(now)
@@ -67,7 +58,7 @@ def _cells(record: RunRecord) -> tuple[str, ...]:
         f"{record.total:,}",
         f"{record.ok:,}",
         f"{record.failed:,}",
-        duration_text(record.duration_ms),
+        format_duration(record.duration_ms),
         status_text(record),
     )
 

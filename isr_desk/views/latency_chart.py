@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from isr_desk.domain import Result
+from isr_desk.domain import Result, percentile
 
 MAX_POINTS = 1500
 REDRAW_MS = 250
@@ -46,13 +46,6 @@ def thin(points: list[QPointF], slow: float, limit: int = MAX_POINTS) -> list[QP
     outliers = [p for p in points if p.y() > slow]
     outliers.sort(key=QPointF.y)
     return sample + outliers[-(limit - len(sample)) :]
-
-
-def nearest_rank(ordered: Sequence[float], fraction: float) -> float:
-    """:func:`isr_desk.domain.percentile` of values already sorted."""
-    if not ordered:
-        return 0.0
-    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
 
 
 def status_label(result: Result) -> str:
@@ -189,7 +182,8 @@ class LatencyChart(QWidget):
     def redraw(self) -> None:
         self._timer.stop()
         durations = self._sorted
-        p50, p95 = nearest_rank(durations, 0.5), nearest_rank(durations, 0.95)
+        p50 = percentile(durations, 0.5, presorted=True)
+        p95 = percentile(durations, 0.95, presorted=True)
         ok, failed = self._ok_points, self._failed_points
         self.ok_series.replace(thin(ok, p95))
         self.failed_series.replace(thin(failed, p95, MAX_POINTS // 4))

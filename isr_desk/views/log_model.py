@@ -29,7 +29,7 @@ from PySide6.QtCore import (
 )
 
 from isr_desk.domain import Result, Target
-from isr_desk.services.verify import Verification
+from isr_desk.services.verify import Verdict, Verification
 from isr_desk.views.colours import brush
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -63,7 +63,7 @@ class LogRow:
 
     @property
     def verified_ok(self) -> bool:
-        return all(v.ok or v.verdict.value == "not-checked" for v in self.verifications)
+        return all(v.ok or v.verdict is Verdict.NOT_CHECKED for v in self.verifications)
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -209,9 +209,6 @@ class LogModel(QAbstractTableModel):
     # --- reading ------------------------------------------------------------------------
     def row(self, row: int) -> LogRow:
         return self._rows[row]
-
-    def results(self) -> list[Result]:
-        return [r.result for r in self._rows]
 
     def has_instances(self) -> bool:
         return any(r.result.instance for r in self._rows[-100:])

@@ -53,6 +53,8 @@ def _duration(seconds: float) -> str:
 def summary_text(summary: RunSummary) -> str:
     head = "Cancelled" if summary.cancelled else "Done"
     parts = [f"{summary.ok:,} refreshed", f"{summary.failed:,} failed"]
+    if summary.in_flight:
+        parts.append(f"{summary.in_flight:,} cancelled in flight (may or may not be applied)")
     if summary.not_sent:
         parts.append(f"{summary.not_sent:,} not sent")
     return f"{head}: {', '.join(parts)} · {_seconds(summary.duration_ms)} in all"
@@ -264,9 +266,8 @@ class LogPanel(QWidget):
 
     def on_progress(self, progress: Progress) -> None:
         self.progress.setValue(progress.done)
-        eta = ""
-        if progress.rate > 0 and progress.remaining:
-            eta = f" · about {_duration(progress.remaining / progress.rate)} to go"
+        left = progress.time_left
+        eta = "" if left is None or not progress.remaining else f" · about {_duration(left)} to go"
         self.progress_label.setText(
             f"{progress.done:,} done · {progress.failed:,} failed · "
             f"{progress.remaining:,} left{eta}"
@@ -334,6 +335,3 @@ class LogPanel(QWidget):
     def run_results(self) -> list[Result]:
         """The results of the current (or last) run."""
         return self._run_results
-
-    def result_at(self, row: int) -> Result:
-        return self.shown_model.row(row).result

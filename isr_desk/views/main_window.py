@@ -35,6 +35,7 @@ from isr_desk.views.messages import (
     ADD_SITE,
     CHECK_ENDPOINT,
     RETRY_FAILED,
+    SEND_REST,
     SET_SECRET,
     UPDATE_SECRET,
     Message,
@@ -43,7 +44,7 @@ from isr_desk.views.messages import (
 from isr_desk.views.preferences import Preferences, PreferencesDialog, Theme
 from isr_desk.views.run_controller import RunController
 from isr_desk.views.run_outcome import run_message
-from isr_desk.views.run_verify import verification_message
+from isr_desk.views.run_texts import verification_message
 from isr_desk.views.secret_dialog import SecretDialog
 from isr_desk.views.sites_bar import SiteDirectory, SitesBar
 from isr_desk.views.targets_panel import Loader, TargetsPanel
@@ -231,6 +232,8 @@ class MainWindow(QMainWindow):
             self.open_doctor()
         elif action == RETRY_FAILED:
             self.controller.retry_failed()
+        elif action == SEND_REST:
+            self.controller.send_rest()
         elif action == ADD_SITE:
             self.sites_bar.open_add_dialog()
             self._on_add_dialog_opened()
@@ -385,7 +388,8 @@ class MainWindow(QMainWindow):
             self.history.refresh()
         site = self.sites_bar.current()
         name = site.name if site is not None else ""
-        self.messages.post(run_message(summary, self.log.run_results, site=name))
+        message = run_message(summary, self.log.run_results, site=name, can_send_rest=True)
+        self.messages.post(message)
 
     # --- settings -----------------------------------------------------------------------
     def _restore(self, initial_site: str | None) -> None:

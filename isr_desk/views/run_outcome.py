@@ -55,8 +55,7 @@ def run_message(
     summary: RunSummary, results: Sequence[Result], *, site: str, can_send_rest: bool = False
 ) -> Message:
     """The banner message for a finished (or cancelled) run of ``site``."""
-    in_flight = sum(1 for r in results if r.outcome is Outcome.CANCELLED)
-    failed = max(0, summary.failed - in_flight)
+    in_flight, failed = summary.in_flight, summary.failed
     if summary.cancelled:
         parts = [f"{summary.ok:,} refreshed"]
         if failed:
@@ -68,7 +67,8 @@ def run_message(
             )
         if summary.not_sent:
             parts.append(f"{summary.not_sent:,} not sent")
-        action = SEND_REST if can_send_rest and summary.not_sent else failure_action(results)
+        rest = summary.not_sent or in_flight
+        action = SEND_REST if can_send_rest and rest else failure_action(results)
         return Message(WARNING, "Cancelled: " + ", ".join(parts) + ".", action, site)
     if failed:
         action = failure_action(results)

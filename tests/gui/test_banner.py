@@ -141,3 +141,28 @@ def test_a_note_goes_under_the_outcome_and_dismiss_hides_the_banner(qtbot: QtBot
     banner.close_button.click()
     assert banner.message is None
     assert banner.isHidden()
+
+
+def test_a_cancelled_run_offers_send_the_rest_and_in_flight_is_its_own_outcome(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, make_window: WindowFactory
+) -> None:
+    with LoopbackSite(latency=0.3) as slow:
+        window = make_window((SiteProfile("Blog", slow.url, concurrency=2), slow.secret))
+        window.targets.type_box.setPlainText("\n".join(f"/p/{i}" for i in range(12)))
+        with qtbot.waitSignal(window.controller.run_finished, timeout=4000) as finished:
+            window.targets.refresh_button.click()
+            qtbot.waitUntil(lambda: slow.count() >= 2, timeout=3000)
+            window.log.cancel_button.click()
+        summary = finished.args[0]
+        assert summary.cancelled
+        text = window.banner.text.text()
+        assert text.startswith("Cancelled: ")
+        assert f"{summary.not_sent:,} not sent" in text
+        if summary.in_flight:
+            assert "stopped in flight" in text
+            assert "failed" not in text  # in flight is not a failure
+        assert window.banner.action_button.text() == "Send the rest"
+        with qtbot.waitSignal(window.controller.run_finished, timeout=8000) as rest:
+            window.banner.action_button.click()
+        assert rest.args[0].total == summary.not_sent + summary.in_flight
+        assert rest.args[0].ok == rest.args[0].total

@@ -46,9 +46,8 @@ from isr_desk.services.manifest._sources import (
     read_file,
 )
 
-__all__ = ["DEFAULT_MAX_BYTES", "KINDS", "detect_kind", "load_manifest"]
+__all__ = ["DEFAULT_MAX_BYTES", "detect_kind", "load_manifest"]
 
-KINDS = ("next-build", "json", "sitemap", "list")
 MAX_SITEMAP_DEPTH = 3  # an index, an index it lists, and the sitemaps that one lists
 MAX_SITEMAPS = 1000
 FREEZE_ITEMS = 20_000  # paths + tags from which a manifest's objects are kept out of the GC

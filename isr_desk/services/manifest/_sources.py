@@ -82,10 +82,6 @@ def make_client() -> httpx.Client:
 
 def fetch(client: httpx.Client, url: str, *, source: str, max_bytes: int) -> Fetched:
     """GET ``url`` following a bounded number of redirects, with the size cap."""
-    return _fetch(client, url, source=source, max_bytes=max_bytes)
-
-
-def _fetch(client: httpx.Client, url: str, *, source: str, max_bytes: int) -> Fetched:
     try:
         with client.stream("GET", url, follow_redirects=True) as response:
             _check_status(response, source)

@@ -36,7 +36,7 @@ from isr_desk.services import logsafe
 from isr_desk.services.errors import RevalidationError
 from isr_desk.services.http import make_client, read_capped
 from isr_desk.services.revalidation import _replies as responses
-from isr_desk.services.sites import build_requests
+from isr_desk.services.sites import bounds_problem, build_requests
 
 __all__ = ["Revalidator", "Run", "RunOptions", "make_client"]
 
@@ -64,12 +64,11 @@ class RunOptions:
             concurrency=profile.concurrency, timeout=profile.timeout, retries=profile.retries
         )
         options = replace(options, **{k: v for k, v in overrides.items() if v is not None})
-        if options.concurrency < 1 or options.concurrency > 1024:
-            raise RevalidationError("Concurrency must be between 1 and 1024")
-        if not 0 < options.timeout <= 600:  # also refuses nan and inf
-            raise RevalidationError("The timeout must be between 0 and 600 seconds")
-        if options.retries < 0 or options.retries > 20:
-            raise RevalidationError("Retries must be between 0 and 20")
+        problem = bounds_problem(
+            concurrency=options.concurrency, timeout=options.timeout, retries=options.retries
+        )
+        if problem is not None:
+            raise RevalidationError(problem)
         return options
 
 
@@ -93,6 +92,15 @@ class Revalidator:
         self._sleep = sleep
         self._jitter = jitter
         self._parsed = _ParsedCache()
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        return self._client
+
+    def with_client(self, client: httpx.AsyncClient) -> Revalidator:
+        """The same engine (sleep, jitter) on another client: a client belongs to one loop,
+        so a run on a worker thread's loop needs its own."""
+        return Revalidator(client, sleep=self._sleep, jitter=self._jitter)
 
     def start(
         self,

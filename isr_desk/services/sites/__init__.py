@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from isr_desk.services.sites._curl import to_curl
 from isr_desk.services.sites._endpoints import (
+    batch_size,
     build_request,
     build_requests,
     describe,
@@ -21,19 +22,31 @@ from isr_desk.services.sites._endpoints import (
 )
 from isr_desk.services.sites._profiles import (
     ProfileStore,
+    bounds_problem,
     profile_from_dict,
     profile_to_dict,
     validate_profile,
 )
 from isr_desk.services.sites._secrets import SERVICE, SecretStore
-from isr_desk.services.sites._targets import Parsed, TargetError, parse_target, parse_targets
+from isr_desk.services.sites._targets import (
+    MAX_PATH_LENGTH,
+    MAX_TAG_LENGTH,
+    Parsed,
+    TargetError,
+    parse_target,
+    parse_targets,
+)
 
 __all__ = [
+    "MAX_PATH_LENGTH",
+    "MAX_TAG_LENGTH",
     "SERVICE",
     "Parsed",
     "ProfileStore",
     "SecretStore",
     "TargetError",
+    "batch_size",
+    "bounds_problem",
     "build_request",
     "build_requests",
     "describe",

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import replace
@@ -28,7 +26,7 @@ from isr_desk.services.errors import (
     ProfileNotFoundError,
     ProfileStoreCorruptError,
 )
-from isr_desk.services.paths import profiles_file
+from isr_desk.services.paths import atomic_write, profiles_file
 from isr_desk.services.sites._endpoints import validate_endpoint
 
 if TYPE_CHECKING:
@@ -177,17 +175,30 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
         validate_endpoint(profile.endpoint)
     except EndpointError as exc:
         raise InvalidProfileError(exc.message, hint=exc.hint) from exc
-    if not 1 <= profile.concurrency <= 1024:
-        raise InvalidProfileError("Concurrency must be between 1 and 1024")
-    if not 0 < profile.timeout <= 600:
-        raise InvalidProfileError("The timeout must be between 0 and 600 seconds")
-    if not 0 <= profile.retries <= 20:
-        raise InvalidProfileError("Retries must be between 0 and 20")
+    problem = bounds_problem(
+        concurrency=profile.concurrency, timeout=profile.timeout, retries=profile.retries
+    )
+    if problem is not None:
+        raise InvalidProfileError(problem)
     for key, value in profile.headers:
         if not key.strip() or any(c in key for c in ":\r\n ") or _has_control(key + value):
             raise InvalidProfileError(f"Header {key!r} is not a valid HTTP header")
     _check_text(profile)
     return replace(profile, name=name, base_url=base_url, instances=instances)
+
+
+def bounds_problem(*, concurrency: int, timeout: float, retries: int) -> str | None:
+    """What is out of bounds in a run's concurrency, timeout and retries (None: all fine).
+
+    The one check of these bounds, for a profile and for a run's overrides alike.
+    """
+    if not 1 <= concurrency <= 1024:
+        return "Concurrency must be between 1 and 1024"
+    if not 0 < timeout <= 600:  # also refuses nan and inf
+        return "The timeout must be between 0 and 600 seconds"
+    if not 0 <= retries <= 20:
+        return "Retries must be between 0 and 20"
+    return None
 
 
 def _has_control(text: str) -> bool:
@@ -374,16 +385,6 @@ def _write(path: Path, profiles: list[SiteProfile], *, mode: int = 0o600) -> Non
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, lambda fh: fh.write(text), mode=mode)
     except OSError as exc:
         raise ProfileError(f"Cannot write {path}: {exc.strerror or exc}") from exc

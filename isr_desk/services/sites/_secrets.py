@@ -52,10 +52,6 @@ class SecretStore:
             self._backend = backend
         return self._backend
 
-    def backend_name(self) -> str:
-        backend = self.backend
-        return str(getattr(backend, "name", type(backend).__name__))
-
     def get(self, name: str) -> str | None:
         """The secret stored for profile ``name``, or None when there is none."""
         secret = self._call("read the secret of", name, lambda b: b.get_password(SERVICE, name))

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from isr_desk.domain import Target
 from isr_desk.services.errors import IsrError
 
-MAX_TAG_LENGTH = 256
-MAX_PATH_LENGTH = 1024
+MAX_TAG_LENGTH = 256  # Next.js ignores longer tags
+MAX_PATH_LENGTH = 1024  # revalidatePath refuses longer paths
 
 
 class TargetError(IsrError):
