@@ -7,6 +7,8 @@ on machines without a display.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +65,28 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=_gui)
 
 
+NO_DISPLAY = (
+    "isr-desk: there is no display to open the window on (no desktop session here). "
+    "Use the commands instead: isr-desk --help"
+)
+EXIT_NO_DISPLAY = 2
+
+
+def no_display(environ: dict[str, str] | None = None, platform: str = sys.platform) -> bool:
+    """True on a Linux/BSD machine without X11 or Wayland, where Qt would abort."""
+    env = os.environ if environ is None else environ
+    qpa = env.get("QT_QPA_PLATFORM", "")
+    if qpa and not qpa.startswith(("xcb", "wayland")):
+        return False  # offscreen, vnc, eglfs ...: no display needed
+    if not platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return False
+    return not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+
+
 def _gui(args: argparse.Namespace, ctx: Context) -> int:
+    if no_display():
+        ctx.err(NO_DISPLAY)  # one plain line instead of Qt's plugin dump and an abort
+        return EXIT_NO_DISPLAY
     from isr_desk.app import run_app
 
     code = run_app(
