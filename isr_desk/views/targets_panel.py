@@ -30,6 +30,13 @@ from isr_desk.services.manifest import load_manifest
 from isr_desk.services.sites import Parsed, parse_targets
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.run_texts import describe_targets, plural
+from isr_desk.views.target_checks import (
+    hosts_of,
+    known_pages,
+    tags_refused,
+    unknown_pages,
+    unknown_text,
+)
 from isr_desk.views.targets_model import PathsModel, Prepared, TagsModel
 from isr_desk.views.targets_table import TargetTab
 from isr_desk.views.tasks import TaskSet
@@ -100,6 +107,10 @@ class TargetsPanel(QWidget):
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
         self.problems.hide()
+        self.anyway_button = QPushButton("Send anyway")
+        self.anyway_button.setToolTip("Refresh the pages although the list does not name them")
+        self.anyway_button.hide()
+        self._known: frozenset[str] | None = None  # the loaded list's pages, made when asked
         self._layout()
         self._connect_signals()
         self._show_message_everywhere("Pick a site to see its pages.")
@@ -126,13 +137,17 @@ class TargetsPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(typed)
-        layout.addWidget(self.problems)
+        checks = QHBoxLayout()
+        checks.addWidget(self.problems, 1)
+        checks.addWidget(self.anyway_button)
+        layout.addLayout(checks)
 
     def _connect_signals(self) -> None:
         self.reload_button.clicked.connect(self.reload)
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.revalidate_button.clicked.connect(self.revalidate_selected)
-        self.refresh_button.clicked.connect(self.revalidate_typed)
+        self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
+        self.anyway_button.clicked.connect(self._on_anyway_button_clicked)
         self.type_box.textChanged.connect(self._on_typed_changed)
         self.type_mode.currentIndexChanged.connect(self._on_typed_changed)
         self.tabs.currentChanged.connect(self._update_selection_button)
@@ -146,6 +161,7 @@ class TargetsPanel(QWidget):
         self._profile = profile
         self._tasks.cancel_all()
         self.manifest = None
+        self._known = None
         self._tag_pages = None
         self.paths_tab.model.clear()
         self.tags_tab.model.clear()
@@ -155,7 +171,7 @@ class TargetsPanel(QWidget):
             self._show_message_everywhere("Pick a site to see its pages.")
         elif not profile.manifest_source:
             self._show_message_everywhere(NO_MANIFEST_TEXT)
-            self.info.setText("No manifest: type pages below")
+            self.info.setText("No list of pages: type them below")
         else:
             self.reload()
         self._on_typed_changed()
@@ -201,6 +217,7 @@ class TargetsPanel(QWidget):
     ) -> None:
         self.manifest = manifest
         self._tag_pages = None  # ~200k tags: built on the first question, not on every load
+        self._known = None
         self.paths_tab.model.set_prepared(paths)
         self.tags_tab.model.set_prepared(tags)
         for tab, what in ((self.paths_tab, "pages"), (self.tags_tab, "tags")):
@@ -240,7 +257,8 @@ class TargetsPanel(QWidget):
 
     def typed(self) -> Parsed:
         as_tags = self.type_mode.currentIndex() == 1
-        return parse_targets(self.type_box.toPlainText(), as_tags=as_tags)
+        hosts = hosts_of(self._profile)  # another site's URL is refused, not sent as a path
+        return parse_targets(self.type_box.toPlainText(), as_tags=as_tags, hosts=hosts)
 
     def revalidate_selected(self) -> None:
         targets = self.selected_targets()
@@ -249,15 +267,23 @@ class TargetsPanel(QWidget):
         else:
             self._messages.warning("Select pages or tags first (click, Shift+click, Ctrl+A)")
 
-    def revalidate_typed(self) -> None:
+    def revalidate_typed(self, *, anyway: bool = False) -> None:
         parsed = self.typed()
         if parsed.problems:
             self._show_problems("Not sent — " + "; ".join(parsed.problems[:3]))
             return
-        if parsed.targets:
-            self.revalidate_requested.emit(list(parsed.targets))
-        else:
+        if not parsed.targets:
             self._messages.warning("Type a page first, for example /blog/hello-world")
+            return
+        if self._known is None:
+            self._known = known_pages(self.manifest)  # made on the first question
+        unknown = unknown_pages(parsed.targets, self._known)
+        if unknown and not anyway:
+            self._show_problems(unknown_text(unknown))
+            self.anyway_button.show()
+            return
+        self.anyway_button.hide()
+        self.revalidate_requested.emit(list(parsed.targets))
 
     def revalidate_current(self) -> None:
         """Ctrl+Enter: the typed pages when the box has focus or text, else the selection."""
@@ -284,17 +310,22 @@ class TargetsPanel(QWidget):
 
     def _update_selection_button(self, *_: Any) -> None:
         count = self.current_tab().selected_count()
-        what = "page" if self.current_tab() is self.paths_tab else "tag"
-        self.revalidate_button.setEnabled(count > 0)
+        tags = self.current_tab() is self.tags_tab
+        what = "tag" if tags else "page"
+        refused = tags_refused(self._profile, [Target.tag("")]) if tags else ""
+        self.revalidate_button.setEnabled(count > 0 and not refused)
+        self.revalidate_button.setToolTip(refused)
         self.revalidate_button.setText(
             f"Refresh {plural(count, 'selected ' + what)}" if count else "Refresh selected"
         )
 
     def _on_typed_changed(self, *_: Any) -> None:
         parsed = self.typed()
-        self._show_problems("; ".join(parsed.problems[:3]))
         targets = parsed.targets
-        self.refresh_button.setEnabled(bool(targets) and self._profile is not None)
+        refused = tags_refused(self._profile, targets)  # said before the button is pressed
+        self._show_problems("; ".join([*parsed.problems[:3], *([refused] if refused else [])]))
+        self.anyway_button.hide()
+        self.refresh_button.setEnabled(bool(targets) and self._profile is not None and not refused)
         if len(targets) == 1:
             tag = targets[0].kind is TargetKind.TAG
             self.refresh_button.setText("Refresh this tag" if tag else "Refresh this page")
@@ -302,6 +333,12 @@ class TargetsPanel(QWidget):
             self.refresh_button.setText(f"Refresh {describe_targets(targets)}")
         else:
             self.refresh_button.setText("Refresh this page")
+
+    def _on_refresh_button_clicked(self) -> None:
+        self.revalidate_typed()
+
+    def _on_anyway_button_clicked(self) -> None:
+        self.revalidate_typed(anyway=True)
 
     def _show_problems(self, text: str) -> None:
         self.problems.setText(text)

@@ -144,8 +144,10 @@ def test_bulk_runs_and_tag_purges_ask_first(
     window = make_window((_profile(site, manifest_source="/isr-manifest.json"), site.secret))
     qtbot.waitUntil(lambda: window.targets.manifest is not None, timeout=3000)
     window.targets.type_box.setPlainText("\n".join(f"/p/{i}" for i in range(25)))
+    window.targets.refresh_button.click()  # pages the list does not name: flagged first
+    assert window.targets.anyway_button.isVisible()
     with qtbot.waitSignal(window.controller.confirmation_shown) as shown:
-        window.targets.refresh_button.click()
+        window.targets.anyway_button.click()
     box: QMessageBox = shown.args[0]
     assert box.text() == "Refresh 25 pages on “Blog”?"
     box.reject()  # Cancel: nothing is sent

@@ -35,6 +35,7 @@ from isr_desk.services.sites._targets import (
     TargetError,
     parse_target,
     parse_targets,
+    site_hosts,
 )
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "profile_from_dict",
     "profile_to_dict",
     "secret_in_query",
+    "site_hosts",
     "supports_tags",
     "to_curl",
     "validate_endpoint",

@@ -7,7 +7,7 @@ Next.js (NEXTJS.md): a tag at most 256 characters, a path at most 1024.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -30,8 +30,28 @@ class Parsed:
     problems: tuple[str, ...]
 
 
-def parse_target(text: str, *, as_tag: bool = False) -> Target:
-    """One target from one line; raises :class:`TargetError` with a plain reason."""
+def site_hosts(*urls: str | None) -> frozenset[str]:
+    """The host names (lowercase) of ``urls``: what a pasted full URL may point at."""
+    hosts = set()
+    for url in urls:
+        if url and url.startswith(("http://", "https://")):
+            try:
+                host = urlsplit(url).hostname
+            except ValueError:
+                continue
+            if host:
+                hosts.add(host.lower())
+    return frozenset(hosts)
+
+
+def parse_target(
+    text: str, *, as_tag: bool = False, hosts: Collection[str] | None = None
+) -> Target:
+    """One target from one line; raises :class:`TargetError` with a plain reason.
+
+    With ``hosts`` (see :func:`site_hosts`), a full URL on any other host is refused: it is
+    a page of another site, and sending its path to this one would refresh the wrong page.
+    """
     line = text.strip()
     if line.lower().startswith("tag:"):
         as_tag, line = True, line[4:].strip()
@@ -56,10 +76,20 @@ def parse_target(text: str, *, as_tag: bool = False) -> Target:
             parts = urlsplit(line)
         except ValueError as exc:  # "http://[x": a broken IPv6 literal
             raise TargetError(f"{line!r} is not a valid URL ({exc})") from None
+        if hosts and (parts.hostname or "").lower() not in hosts:
+            raise TargetError(
+                f"{line} is a page of {parts.hostname}, not of this site",
+                hint="Pick that site above to refresh it, or type the page's path",
+            )
         line = parts.path or "/"
         if parts.query:
             line += "?" + parts.query
     if not line.startswith("/"):
+        if any(ch.isspace() for ch in line):  # words, not an address: no "/" is added
+            raise TargetError(
+                f"{line!r} is not a page address",
+                hint="A page address starts with / and has no spaces, like /blog/hello-world",
+            )
         line = "/" + line
     if any(ch.isspace() for ch in line):
         raise TargetError(f"Path {line!r} contains spaces", hint="Encode them as %20")
@@ -79,7 +109,9 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def parse_targets(lines: Iterable[str] | str, *, as_tags: bool = False) -> Parsed:
+def parse_targets(
+    lines: Iterable[str] | str, *, as_tags: bool = False, hosts: Collection[str] | None = None
+) -> Parsed:
     """Every target in ``lines`` (a string is split on newlines); duplicates dropped."""
     if isinstance(lines, str):
         lines = lines.splitlines()
@@ -90,7 +122,7 @@ def parse_targets(lines: Iterable[str] | str, *, as_tags: bool = False) -> Parse
         if not line or line.startswith("#"):
             continue
         try:
-            seen.setdefault(parse_target(line, as_tag=as_tags), None)
+            seen.setdefault(parse_target(line, as_tag=as_tags, hosts=hosts), None)
         except TargetError as exc:
             problems.append(f"line {number}: {exc.describe()}")
     return Parsed(tuple(seen), tuple(problems))
