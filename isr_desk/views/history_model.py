@@ -19,9 +19,9 @@ _ALIGN = Qt.ItemDataRole.TextAlignmentRole
 _HORIZONTAL = Qt.Orientation.Horizontal
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
-COLUMNS = ("When", "Site", "Targets", "OK", "Failed", "Duration", "Status")
-WHEN, SITE, TARGETS, OK, FAILED, DURATION, STATUS = range(len(COLUMNS))
-_NUMERIC = frozenset({TARGETS, OK, FAILED, DURATION})
+COLUMNS = ("Run", "When", "Site", "Pages and tags", "Refreshed", "Failed", "Took", "Status")
+RUN, WHEN, SITE, TARGETS, OK, FAILED, DURATION, STATUS = range(len(COLUMNS))
+_NUMERIC = frozenset({RUN, TARGETS, OK, FAILED, DURATION})
 AnyIndex = QModelIndex | QPersistentModelIndex
 STATUS_TIPS = {
     "running": "Still running (in this window, or a command-line run beside it)",
@@ -51,8 +51,16 @@ def when_text(epoch: float, now: float | None = None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", moment)
 
 
+def has_problems(record: RunRecord) -> bool:
+    return bool(record.failed or record.not_sent or record.in_flight) or record.status in (
+        "cancelled",
+        "interrupted",
+    )
+
+
 def _cells(record: RunRecord) -> tuple[str, ...]:
     return (
+        f"#{record.id}",
         when_text(record.started_at),
         record.profile,
         f"{record.total:,}",
@@ -68,12 +76,23 @@ class HistoryModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
+        self._all: list[RunRecord] = []
         self._records: list[RunRecord] = []
         self._cells: list[tuple[str, ...]] = []
+        self.failures_only = False
 
     def set_records(self, records: Sequence[RunRecord]) -> None:
+        self._all = list(records)
+        self._show()
+
+    def set_failures_only(self, on: bool) -> None:
+        """Only the runs where something was not refreshed (failed, cut off or not sent)."""
+        self.failures_only = on
+        self._show()
+
+    def _show(self) -> None:
         self.beginResetModel()
-        self._records = list(records)
+        self._records = [r for r in self._all if not self.failures_only or has_problems(r)]
         self._cells = [_cells(r) for r in self._records]
         self.endResetModel()
 
@@ -104,6 +123,8 @@ class HistoryModel(QAbstractTableModel):
         if role == _TOOLTIP:
             if column == STATUS:
                 return STATUS_TIPS.get(record.status, self._cells[index.row()][column])
+            if column == RUN:
+                return f"Run id {record.id}: isr-desk history export {record.id}"
             if column == WHEN:
                 return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.started_at))
         return None

@@ -60,6 +60,7 @@ class LogRow:
     result: Result
     added_at: float = 0.0
     verifications: tuple[Verification, ...] = ()
+    first_of_run: bool = False  # a line above it separates it from the run before
 
     @property
     def verified_ok(self) -> bool:
@@ -121,6 +122,7 @@ class LogModel(QAbstractTableModel):
         self.has_verifications = False
         self._rows: list[LogRow] = []
         self._pending: list[tuple[str, Result]] = []
+        self._new_run = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(flush_ms)
@@ -132,6 +134,10 @@ class LogModel(QAbstractTableModel):
         self._pending.extend((site, r) for r in results)
         if self._pending and not self._timer.isActive():
             self._timer.start()
+
+    def mark_run_start(self) -> None:
+        """The next row starts a new run: it is drawn with a separator above it."""
+        self._new_run = True
 
     def flush(self) -> None:
         self._timer.stop()
@@ -145,6 +151,9 @@ class LogModel(QAbstractTableModel):
         now = time.time()
         self.beginInsertRows(QModelIndex(), first, first + len(pending) - 1)
         self._rows.extend(LogRow(site, r, now) for site, r in pending)
+        if self._new_run and first > 0:
+            self._rows[first].first_of_run = True
+        self._new_run = False
         self.endInsertRows()
         self.rows_flushed.emit(len(pending))
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from isr_desk.domain import Outcome, Result, RunSummary
 from isr_desk.services.verify import Verification, count_verdicts
 from isr_desk.views.log_model import INSTANCE, TARGET, VERIFY, LogModel, LogRow
+from isr_desk.views.log_separator import RunSeparator
 from isr_desk.views.run_controller import Progress, plural
 
 EMPTY_TEXT = (
@@ -146,6 +147,7 @@ class LogPanel(QWidget):
     def _make_table(self) -> QTableView:
         table = QTableView()
         table.setAccessibleName("Log: one row per answer from the site")
+        table.setItemDelegate(RunSeparator(table))
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setAlternatingRowColors(False)
@@ -252,6 +254,7 @@ class LogPanel(QWidget):
     # --- run events ---------------------------------------------------------------------
     def on_run_started(self, site: str, total: int) -> None:
         self.show_live()
+        self.model.mark_run_start()
         self._run_results = []
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(0)

@@ -208,6 +208,8 @@ class MainWindow(QMainWindow):
         self.log.verify_box.toggled.connect(self._on_verify_box_toggled)
         self.log.details_button.toggled.connect(self._on_details_button_toggled)
         self.history.run_opened.connect(self._on_history_run_opened)
+        self.history.run_again_requested.connect(self._on_history_targets_requested)
+        self.history.rest_requested.connect(self._on_history_targets_requested)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.check_button.clicked.connect(self.open_doctor)
         self.check_action.triggered.connect(self.open_doctor)
@@ -299,6 +301,16 @@ class MainWindow(QMainWindow):
         self.log.show_archive(run_title(record), record.profile, results)
         self.chart.set_results(results)
         self.tabs.setCurrentIndex(ACTIVITY)
+
+    def _on_history_targets_requested(self, record: RunRecord, targets: list[Target]) -> None:
+        """ "Run again" / "Send the rest" from the History: on the run's own site."""
+        if record.profile not in self.sites_bar.names():
+            self.messages.warning(f"The site “{record.profile}” of run #{record.id} is gone")
+            return
+        self.sites_bar.select(record.profile)
+        site = self.sites_bar.current()
+        if site is not None:
+            self.controller.request_run(site, targets, tag_pages=self.targets.tag_pages)
 
     def _on_tabs_current_changed(self, index: int) -> None:
         if index == HISTORY:
