@@ -266,8 +266,8 @@ def run_app(
         reporter.window = window
         window.show()
         capturing = screenshot is not None or screenshot_all is not None
-        if transient and not capturing and not window.tour_seen:
-            window.show_tour()  # first start: the three journeys, dismissible
+        if transient and not capturing and not window.guide.tour_seen:
+            window.guide.show_tour()  # first start: the three journeys, dismissible
         for notice in notices:
             window.messages.error(notice)
         with loop:

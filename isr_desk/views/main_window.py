@@ -27,28 +27,23 @@ from isr_desk.services.sites import SecretStore
 from isr_desk.services.verify import Verification
 from isr_desk.views.details_panel import DetailsPanel
 from isr_desk.views.doctor_dialog import DoctorDialog
+from isr_desk.views.guidance import Guidance
 from isr_desk.views.history_panel import HistoryPanel, run_title
 from isr_desk.views.latency_chart import LatencyChart
 from isr_desk.views.log_panel import LogPanel
-from isr_desk.views.message_banner import MessageBanner
 from isr_desk.views.messages import (
     ADD_SITE,
     CHECK_ENDPOINT,
     RETRY_FAILED,
     SEND_REST,
-    SET_SECRET,
-    UPDATE_SECRET,
-    Message,
     MessageBridge,
 )
 from isr_desk.views.preferences import Preferences, PreferencesDialog, Theme
 from isr_desk.views.run_controller import RunController
 from isr_desk.views.run_outcome import run_message
 from isr_desk.views.run_texts import verification_message
-from isr_desk.views.secret_dialog import SecretDialog
 from isr_desk.views.sites_bar import SiteDirectory, SitesBar
 from isr_desk.views.targets_panel import Loader, TargetsPanel
-from isr_desk.views.welcome import PracticeStrip, TourDialog
 
 NO_SITES_TEXT = (
     "No sites yet.\n\nAdd the site whose pages you want to refresh: its address and the "
@@ -87,12 +82,14 @@ class MainWindow(QMainWindow):
         self._client = client  # verify and the endpoint doctor fetch with it
         self._secrets = secrets
         self._theme = theme
-        self.practice_site = practice_site  # the built-in site: nothing real is changed
-        self.banner = MessageBanner()
-        self.practice = PracticeStrip()
-        self.practice.hide()
-        self.tour: TourDialog | None = None
-        self.secret_dialog: SecretDialog | None = None
+        self.guide = Guidance(
+            self,
+            settings=self.settings,
+            secrets=secrets,
+            messages=self.messages,
+            practice_site=practice_site,
+        )
+        self.banner, self.practice = self.guide.banner, self.guide.practice
         self.sites_bar = SitesBar(profiles=profiles, secrets=secrets, messages=self.messages)
         self.targets = TargetsPanel(messages=self.messages, loader=loader)
         self.log = LogPanel()
@@ -183,11 +180,8 @@ class MainWindow(QMainWindow):
         self.check_action = site_menu.addAction("&Check endpoint…")
 
     def _connect_signals(self) -> None:
-        self.messages.posted.connect(self._on_messages_posted)
-        self.banner.action_requested.connect(self._on_banner_action_requested)
-        self.practice.add_requested.connect(self.sites_bar.open_add_dialog)
-        self.practice.add_requested.connect(self._on_add_dialog_opened)
-        self.practice.tour_requested.connect(self.show_tour)
+        self.guide.action_requested.connect(self._on_guide_action_requested)
+        self.guide.add_site_requested.connect(self.open_add_dialog)
         self.sites_bar.site_changed.connect(self._on_sites_bar_site_changed)
         self.add_site_button.clicked.connect(self.sites_bar.open_add_dialog)
         self.targets.revalidate_requested.connect(self._on_targets_revalidate_requested)
@@ -224,25 +218,22 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.controller.cancel)
 
     # --- slots --------------------------------------------------------------------------
-    def _on_messages_posted(self, message: Message) -> None:
-        self.banner.show_message(message)
-
-    def _on_banner_action_requested(self, action: str) -> None:
-        if action in (SET_SECRET, UPDATE_SECRET):
-            self.open_secret_dialog(update=action == UPDATE_SECRET)
-        elif action == CHECK_ENDPOINT:
+    def _on_guide_action_requested(self, action: str) -> None:
+        if action == CHECK_ENDPOINT:
             self.open_doctor()
         elif action == RETRY_FAILED:
             self.controller.retry_failed()
         elif action == SEND_REST:
             self.controller.send_rest()
         elif action == ADD_SITE:
-            self.sites_bar.open_add_dialog()
-            self._on_add_dialog_opened()
+            self.open_add_dialog()
+
+    def open_add_dialog(self) -> None:
+        self.sites_bar.open_add_dialog()
+        self._on_add_dialog_opened()
 
     def _on_sites_bar_site_changed(self, site: SiteProfile | None) -> None:
-        self.banner.set_site(site.name if site is not None else "")
-        self.practice.setVisible(site is not None and site.name == self.practice_site)
+        self.guide.set_site(site)
         self.body.setCurrentIndex(0 if site is None else 1)
         self.targets.set_profile(site)
         has_doctor = site is not None and self._client is not None
@@ -338,39 +329,6 @@ class MainWindow(QMainWindow):
 
     def _on_doctor_destroyed(self, *_: Any) -> None:
         self.doctor = None
-
-    def open_secret_dialog(self, *, update: bool = False) -> None:
-        site = self.sites_bar.current()
-        if site is None:
-            return
-        dialog = SecretDialog(site=site.name, secrets=self._secrets, update=update, parent=self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.secret_saved.connect(self._on_secret_dialog_secret_saved)
-        self.secret_dialog = dialog
-        dialog.open()
-
-    def _on_secret_dialog_secret_saved(self, site: str) -> None:
-        self.secret_dialog = None
-        self.messages.info(f"Secret of “{site}” saved. Refresh the page again.", site=site)
-
-    def show_tour(self) -> None:
-        """The three journeys in three steps; remembered as seen once closed."""
-        if self.tour is not None:
-            self.tour.raise_()
-            return
-        tour = TourDialog(self)
-        tour.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        tour.dismissed.connect(self._on_tour_dismissed)
-        self.tour = tour
-        tour.open()
-
-    def _on_tour_dismissed(self) -> None:
-        self.tour = None
-        self.settings.setValue("tour_seen", True)
-
-    @property
-    def tour_seen(self) -> bool:
-        return self.settings.value("tour_seen", False) in (True, "true")
 
     def open_preferences(self) -> None:
         dialog = PreferencesDialog(self.settings, self)

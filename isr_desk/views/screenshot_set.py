@@ -53,13 +53,13 @@ def _select_log_row(window: MainWindow, *, failed: bool) -> None:
 
 async def first_start(window: MainWindow) -> Shot:
     window.log.details_button.setChecked(False)
-    window.show_tour()
-    return window, window.tour
+    window.guide.show_tour()
+    return window, window.guide.tour
 
 
 async def refresh_page(window: MainWindow) -> Shot:
-    if window.tour is not None:
-        window.tour.reject()
+    if window.guide.tour is not None:
+        window.guide.tour.reject()
     window.tabs.setCurrentIndex(ACTIVITY)
     window.targets.type_box.setPlainText("/about")
     await _run(window, [Target.path("/about")], verify=True)

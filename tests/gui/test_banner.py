@@ -43,7 +43,7 @@ def test_a_missing_secret_offers_set_secret_and_stores_it_in_the_keyring(
     assert window.banner.action_button.text() == "Set secret…"
     assert site.requests == []
     window.banner.action_button.click()
-    dialog = window.secret_dialog
+    dialog = window.guide.secret_dialog
     assert dialog is not None
     assert dialog.isVisible()
     dialog.secret_edit.setText(site.secret)

@@ -53,9 +53,9 @@ def test_the_tour_walks_the_three_journeys_and_is_remembered_when_dismissed(
     qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
 ) -> None:
     window = make_window((SiteProfile("Practice", site.url), site.secret), practice_site="Practice")
-    assert not window.tour_seen
+    assert not window.guide.tour_seen
     window.practice.tour_button.click()
-    tour = window.tour
+    tour = window.guide.tour
     assert tour is not None
     assert tour.isVisible()
     titles = [tour.title.text()]
@@ -67,5 +67,5 @@ def test_the_tour_walks_the_three_journeys_and_is_remembered_when_dismissed(
     assert tour.back_button.isEnabled()
     with qtbot.waitSignal(tour.dismissed):
         tour.close_button.click()
-    assert window.tour_seen
-    assert window.tour is None
+    assert window.guide.tour_seen
+    assert window.guide.tour is None
