@@ -208,10 +208,10 @@ class ProfileDialog(QDialog):
         form.addRow("List of pages (manifest)", manifest_row)
         numbers = QHBoxLayout()
         for label, spin in (
-            ("At once", self.concurrency_spin),
+            ("Requests at once", self.concurrency_spin),
             ("Timeout", self.timeout_spin),
             ("Retries", self.retries_spin),
-            ("Batch", self.batch_spin),
+            ("Pages per request", self.batch_spin),
         ):
             numbers.addWidget(QLabel(label))
             numbers.addWidget(spin)

@@ -42,9 +42,12 @@ def estimate_text(profile: SiteProfile, targets: Sequence[Target]) -> str:
     requests = requests_for(profile, targets)
     waves = math.ceil(requests / max(1, profile.concurrency))
     seconds = waves * TYPICAL_SECONDS
-    about = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+    if seconds < 1:
+        about = "under a second"
+    else:
+        about = f"about {seconds:.0f} s" if seconds < 90 else f"about {seconds / 60:.0f} min"
     return (
-        f"That is {plural(requests, 'request')}, {profile.concurrency} at a time: about "
+        f"That is {plural(requests, 'request')}, {profile.concurrency} at a time: "
         f"{about} if the site answers as fast as most do. You can cancel at any time and "
         "send the rest later."
     )

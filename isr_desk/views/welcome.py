@@ -24,10 +24,10 @@ PRACTICE_TEXT = "It runs inside ISR Desk: try anything, then add the site you ed
 TOUR_STEPS = (
     (
         "Refresh a page",
-        "You changed a page in your CMS and want it live now. Type its address in "
-        "“Refresh pages by address” (for example /blog/hello-world) or pick it in the list, "
-        "then press “Refresh this page”. The message above the panels says whether it worked "
-        "and, if not, offers the button that fixes it.",
+        "You changed a page in your CMS and want it live now. Type its address in the box "
+        "under the list of pages (for example /blog/hello-world, or paste it from the "
+        "browser), then press “Refresh this page”. The message above the panels says whether "
+        "it worked and, if not, offers the button that fixes it.",
     ),
     (
         "Refresh a tag",
