@@ -8,6 +8,7 @@ system keyring), both in worker threads; keyring problems show inline with what 
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -36,6 +37,7 @@ from isr_desk.services.sites import (
     SecretStore,
     preview_request,
     secret_in_query,
+    split_pasted,
     supports_tags,
     validate_profile,
 )
@@ -56,6 +58,7 @@ _PLACEMENTS = (
     (SecretPlacement.TEMPLATE, "Where the templates say {secret}"),
 )
 _EXAMPLE_URL = "https://www.example.com"
+_QUERY = re.compile(r"\?[^\s'\"”]*")
 
 
 class ProfileDirectory(Protocol):
@@ -77,6 +80,11 @@ def parse_headers(text: str) -> tuple[tuple[str, str], ...]:
             )
         headers.append((name.strip(), value.strip()))
     return tuple(headers)
+
+
+def hide_query(text: str) -> str:
+    """``text`` with every URL query shown as ``?…``: a pasted secret never shows in it."""
+    return _QUERY.sub("?…", text)
 
 
 def preview_text(profile: SiteProfile) -> str:
@@ -168,6 +176,10 @@ class ProfileDialog(QDialog):
         self.error_label = QLabel("")
         self.error_label.setObjectName("errorText")
         self.error_label.setWordWrap(True)
+        self.split_note = QLabel("")
+        self.split_note.setObjectName("manifestInfo")
+        self.split_note.setWordWrap(True)
+        self.split_note.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -222,10 +234,13 @@ class ProfileDialog(QDialog):
         secret_row.addWidget(self.secret_edit, 1)
         secret_row.addWidget(self.forget_button)
         form.addRow("Secret", secret_row)
-        form.addRow("", self.secret_status)
         name_form_fields(form)
+        self.form = form
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        # Below the form, not in it: a long keyring message wraps instead of overlapping.
+        layout.addWidget(self.secret_status)
+        layout.addWidget(self.split_note)
         layout.addWidget(QLabel("The request ISR Desk will send (secret hidden):"))
         layout.addWidget(self.preview)
         layout.addWidget(self.error_label)
@@ -269,6 +284,9 @@ class ProfileDialog(QDialog):
         self.headers_edit.textChanged.connect(self._update_preview)
         self.browse_button.clicked.connect(self._on_browse_clicked)
         self.forget_button.clicked.connect(self._on_forget_clicked)
+        self.url_edit.textChanged.connect(self._on_url_edit_text_changed)
+        for edit in (self.name_edit, self.url_edit, self.path_edit, self.secret_edit):
+            edit.textChanged.connect(self.error_label.clear)  # an error never outlives its fix
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
@@ -298,15 +316,33 @@ class ProfileDialog(QDialog):
             instances=self._instances,
         )
 
+    def _on_url_edit_text_changed(self, text: str) -> None:
+        """A pasted refresh address or cURL command: split into address, route, secret."""
+        pasted = split_pasted(text)
+        if pasted is None:
+            return
+        self.preset_combo.setCurrentIndex(self.preset_combo.findData(pasted.preset))
+        self.path_edit.setText(pasted.route)
+        if pasted.secret:
+            self.secret_edit.setText(pasted.secret)  # a password field: never shown
+        self.url_edit.setText(pasted.base_url)  # last: the secret leaves the screen at once
+        kept = " and its secret (stored in the keyring when you save)" if pasted.secret else ""
+        self.split_note.setText(f"Split the pasted address into the site, its route{kept}.")
+        self.split_note.show()
+
     def _update_preview(self, *_: Any) -> None:
-        self.custom.setVisible(self.preset_combo.currentData() == Preset.CUSTOM)
+        custom = self.preset_combo.currentData() == Preset.CUSTOM
+        # Rows, not widgets, are hidden: no hole where the custom fields were.
+        self.form.setRowVisible(self.custom, custom)
+        overridden = custom and bool(self.url_template_edit.text().strip())
+        self.form.setRowVisible(self.path_edit, not overridden)
         try:
             profile = self.profile_from_fields()
             if not profile.base_url:
                 profile = replace(profile, base_url=_EXAMPLE_URL)
             self.preview.setPlainText(preview_text(profile))
         except IsrError as exc:
-            self.preview.setPlainText(f"Cannot build the request yet: {exc.describe()}")
+            self.preview.setPlainText(f"Cannot build the request yet: {hide_query(exc.describe())}")
 
     # --- secret -------------------------------------------------------------------------
     async def _load_secret_status(self, name: str) -> None:
@@ -320,6 +356,7 @@ class ProfileDialog(QDialog):
 
     def _show_secret_error(self, exc: SecretError) -> None:
         self.secret_status.setText(f"{exc.message}. {exc.hint or ''}".strip())
+        self.adjustSize()  # the dialog grows with the message: nothing overlaps
 
     def _on_forget_clicked(self) -> None:
         if self._original is not None:
@@ -370,7 +407,7 @@ class ProfileDialog(QDialog):
                 self.profile_saved.emit(saved)
             return
         except IsrError as exc:
-            self.error_label.setText(exc.describe())
+            self.error_label.setText(hide_query(exc.describe()))
             return
         finally:
             self.buttons.setEnabled(True)

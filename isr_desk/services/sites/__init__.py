@@ -20,6 +20,7 @@ from isr_desk.services.sites._endpoints import (
     supports_tags,
     validate_endpoint,
 )
+from isr_desk.services.sites._paste import Pasted, split_pasted
 from isr_desk.services.sites._profiles import (
     ProfileStore,
     bounds_problem,
@@ -43,6 +44,7 @@ __all__ = [
     "MAX_TAG_LENGTH",
     "SERVICE",
     "Parsed",
+    "Pasted",
     "ProfileStore",
     "SecretStore",
     "TargetError",
@@ -58,6 +60,7 @@ __all__ = [
     "profile_to_dict",
     "secret_in_query",
     "site_hosts",
+    "split_pasted",
     "supports_tags",
     "to_curl",
     "validate_endpoint",
