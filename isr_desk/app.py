@@ -19,7 +19,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import httpx
 import qasync
+from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -48,7 +50,7 @@ log = logging.getLogger(__name__)
 class SessionSecrets(SecretStore):
     """A secret store whose ``memory_names`` live in memory only (the demo site's secret)."""
 
-    def __init__(self, backend: Any = None) -> None:
+    def __init__(self, backend: KeyringBackend | None = None) -> None:
         super().__init__(backend)
         self._memory: dict[str, str | None] = {}
 
@@ -221,6 +223,15 @@ def _open_history() -> tuple[HistoryStore | None, str | None]:
     return history, None
 
 
+def own_the_gc(window: MainWindow, collector: GuiThreadCollector) -> None:
+    """The app's one decision point about the cyclic GC (docs/architecture.md).
+
+    ``collector`` already runs collections on the GUI thread only; here a big manifest is
+    frozen out of them once the targets panel has it (on the GUI thread, after the load).
+    """
+    window.targets.manifest_loaded.connect(collector.keep_out)
+
+
 def run_app(
     *,
     demo: bool = False,
@@ -264,6 +275,7 @@ def run_app(
             practice_site=transient[0].name if transient else None,
         )
         reporter.window = window
+        own_the_gc(window, collector)
         window.show()
         capturing = screenshot is not None or screenshot_all is not None
         if transient and not capturing and not window.guide.tour_seen:
@@ -284,7 +296,7 @@ def run_app(
 
 async def _session(
     window: MainWindow,
-    client: Any,
+    client: httpx.AsyncClient,
     screenshot: Path | None,
     demo: bool,
     panel: str,

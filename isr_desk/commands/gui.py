@@ -10,9 +10,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from isr_desk.commands import Context
+from isr_desk.commands import Context, Subparsers
 
 _EPILOG = """\
 examples:
@@ -27,7 +26,7 @@ examples:
 """
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "gui",
         help="open the desktop app",

@@ -30,6 +30,8 @@ def _fields(item: QWidget | QLayout) -> list[QWidget]:
     found: list[QWidget] = []
     for position in range(item.count()):
         child = item.itemAt(position)
+        if child is None:
+            continue
         widget, layout = child.widget(), child.layout()
         if widget is not None and isinstance(widget, FIELDS):
             found.append(widget)

@@ -24,7 +24,7 @@ class RunSeparator(QStyledItemDelegate):
         model: Any = index.model()
         row = model.row(index.row()) if hasattr(model, "row") else None
         if row is not None and row.first_of_run:
-            rect = option.rect  # type: ignore[attr-defined]
+            rect = option.rect
             painter.save()
             painter.setPen(QPen(QColor(colour("accent_fg")), 2))
             painter.drawLine(rect.topLeft(), rect.topRight())

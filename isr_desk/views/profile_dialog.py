@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
@@ -330,7 +330,7 @@ class ProfileDialog(QDialog):
         self.split_note.setText(f"Split the pasted address into the site, its route{kept}.")
         self.split_note.show()
 
-    def _update_preview(self, *_: Any) -> None:
+    def _update_preview(self, *_: object) -> None:
         custom = self.preset_combo.currentData() == Preset.CUSTOM
         # Rows, not widgets, are hidden: no hole where the custom fields were.
         self.form.setRowVisible(self.custom, custom)

@@ -151,7 +151,7 @@ def small(image: QImage) -> QImage:
     every surface exact and text barely changes (docs/images stay under 150 KB each).
     """
     rgb = image.convertToFormat(QImage.Format.Format_RGB32)
-    counts = Counter(memoryview(rgb.constBits()).cast("I"))  # type: ignore[arg-type]
+    counts = Counter(memoryview(rgb.constBits()).cast("I"))
     table = [colour | 0xFF000000 for colour, _ in counts.most_common(256)]
     flags = Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.AvoidDither
     return rgb.convertToFormat(QImage.Format.Format_Indexed8, table, flags)
@@ -189,7 +189,7 @@ async def take_all(window: MainWindow, folder: Path) -> int:
                 widget, dialog = await journey(window)
                 await _settle()
                 path = folder / f"{name}-{width}x{height}-{theme}.png"
-                if not small(compose(widget, dialog).toImage()).save(str(path), "PNG"):
+                if not small(compose(widget, dialog).toImage()).save(str(path)):
                     raise IsrError(f"Could not write {path}", hint="Check the folder exists")
                 if dialog is not None:
                     dialog.close()

@@ -31,7 +31,7 @@ from isr_desk.views.preferences import PreferencesDialog
 from isr_desk.views.secret_dialog import SecretDialog
 from isr_desk.views.welcome import TourDialog
 from tests.gui.conftest import WindowFactory
-from tests.helpers.servers import LoopbackSite
+from tests.helpers.sites import LoopbackSite
 
 INTERACTIVE = (
     QAbstractButton,

@@ -15,8 +15,7 @@ from isr_desk.views.main_window import MainWindow
 from isr_desk.views.message_banner import MessageBanner
 from isr_desk.views.messages import ERROR, INFO, WARNING, Message
 from tests.gui.conftest import WindowFactory
-from tests.helpers.ci_servers import Behaviour, CaseSite
-from tests.helpers.servers import LoopbackSite, Reply
+from tests.helpers.sites import REVALIDATE_PATH, Behaviour, CaseSite, LoopbackSite, Reply
 
 
 def _refresh(qtbot: QtBot, window: MainWindow, text: str) -> None:
@@ -89,7 +88,7 @@ def test_failures_of_a_bulk_run_offer_retry_and_a_new_run_clears_the_old_outcome
     qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
 ) -> None:
     window = make_window((SiteProfile("Blog", site.url, retries=0), site.secret))
-    site.script(Reply(500, {"message": "boom"}), Reply(500, {"message": "boom"}))
+    site.on(REVALIDATE_PATH, Reply(500, {"message": "boom"}), Reply(500, {"message": "boom"}))
     _refresh(qtbot, window, "/a\n/b\n/c")
     assert window.banner.text.text().startswith("2 of 3 not refreshed")
     assert window.banner.action_button.text() == "Retry failed"

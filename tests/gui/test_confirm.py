@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from isr_desk.domain import SiteProfile
 from tests.gui.conftest import WindowFactory
-from tests.helpers.servers import LoopbackSite
+from tests.helpers.sites import LoopbackSite
 
 
 def test_a_bulk_run_defaults_to_cancel_and_says_what_it_will_do(

@@ -12,7 +12,7 @@ from isr_desk.domain import SiteProfile
 from isr_desk.services.history import HistoryStore
 from isr_desk.views.main_window import HISTORY, MainWindow
 from tests.gui.conftest import WindowFactory
-from tests.helpers.servers import LoopbackSite, Reply
+from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Reply
 
 
 def _refresh(qtbot: QtBot, window: MainWindow, text: str) -> None:
@@ -43,7 +43,7 @@ def test_run_id_failures_only_run_again_and_separators(
         history=HistoryStore(),
     )
     window.sites_bar.select("Blog")
-    site.script(Reply(200, {"revalidated": True}), Reply(500, {"message": "boom"}))
+    site.on(REVALIDATE_PATH, Reply(200, {"revalidated": True}), Reply(500, {"message": "boom"}))
     _refresh(qtbot, window, "/a\n/b")
     _refresh(qtbot, window, "/c")
     assert [window.log.model.row(r).first_of_run for r in range(3)] == [False, False, True]

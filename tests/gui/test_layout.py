@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from isr_desk.domain import SiteProfile
 from isr_desk.views.main_window import MainWindow
 from tests.gui.conftest import WindowFactory
-from tests.helpers.servers import LoopbackSite, Recorded, Reply
+from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Recorded, Reply
 
 SITEMAP = (
     '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
@@ -48,7 +48,7 @@ def test_the_window_fits_and_gives_the_lists_the_room(
     make_window: WindowFactory,
     size: tuple[int, int],
 ) -> None:
-    site.route("/m.json", lambda _: Reply(200, RICH))
+    site.on("/m.json", Reply(200, RICH), repeat=True)
     window = _window(make_window, site, "/m.json")
     tab = window.targets.paths_tab
     qtbot.waitUntil(lambda: tab.model.rowCount() == 40, timeout=4000)
@@ -72,7 +72,7 @@ def test_details_is_a_side_panel_that_opens_and_closes_and_is_never_cut(
     window = make_window((SiteProfile("Blog", site.url, retries=1), site.secret))
     window.resize(1024, 640)
     assert not window.details.isVisible()  # closed at first: the log gets the width
-    site.script(Reply(500, {"message": "boom"}), Reply(500, {"message": "boom"}))
+    site.on(REVALIDATE_PATH, Reply(500, {"message": "boom"}), Reply(500, {"message": "boom"}))
     window.targets.type_box.setPlainText("/a")
     with qtbot.waitSignal(window.controller.run_finished, timeout=4000):
         window.targets.refresh_button.click()
@@ -88,9 +88,9 @@ def test_details_is_a_side_panel_that_opens_and_closes_and_is_never_cut(
     details = window.details
     assert "in all · 2 attempts" in details.title.text()
     assert details.timing.text().startswith("Last of 2 attempts: ")
-    content = details.scroll.widget()
+    content = details.scroller.widget()
     assert content is not None
-    assert details.request.height() >= 90 or content.height() > details.scroll.height()
+    assert details.request.height() >= 90 or content.height() > details.scroller.height()
     for label in (details.title, details.hint, details.timing):
         assert _fully_shown(label), label.objectName()
     window.log.details_button.click()
@@ -104,7 +104,7 @@ def test_a_sitemap_site_hides_the_empty_columns_and_sorts_pages_naturally(
         xml = SITEMAP.replace("{url}", site.url)
         return Reply(200, xml, headers={"Content-Type": "application/xml"})
 
-    site.route("/sitemap.xml", sitemap)
+    site.on("/sitemap.xml", sitemap, repeat=True)
     window = _window(make_window, site, "/sitemap.xml")
     tab = window.targets.paths_tab
     qtbot.waitUntil(lambda: tab.model.rowCount() == 8, timeout=4000)

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from isr_desk.domain import Endpoint, Preset, SiteProfile
 from isr_desk.views.target_checks import NO_TAGS
 from tests.gui.conftest import WindowFactory
-from tests.helpers.servers import LoopbackSite, Reply
+from tests.helpers.sites import LoopbackSite, Reply
 
 MANIFEST = {
     "version": 1,
@@ -41,7 +41,7 @@ def test_another_sites_url_and_words_are_refused_before_sending(
 def test_an_unknown_page_is_flagged_and_sent_only_on_send_anyway(
     qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
 ) -> None:
-    site.route("/m.json", lambda _: Reply(200, MANIFEST))
+    site.on("/m.json", Reply(200, MANIFEST), repeat=True)
     profile = SiteProfile("Blog", site.url, manifest_source=f"{site.url}/m.json")
     window = make_window((profile, site.secret))
     targets = window.targets
@@ -62,7 +62,7 @@ def test_an_unknown_page_is_flagged_and_sent_only_on_send_anyway(
 def test_a_pages_router_site_cannot_press_refresh_this_tag(
     qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
 ) -> None:
-    site.route("/m.json", lambda _: Reply(200, MANIFEST))
+    site.on("/m.json", Reply(200, MANIFEST), repeat=True)
     profile = SiteProfile(
         "Old blog",
         site.url,

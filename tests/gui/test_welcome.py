@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from isr_desk.domain import SiteProfile
 from isr_desk.views.welcome import PRACTICE_TITLE, TOUR_STEPS
 from tests.gui.conftest import WindowFactory
-from tests.helpers.servers import LoopbackSite
+from tests.helpers.sites import LoopbackSite
 
 
 def test_the_practice_site_is_marked_and_offers_add_your_site(
