@@ -24,6 +24,8 @@ COLOURS: dict[str, dict[str, str]] = {
         "accent_fg": "#1d4ed8",
         "practice_fg": "#92400e",
         "ok_fg": "#166534",
+        "text": "#000000",
+        "run_alt_bg": "#eef2f7",  # every other run in the log
     },
     DARK: {
         "window": "#1f2329",
@@ -37,6 +39,8 @@ COLOURS: dict[str, dict[str, str]] = {
         "accent_fg": "#93c5fd",
         "practice_fg": "#fbbf24",
         "ok_fg": "#86efac",
+        "text": "#e5e7eb",
+        "run_alt_bg": "#222a35",
     },
 }
 
@@ -50,6 +54,7 @@ PAIRS = (
     ("accent_fg", "window"),
     ("practice_fg", "window"),
     ("ok_fg", "base"),
+    ("text", "run_alt_bg"),
 )
 
 _scheme = LIGHT

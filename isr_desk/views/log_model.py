@@ -61,7 +61,8 @@ class LogRow:
     result: Result
     added_at: float = 0.0
     verifications: tuple[Verification, ...] = ()
-    first_of_run: bool = False  # a line above it separates it from the run before
+    first_of_run: bool = False  # the first row of a run (after another run)
+    odd_run: bool = False  # every other run is tinted: runs never blur into each other
 
     @property
     def verified_ok(self) -> bool:
@@ -126,6 +127,7 @@ class LogModel(QAbstractTableModel):
         self._rows: list[LogRow] = []
         self._pending: list[tuple[str, Result]] = []
         self._new_run = False
+        self._odd_run = False  # flipped at each later run start: the first run is plain
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(flush_ms)
@@ -139,8 +141,10 @@ class LogModel(QAbstractTableModel):
             self._timer.start()
 
     def mark_run_start(self) -> None:
-        """The next row starts a new run: it is drawn with a separator above it."""
-        self._new_run = True
+        """The next rows belong to a new run: tinted apart from the run before."""
+        if self._rows or self._pending:
+            self._new_run = True
+            self._odd_run = not self._odd_run
 
     def flush(self) -> None:
         self._timer.stop()
@@ -153,7 +157,8 @@ class LogModel(QAbstractTableModel):
         first = len(self._rows)
         now = time.time()
         self.beginInsertRows(QModelIndex(), first, first + len(pending) - 1)
-        self._rows.extend(LogRow(site, r, now) for site, r in pending)
+        odd = self._odd_run
+        self._rows.extend(LogRow(site, r, now, odd_run=odd) for site, r in pending)
         if self._new_run and first > 0:
             self._rows[first].first_of_run = True
         self._new_run = False
@@ -188,6 +193,7 @@ class LogModel(QAbstractTableModel):
         self._pending.clear()
         self.beginResetModel()
         self._rows.clear()
+        self._odd_run = False
         self.has_verifications = False
         self.endResetModel()
 
@@ -239,7 +245,9 @@ class LogModel(QAbstractTableModel):
         if role == _DISPLAY:
             return row.cell(index.column())
         if role == _BACKGROUND:
-            return None if row.result.ok else brush("failed_bg")
+            if not row.result.ok:
+                return brush("failed_bg")
+            return brush("run_alt_bg") if row.odd_run else None
         if role == _FOREGROUND:
             if not row.result.ok:
                 return brush("failed_fg")

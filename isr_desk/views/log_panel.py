@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 from isr_desk.domain import Outcome, Result, RunSummary
 from isr_desk.services.verify import Verification, count_verdicts
 from isr_desk.views.log_model import INSTANCE, TARGET, VERIFY, LogModel, LogRow
-from isr_desk.views.log_separator import RunSeparator
 from isr_desk.views.run_controller import Progress, plural
 
 EMPTY_TEXT = (
@@ -146,7 +145,6 @@ class LogPanel(QWidget):
     def _make_table(self) -> QTableView:
         table = QTableView()
         table.setAccessibleName("Log: one row per answer from the site")
-        table.setItemDelegate(RunSeparator(table))
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setAlternatingRowColors(False)

@@ -1,11 +1,12 @@
 """History: the run id in its own column, "Only runs with failures", "Run again" and "Send the
-rest" from the History on the run's own site, and a separator between runs in the log."""
+rest" from the History on the run's own site, and every other run tinted in the log."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from isr_desk.domain import SiteProfile
@@ -46,7 +47,12 @@ def test_run_id_failures_only_run_again_and_separators(
     site.on(REVALIDATE_PATH, Reply(200, {"revalidated": True}), Reply(500, {"message": "boom"}))
     _refresh(qtbot, window, "/a\n/b")
     _refresh(qtbot, window, "/c")
-    assert [window.log.model.row(r).first_of_run for r in range(3)] == [False, False, True]
+    rows = [window.log.model.row(r) for r in range(3)]
+    assert [r.first_of_run for r in rows] == [False, False, True]
+    assert [r.odd_run for r in rows] == [False, False, True]  # the second run is tinted
+    tint = window.log.model.index(2, 0).data(Qt.ItemDataRole.BackgroundRole)
+    assert tint is not None
+    assert window.log.model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is None
     _history(qtbot, window)
     model = window.history.model
     assert model.rowCount() == 2
