@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from isr_desk.domain import format_duration
 from isr_desk.services.history import RunRecord
 from isr_desk.views.colours import brush
+from isr_desk.views.plain import tooltip
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -122,7 +123,7 @@ class HistoryModel(QAbstractTableModel):
             return brush("problem_fg") if record.failed else None
         if role == _TOOLTIP:
             if column == STATUS:
-                return STATUS_TIPS.get(record.status, self._cells[index.row()][column])
+                return tooltip(STATUS_TIPS.get(record.status, self._cells[index.row()][column]))
             if column == RUN:
                 return f"Run id {record.id}: isr-desk history export {record.id}"
             if column == WHEN:

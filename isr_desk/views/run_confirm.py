@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 from isr_desk.domain import SiteProfile, Target, TargetKind
 from isr_desk.services.sites import batch_size
 from isr_desk.services.verify import MAX_PAGES_PER_TAG
+from isr_desk.views.plain import plain
 from isr_desk.views.run_texts import TagPages, confirmation_text, plural
 
 SAMPLE = 5
@@ -83,6 +84,7 @@ def open_confirmation(
     if offer_verify:
         lines.append(verify_text(targets))
     box = QMessageBox(parent)
+    plain(box)  # names the site and the first targets
     box.setIcon(QMessageBox.Icon.Warning if bulk else QMessageBox.Icon.Question)
     box.setWindowTitle("Confirm refresh")
     box.setText(question)

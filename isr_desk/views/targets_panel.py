@@ -25,9 +25,11 @@ from PySide6.QtWidgets import (
 
 from isr_desk.domain import Manifest, ManifestPath, ManifestTag, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import IsrError
+from isr_desk.services.http import Network
 from isr_desk.services.manifest import load_manifest
 from isr_desk.services.sites import Parsed, parse_targets
 from isr_desk.views.messages import MessageBridge
+from isr_desk.views.plain import plain, tooltip
 from isr_desk.views.run_texts import describe_targets, plural
 from isr_desk.views.target_checks import (
     hosts_of,
@@ -80,6 +82,7 @@ class TargetsPanel(QWidget):
         self.tabs.addTab(self.paths_tab, "Pages")
         self.tabs.addTab(self.tags_tab, "Tags")
         self.info = QLabel("")
+        plain(self.info)
         self.info.setObjectName("manifestInfo")
         self.info.setWordWrap(True)
         self.reload_button = QPushButton("Reload list")
@@ -103,6 +106,7 @@ class TargetsPanel(QWidget):
         self.refresh_button.setObjectName("primary")
         self.refresh_button.setEnabled(False)
         self.problems = QLabel("")
+        plain(self.problems)  # quotes typed or manifest targets
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
         self.problems.hide()
@@ -188,9 +192,7 @@ class TargetsPanel(QWidget):
         self.info.setText("Loading…")
         t0 = time.perf_counter()
         try:
-            manifest, paths, tags = await asyncio.to_thread(
-                self._load_prepared, source, profile.base_url
-            )
+            manifest, paths, tags = await asyncio.to_thread(self._load_prepared, source, profile)
         except IsrError as exc:
             text = f"Could not load the list of pages.\n\n{exc.message}"
             if exc.hint:
@@ -206,9 +208,10 @@ class TargetsPanel(QWidget):
         self._apply(manifest, paths, tags, elapsed_ms)
 
     def _load_prepared(
-        self, source: str, base_url: str
+        self, source: str, profile: SiteProfile
     ) -> tuple[Manifest, Prepared[ManifestPath], Prepared[ManifestTag]]:
-        manifest = self._loader(source, base_url=base_url)
+        # The profile's proxy and CA bundle for a manifest URL (docs/networks.md).
+        manifest = self._loader(source, base_url=profile.base_url, network=Network.of(profile))
         return manifest, PathsModel.prepare(manifest.paths), TagsModel.prepare(manifest.tags)
 
     def _apply(
@@ -232,7 +235,7 @@ class TargetsPanel(QWidget):
         self.info.setToolTip(f"The list of pages was read in {elapsed_ms:,.0f} ms")
         if manifest.warnings:
             text += f" · {plural(len(manifest.warnings), 'warning')}"
-            self.info.setToolTip("\n".join(manifest.warnings))
+            self.info.setToolTip(tooltip("\n".join(manifest.warnings)))
         self.info.setText(text)
         self.manifest_loaded.emit(manifest)
 

@@ -4,8 +4,9 @@
 secret given by the caller) and yields plain events (:mod:`._events`): it resolves the
 secret, takes the verify snapshot, starts the engine, streams the results in batches,
 records every target and result in the history, and gives verdicts after. Cancel, retry
-failed, send the rest and resuming a recorded run (:func:`recorded_rest`) are its
-operations; ``stream(threaded=True)`` runs it on a loop of its own in a worker thread.
+failed, send the rest, resuming a recorded run (:func:`recorded_rest`) and running one
+again (:func:`recorded_targets`) are its operations; ``stream(threaded=True)`` runs it on
+a loop of its own in a worker thread.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from isr_desk.services.runs._events import (
     VerifyStarted,
 )
 from isr_desk.services.runs._record import HistoryOpener
-from isr_desk.services.runs._resume import RecordedRest, recorded_rest
+from isr_desk.services.runs._resume import RecordedRest, recorded_rest, recorded_targets
 from isr_desk.services.runs._session import RunPlan, RunSession, SecretSource
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "Verified",
     "VerifyStarted",
     "recorded_rest",
+    "recorded_targets",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -37,6 +38,7 @@ from isr_desk.services.runs._record import HistoryOpener, Recorder
 from isr_desk.services.verify import TagPaths
 
 Emit = Callable[[Event], None]
+log = logging.getLogger(__name__)
 
 
 class SecretSource(Protocol):
@@ -142,7 +144,9 @@ class RunSession:
         if threaded:
 
             def emit(event: Event | None) -> None:
-                caller.call_soon_threadsafe(queue.put_nowait, event)
+                # RuntimeError: the caller's loop is closed (the app quit): nobody listens.
+                with contextlib.suppress(RuntimeError):
+                    caller.call_soon_threadsafe(queue.put_nowait, event)
 
             self._thread = threading.Thread(
                 target=self._thread_main, args=(emit,), name="isr-desk-run", daemon=True
@@ -166,6 +170,16 @@ class RunSession:
         def ended(_: asyncio.Task[None]) -> None:
             if task.cancelled():  # cancelled before its first step: nothing ran
                 emit(Stopped("Cancelled before anything was sent"))
+            elif (exc := task.exception()) is not None:  # a bug: said, logged, never hung
+                log.error("the run failed", exc_info=exc)
+                emit(
+                    Failed(
+                        IsrError(
+                            f"The run failed unexpectedly ({type(exc).__name__})",
+                            hint="See the log; the results so far are in the history",
+                        )
+                    )
+                )
             emit(None)
 
         task.add_done_callback(ended)
@@ -177,7 +191,13 @@ class RunSession:
                 assert self._task is not None
                 await asyncio.wait([self._task])
 
-        asyncio.run(main())
+        try:
+            asyncio.run(main())
+        except Exception:  # a bug must end the stream, never leave the window waiting
+            log.exception("the run's worker thread failed")
+            if self._task is None:
+                emit(Failed(IsrError("The run could not start", hint="See the log")))
+                emit(None)
 
     def _cancel_now(self) -> None:
         run = self._run

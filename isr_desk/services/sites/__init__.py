@@ -24,11 +24,12 @@ from isr_desk.services.sites._paste import Pasted, split_pasted
 from isr_desk.services.sites._profiles import (
     ProfileStore,
     bounds_problem,
+    load_profile_file,
     profile_from_dict,
     profile_to_dict,
     validate_profile,
 )
-from isr_desk.services.sites._secrets import SERVICE, SecretStore
+from isr_desk.services.sites._secrets import SERVICE, SecretStore, check_secret
 from isr_desk.services.sites._targets import (
     MAX_PATH_LENGTH,
     MAX_TAG_LENGTH,
@@ -52,7 +53,9 @@ __all__ = [
     "bounds_problem",
     "build_request",
     "build_requests",
+    "check_secret",
     "describe",
+    "load_profile_file",
     "parse_target",
     "parse_targets",
     "preview_request",

@@ -9,9 +9,11 @@ to fix or restore. Exports use the same shape and never carry a secret.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
+import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +30,11 @@ from isr_desk.services.errors import (
 )
 from isr_desk.services.paths import atomic_write, profiles_file
 from isr_desk.services.sites._endpoints import validate_endpoint
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from isr_desk.services.sites._secrets import SecretStore
@@ -84,7 +91,7 @@ class ProfileStore:
     # --- writing ------------------------------------------------------------------------
     def add(self, profile: SiteProfile) -> SiteProfile:
         profile = validate_profile(profile)
-        with self._lock:
+        with self._locked():
             profiles = self.list()
             if any(p.name == profile.name for p in profiles):
                 raise ProfileExistsError(f"A site named {profile.name!r} already exists")
@@ -94,7 +101,7 @@ class ProfileStore:
     def update(self, old_name: str, profile: SiteProfile) -> SiteProfile:
         """Replace ``old_name`` by ``profile``; a rename moves the secret in the keyring."""
         profile = validate_profile(profile)
-        with self._lock:
+        with self._locked():
             profiles = self.list()
             index = next((i for i, p in enumerate(profiles) if p.name == old_name), None)
             if index is None:
@@ -108,7 +115,7 @@ class ProfileStore:
         return profile
 
     def remove(self, name: str, *, keep_secret: bool = False) -> None:
-        with self._lock:
+        with self._locked():
             profiles = self.list()
             remaining = [p for p in profiles if p.name != name]
             if len(remaining) == len(profiles):
@@ -139,11 +146,16 @@ class ProfileStore:
         return len(profiles)
 
     def import_(
-        self, source: Path, *, replace_existing: bool = False
+        self, source: Path, *, replace_existing: bool = False, confirmed: bool = False
     ) -> builtins.list[SiteProfile]:
-        """Add the profiles of an export file; existing names are refused unless replaced."""
+        """Add the profiles of an export file; existing names are refused unless replaced.
+
+        A file that names a local manifest source, or replaces a site's address or
+        instances, is refused unless ``confirmed`` (:func:`import_risks` says why); a
+        confirmed address change keeps the site's secret, which then goes to the new host.
+        """
         incoming = _read(source, missing_ok=False, what="import file")
-        with self._lock:
+        with self._locked():
             profiles = {p.name: p for p in self.list()}
             clashes = [p.name for p in incoming if p.name in profiles]
             if clashes and not replace_existing:
@@ -151,10 +163,93 @@ class ProfileStore:
                     f"{source} has sites that already exist: {', '.join(clashes)}",
                     hint="Remove or rename them first, or import with --replace",
                 )
+            risks = import_risks(incoming, profiles)
+            if risks and not confirmed:
+                raise ImportNotConfirmedError(
+                    f"{source} needs a confirmation: " + "; ".join(risks),
+                    hint="Check the file; import it with --yes if you trust it",
+                )
             for profile in incoming:
                 profiles[profile.name] = profile
             _write(self.path, list(profiles.values()))
         return incoming
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Every read-modify-write of the file holds this: a thread lock for this process,
+        ``flock`` on ``profiles.json.lock`` beside it for the others (a GUI and CLI
+        commands, ten ``site add`` at once), so no write is lost."""
+        with self._lock, _file_lock(self.path):
+            yield
+
+
+class ImportNotConfirmedError(ProfileError):
+    """An import that could send a local file or a stored secret to a new host."""
+
+
+def import_risks(incoming: Iterable[SiteProfile], existing: dict[str, SiteProfile]) -> list[str]:
+    """What an import would do that its user must confirm, in plain sentences."""
+    risks = []
+    for profile in incoming:
+        source = profile.manifest_source
+        if source and not source.lower().startswith(("http://", "https://")):
+            risks.append(
+                f"site {profile.name!r} reads a local file as its manifest ({source}): its "
+                "lines would be sent to the site"
+            )
+        old = existing.get(profile.name)
+        if old is None:
+            continue
+        if _origin(old.base_url) != _origin(profile.base_url):
+            risks.append(
+                f"site {profile.name!r} moves from {old.base_url} to {profile.base_url}: its "
+                "stored secret would go to the new address"
+            )
+        if set(old.instances) != set(profile.instances):
+            risks.append(f"site {profile.name!r} changes its instances (the secret goes there)")
+    return risks
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    if fcntl is None:  # not POSIX: the thread lock alone (one process at a time)
+        yield
+        return
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise ProfileError(f"Cannot lock {path}: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def load_profile_file(path: Path, name: str | None = None) -> SiteProfile:
+    """One profile from a file ``site export`` wrote (a CI job's site, without a store).
+
+    ``name`` picks one when the file has several; a file of one profile needs no name.
+    """
+    profiles = _read(path, missing_ok=False, what="site file")
+    if name is not None:
+        for profile in profiles:
+            if profile.name == name:
+                return profile
+        names = ", ".join(p.name for p in profiles) or "none"
+        raise ProfileNotFoundError(f"{path} has no site named {name!r}", hint=f"It has: {names}")
+    if len(profiles) != 1:
+        raise InvalidProfileError(
+            f"{path} has {len(profiles)} sites", hint="Name the one to use: NAME --site-file FILE"
+        )
+    return profiles[0]
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -169,6 +264,7 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
         raise InvalidProfileError(f"A site name can have at most {MAX_NAME_LENGTH} characters")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
         raise InvalidProfileError("A site name cannot contain control characters")
+    _check_address_controls(profile)
     base_url = normalise_url(profile.base_url)
     instances = tuple(normalise_url(u) for u in profile.instances)
     try:
@@ -183,8 +279,45 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
     for key, value in profile.headers:
         if not key.strip() or any(c in key for c in ":\r\n ") or _has_control(key + value):
             raise InvalidProfileError(f"Header {key!r} is not a valid HTTP header")
+    if not 0 <= profile.rate_limit <= 100_000:
+        raise InvalidProfileError("The rate limit must be between 0 and 100,000 per minute")
     _check_text(profile)
-    return replace(profile, name=name, base_url=base_url, instances=instances)
+    return replace(
+        profile,
+        name=name,
+        base_url=base_url,
+        instances=instances,
+        proxy=normalise_proxy(profile.proxy),
+        ca_bundle=(profile.ca_bundle or "").strip() or None,
+    )
+
+
+def normalise_proxy(proxy: str | None) -> str | None:
+    """None (the environment's), ``direct`` (none), or an http(s) proxy URL."""
+    text = (proxy or "").strip()
+    if not text:
+        return None
+    if text.lower() == "direct":
+        return "direct"
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidProfileError(
+            f"{proxy!r} is not a proxy address",
+            hint='For example http://proxy.example.com:3128, or "direct" for none',
+        )
+    if parts.username or parts.password:
+        # The profile file is not a place for a password (it is exported, shown, shared).
+        raise InvalidProfileError(
+            "A proxy password does not belong in a site's settings",
+            hint="Set it in the HTTPS_PROXY environment variable instead",
+        )
+    return text.rstrip("/")
 
 
 def bounds_problem(*, concurrency: int, timeout: float, retries: int) -> str | None:
@@ -201,6 +334,25 @@ def bounds_problem(*, concurrency: int, timeout: float, retries: int) -> str | N
     return None
 
 
+def _check_address_controls(profile: SiteProfile) -> None:
+    """``urlsplit`` drops CR, LF and TAB before it validates, so an address holding them
+    passed and was stored raw (then printed by ``site list``): refuse them here."""
+    endpoint = profile.endpoint
+    for what, text in (
+        ("address", profile.base_url),
+        *(("instance", url) for url in profile.instances),
+        ("endpoint path", endpoint.path),
+        ("URL template", endpoint.url_template),
+        ("manifest source", profile.manifest_source or ""),
+    ):
+        if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text):
+            raise InvalidProfileError(
+                f"The {what} {text.encode('unicode_escape').decode()[:80]!r} contains "
+                "control characters",
+                hint="Remove line breaks and tabs from it",
+            )
+
+
 def _has_control(text: str) -> bool:
     return any((ord(ch) < 32 and ch != "\t") or ord(ch) == 127 for ch in text)
 
@@ -213,6 +365,8 @@ def _check_text(profile: SiteProfile) -> None:
         profile.name,
         profile.base_url,
         profile.manifest_source or "",
+        profile.proxy or "",
+        profile.ca_bundle or "",
         *profile.instances,
         *(part for header in profile.headers for part in header),
         endpoint.path,
@@ -286,6 +440,10 @@ def profile_to_dict(profile: SiteProfile) -> dict[str, Any]:
         )
     if endpoint.batch_size:
         data["endpoint"]["batch_size"] = endpoint.batch_size
+    # Written only when set: files of sites without them stay as they were.
+    for key in ("proxy", "ca_bundle", "rate_limit"):
+        if getattr(profile, key):
+            data[key] = getattr(profile, key)
     return data
 
 
@@ -319,7 +477,14 @@ def profile_from_dict(data: Any) -> SiteProfile:
         retries=_int(data.get("retries", 2)),
         headers=tuple((_str(k), _str(v)) for k, v in headers),
         instances=tuple(_str(u) for u in instances),
+        proxy=_optional_str(data.get("proxy")),
+        ca_bundle=_optional_str(data.get("ca_bundle")),
+        rate_limit=_int(data.get("rate_limit", 0)),
     )
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value in (None, "") else _str(value)
 
 
 def _str(value: Any) -> str:

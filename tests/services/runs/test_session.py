@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pytest
+
 from isr_desk.domain import Outcome, RunSummary, SiteProfile, Target
 from isr_desk.services import runs
 from isr_desk.services.errors import HistoryError, SecretMissingError
@@ -140,6 +142,8 @@ async def test_cancel_counts_in_flight_apart_and_the_rest_is_sent_and_resumable(
         )
         resumed = runs.recorded_rest(run_id, history=lambda: HistoryStore(db))
         assert (resumed.site, list(resumed.targets)) == ("Blog", rest)
+        whole = runs.recorded_targets(run_id, history=lambda: HistoryStore(db))
+        assert whole.targets == plan.targets
 
         again = session.send_rest()
         assert again is not None
@@ -266,3 +270,22 @@ async def test_cancel_before_the_start_sends_nothing(site: LoopbackSite, client:
     events = await _collect(session, threaded=True)
     assert [type(e) for e in events] == [runs.Stopped]
     assert site.requests == []
+
+
+def _broken_history() -> HistoryStore:
+    raise RuntimeError("a bug, not a HistoryError")
+
+
+@_with_client
+async def test_a_bug_ends_the_stream_with_a_failure_never_a_hang(
+    site: LoopbackSite, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    plan = RunPlan(SiteProfile("Blog", site.url), _paths(2), secret=site.secret)
+    for threaded in (False, True):
+        session = RunSession(plan, revalidator=Revalidator(client), history=_broken_history)
+        events = await _collect(session, threaded=threaded)
+        session.join()
+        failed = events[-1]
+        assert isinstance(failed, runs.Failed)
+        assert "failed unexpectedly (RuntimeError)" in failed.error.message
+    assert "the run failed" in caplog.text
