@@ -230,18 +230,19 @@ class ProfileDialog(QDialog):
         manifest_row.addWidget(self.manifest_edit, 1)
         manifest_row.addWidget(self.browse_button)
         form.addRow("List of pages (manifest)", manifest_row)
-        numbers = QHBoxLayout()
-        for label, spin in (
-            ("Requests at once", self.concurrency_spin),
-            ("Timeout", self.timeout_spin),
-            ("Retries", self.retries_spin),
-            ("Pages per request", self.batch_spin),
-            ("Rate", self.rate_spin),
-        ):
-            numbers.addWidget(QLabel(label))
-            numbers.addWidget(spin)
-            spin.setAccessibleName(label)
-        form.addRow("Sending", numbers)
+        # Two rows: five labelled numbers on one are cut at the dialog's width.
+        for row, pairs in (
+            ("Sending", (("Requests at once", self.concurrency_spin),
+                         ("Timeout", self.timeout_spin), ("Retries", self.retries_spin))),
+            ("", (("Pages per request", self.batch_spin), ("Rate", self.rate_spin))),
+        ):  # fmt: skip
+            numbers = QHBoxLayout()
+            for label, spin in pairs:
+                numbers.addWidget(QLabel(label))
+                numbers.addWidget(spin)
+                spin.setAccessibleName(label)
+            numbers.addStretch(1)
+            form.addRow(row, numbers)
         network = QHBoxLayout()
         network.addWidget(self.proxy_edit, 1)
         network.addWidget(QLabel("CA"))
