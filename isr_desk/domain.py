@@ -45,7 +45,7 @@ class Target:
 
 
 class Preset(enum.StrEnum):
-    """Endpoint conventions (see DESIGN.md, "Endpoint presets")."""
+    """Endpoint conventions (docs/nextjs.md, "The route a site exposes")."""
 
     APP_ROUTER = "app-router"
     PAGES_ROUTER = "pages-router"
@@ -237,7 +237,7 @@ class Result:
     response_headers: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's ``--json`` line shape (DESIGN.md, "CLI contract")."""
+        """The CLI's ``--json`` line shape (docs/architecture.md, "What the faces promise")."""
         data: dict[str, Any] = {
             "kind": self.target.kind.value,
             "target": self.target.value,

@@ -24,9 +24,9 @@ import asyncio
 import contextlib
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from isr_desk.commands import Context
+from isr_desk.commands import Context, Subparsers
 from isr_desk.commands.sites import read_secret
 from isr_desk.domain import Result, RunSummary, Target
 from isr_desk.services.errors import RevalidationError
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "revalidate",
         help="revalidate paths and tags of a site",

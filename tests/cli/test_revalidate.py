@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_sites import ISR, isr
-from tests.helpers.servers import LoopbackSite, Reply
+from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Reply
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def _lines(text: str) -> list[dict[str, object]]:
 def test_text_output_is_one_line_per_result_then_the_summary(
     named_site: str, site: LoopbackSite
 ) -> None:
-    site.script(Reply(200, {"revalidated": True}), Reply(500, {"message": "boom"}))
+    site.on(REVALIDATE_PATH, Reply(200, {"revalidated": True}), Reply(500, {"message": "boom"}))
     out = isr("revalidate", named_site, "--path", "/a", "--path", "/b", "--retries", "0",
               "--concurrency", "1")  # fmt: skip
     assert out.returncode == 1

@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers.servers import free_port
+from tests.helpers.sites import free_port
 
 SITE_DIR = Path(__file__).parent / "next_site"
 REPO_DIR = SITE_DIR.parents[2]

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from isr_desk.domain import Outcome, Result, RunSummary, SiteProfile, Target
 from isr_desk.services.history import HistoryStore
 from tests.gui.conftest import WindowFactory
-from tests.helpers.servers import LoopbackSite
+from tests.helpers.sites import LoopbackSite
 
 
 def _paths(n: int) -> list[Target]:

@@ -8,6 +8,6 @@ or a plain list, from a file or an http(s) URL, and returns a
 from __future__ import annotations
 
 from isr_desk.services.manifest._builder import ManifestBuilder
-from isr_desk.services.manifest._load import FREEZE_ITEMS, detect_kind, load_manifest
+from isr_desk.services.manifest._load import detect_kind, load_manifest
 
-__all__ = ["FREEZE_ITEMS", "ManifestBuilder", "detect_kind", "load_manifest"]
+__all__ = ["ManifestBuilder", "detect_kind", "load_manifest"]

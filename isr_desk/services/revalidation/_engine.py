@@ -241,7 +241,8 @@ class _ParsedCache:
         return parsed
 
 
-# The trace events a Timing needs (httpcore's names, which services/transport.py sends too),
+# The trace events a Timing needs (httpcore's names, which services/http/_transport.py sends
+# too, a contract written in its docstring and tested against both transports),
 # by the short name used below; any other event is ignored at once.
 _TRACE_MARKS = {
     "connection.connect_tcp.started": "connect",

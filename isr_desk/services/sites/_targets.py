@@ -2,7 +2,7 @@
 
 One line per target: a path (``/blog/a``), a full URL of the site (its path is used), or
 ``tag:NAME`` for a cache tag. Blank lines and ``#`` comments are skipped. Limits come from
-Next.js (NEXTJS.md): a tag at most 256 characters, a path at most 1024.
+Next.js (docs/nextjs.md): a tag at most 256 characters, a path at most 1024.
 """
 
 from __future__ import annotations
