@@ -29,11 +29,14 @@ FACES = {
         "results_for",
     ],
     "sites": [
+        "MAX_PATH_LENGTH",
+        "MAX_TAG_LENGTH",
         "SERVICE",
         "Parsed",
         "ProfileStore",
         "SecretStore",
         "TargetError",
+        "bounds_problem",
         "build_request",
         "build_requests",
         "describe",
@@ -63,7 +66,25 @@ FACES = {
         "verify_results",
         "verify_stream",
     ],
-    # TODO(lead): "runs" gets its pin when the runs branch lands with its face.
+    "runs": [
+        "Event",
+        "Failed",
+        "Finished",
+        "HistoryOpener",
+        "Progress",
+        "RecordedRest",
+        "ResultsBatch",
+        "RunPlan",
+        "RunSession",
+        "RunWarning",
+        "SecretSource",
+        "Started",
+        "Stopped",
+        "Verified",
+        "VerifyStarted",
+        "recorded_rest",
+        "recorded_targets",
+    ],
 }
 
 
