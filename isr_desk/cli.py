@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "isr_desk.commands.gui",
     "isr_desk.commands.manifest",
     "isr_desk.commands.doctor",
+    "isr_desk.commands.desktop",
 )
 
 
@@ -50,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    # Completion scripts are made from this very parser (commands cannot import the CLI).
+    parser.set_defaults(root_parser=parser)
     return parser
 
 
@@ -96,6 +99,11 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
         where = _log_unexpected(exc)
         ctx.err(f"isr-desk: unexpected error ({type(exc).__name__}); details in {where}")
         return EXIT_USAGE
+
+
+def gui_main() -> int:
+    """The ``isr-desk-gui`` launcher (a GUI script: no console window on Windows)."""
+    return main(["gui", *sys.argv[1:]])
 
 
 if __name__ == "__main__":

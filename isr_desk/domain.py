@@ -96,6 +96,10 @@ class SiteProfile:
     retries: int = 2
     headers: tuple[tuple[str, str], ...] = ()
     instances: tuple[str, ...] = ()
+    # A company network (docs/networks.md): None = the environment's *_PROXY; "direct" = none.
+    proxy: str | None = None
+    ca_bundle: str | None = None  # a PEM file trusted beside the system store
+    rate_limit: int = 0  # requests per minute at most (0 = no limit); hosts cap purges
 
     @property
     def bases(self) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ site=tests/e2e/next_site
 [ -f "$site/package.json" ] || exit 0
 for tool in node npm; do
   if ! command -v "$tool" >/dev/null; then
-    echo "setup-e2e: $tool is missing; install it with scripts/setup.sh" >&2; exit 1
+    echo "setup-e2e: $tool is missing; install it with scripts/setup-test.sh" >&2; exit 1
   fi
 done
 stamp="$site/node_modules/.isr-desk-install-stamp"

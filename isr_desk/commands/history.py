@@ -46,8 +46,10 @@ def register(subparsers: Subparsers) -> None:
         "`isr-desk history`) to FILE. Requests are stored and exported with the secret "
         "replaced by •••.",
     )
-    export.add_argument("run_id", type=int, metavar="RUN_ID")
-    export.add_argument("file", type=Path, metavar="FILE")
+    export.add_argument(
+        "run_id", type=int, metavar="RUN_ID", help="a run id from `isr-desk history`"
+    )
+    export.add_argument("file", type=Path, metavar="FILE", help="the file to write")
     export.add_argument("--format", choices=("csv", "json"),
                         help="file format (default: from FILE's suffix, else csv)")  # fmt: skip
     export.set_defaults(handler=_export)

@@ -55,9 +55,10 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             hint="pass --source (a .next directory, a JSON manifest, a sitemap or a list)",
         )
     # httpx comes with the manifest loader: imported only by the command that needs it.
+    from isr_desk.services.http import Network
     from isr_desk.services.manifest import load_manifest
 
-    manifest = load_manifest(source, base_url=profile.base_url)
+    manifest = load_manifest(source, base_url=profile.base_url, network=Network.of(profile))
     if args.json:
         ctx.json_line(manifest_to_json(manifest))
         return 0

@@ -27,8 +27,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from isr_desk.commands import Context, Subparsers
-from isr_desk.commands.sites import read_secret
-from isr_desk.domain import Result, RunSummary, Target
+from isr_desk.commands._dry_run import print_dry_run
+from isr_desk.commands._output import RunPrinter, add_output_flags
+from isr_desk.commands._site_args import (
+    HelpFormatter,
+    add_site_source_flags,
+    resolve_secret,
+    resolve_site,
+)
+from isr_desk.domain import RunSummary, Target
 from isr_desk.services.errors import RevalidationError
 from isr_desk.services.sites import ProfileStore, parse_target, parse_targets
 
@@ -39,29 +46,40 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
+EXAMPLES = """\
+examples:
+  isr-desk revalidate blog --path /posts/hello --tag posts
+  isr-desk revalidate blog --from-file paths.txt --concurrency 16 --failures-only
+  isr-desk revalidate blog --path / --dry-run            # print the requests, send nothing
+  # CI, no keyring and no stored site (docs/ci.md):
+  isr-desk revalidate --url https://www.example.com --preset bearer \\
+      --secret-env REVALIDATE_SECRET --from-file changed.txt --junit revalidate.xml --quiet
+"""
+
+
 def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "revalidate",
         help="revalidate paths and tags of a site",
-        description="Revalidate paths and cache tags. Exit 0: all refreshed; 1: some failed.",
+        description="Revalidate paths and cache tags of a stored site, or of a site given with "
+        "--url / --site-file. Exit 0: all refreshed; 1: some failed; 2: bad input.",
+        epilog=EXAMPLES,
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("name", help="site name (see `isr-desk site list`)")
-    parser.add_argument("--path", action="append", default=[], metavar="P", help="a page path")
-    parser.add_argument("--tag", action="append", default=[], metavar="T", help="a cache tag")
-    parser.add_argument(
+    add_site_source_flags(parser)
+    targets = parser.add_argument_group("targets")
+    targets.add_argument("--path", action="append", default=[], metavar="P", help="a page path")
+    targets.add_argument("--tag", action="append", default=[], metavar="T", help="a cache tag")
+    targets.add_argument(
         "--from-file",
         type=Path,
         metavar="F",
         help="one path or tag:NAME per line ('-' reads stdin)",
     )
-    parser.add_argument("--concurrency", type=int, metavar="N")
-    parser.add_argument("--timeout", type=float, metavar="S", help="seconds per request")
-    parser.add_argument("--retries", type=int, metavar="N")
-    parser.add_argument("--batch", type=int, metavar="N", help="items per request")
     parser.add_argument(
-        "--secret-stdin",
+        "--dry-run",
         action="store_true",
-        help="read the secret from stdin for this run instead of the keyring",
+        help="print the requests (secret as •••) and send nothing",
     )
     parser.add_argument(
         "--verify",
@@ -79,7 +97,7 @@ def register(subparsers: Subparsers) -> None:
         metavar="RUN_ID",
         help="send the rest of a recorded run (see `isr-desk history`): what was not sent",
     )
-    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_output_flags(parser)
     parser.set_defaults(handler=run)
 
 
@@ -121,7 +139,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from isr_desk.services.runs import RunPlan
 
     store = ProfileStore()
-    profile = store.get(args.name)
+    profile = resolve_site(args, store)  # the site flags override a stored profile's values
     if args.secret_stdin and args.from_file is not None and str(args.from_file) == "-":
         raise RevalidationError("--secret-stdin and --from-file - both want stdin")
     targets = collect_targets(args, ctx)
@@ -130,14 +148,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if not targets:
             ctx.out(f"Nothing left to send: every target of run {args.resume} has an answer")
             return 0
-    secret = read_secret(ctx, from_stdin=True, prompt="") if args.secret_stdin else None
-    options = RunOptions.from_profile(
-        profile,
-        concurrency=args.concurrency,
-        timeout=args.timeout,
-        retries=args.retries,
-        batch_size=args.batch,
-    )
+    options = RunOptions.from_profile(profile)
+    if args.dry_run:
+        return print_dry_run(profile, targets, ctx, as_json=args.format == "json")
+    # None: the stored site's secret, which the session reads from the keyring.
+    secret = resolve_secret(args, ctx)
     plan = RunPlan(
         profile,
         tuple(targets),
@@ -146,7 +161,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         secret=secret,
         resumes=args.resume,
     )
-    printer = _Printer(ctx, as_json=args.json)
+    output = RunPrinter(args, ctx, profile.name, total=len(targets) * len(profile.bases))
+    printer = _Printer(ctx, output)
     asyncio.run(_run(plan, store, printer))
     return printer.exit_status(strict=args.verify_strict)
 
@@ -173,7 +189,7 @@ async def _run(plan: RunPlan, store: ProfileStore, printer: _Printer) -> None:
     from isr_desk.services.revalidation import Revalidator
     from isr_desk.services.runs import RunSession
 
-    async with make_client() as client:
+    async with make_client(profile=plan.profile) as client:  # its proxy and CA bundle
         session = RunSession(
             plan, revalidator=Revalidator(client), secrets=store.secrets, history=HistoryStore
         )
@@ -189,11 +205,12 @@ async def _run(plan: RunPlan, store: ProfileStore, printer: _Printer) -> None:
 
 
 class _Printer:
-    """Prints a session's events as ``isr-desk revalidate`` always has; keeps the exit
-    status."""
+    """Turns a session's events into output (:class:`RunPrinter` decides what goes where:
+    text, JSON lines, JUnit, the progress line); keeps the exit status."""
 
-    def __init__(self, ctx: Context, *, as_json: bool) -> None:
-        self.ctx, self.as_json = ctx, as_json
+    def __init__(self, ctx: Context, output: RunPrinter) -> None:
+        self.ctx, self.output = ctx, output
+        self.as_json = output.format == "json"
         self.summary: RunSummary | None = None
         self.verifications: tuple[Verification, ...] = ()
 
@@ -203,24 +220,28 @@ class _Printer:
         match event:
             case runs.ResultsBatch(results=results):
                 for result in results:
-                    _print_result(result, self.as_json, self.ctx)
+                    self.output.result(result)
             case runs.Finished(summary=summary, verify_follows=follows):
                 self.summary = summary
                 if not follows:
-                    _print_summary(summary, self.as_json, self.ctx)
+                    self.output.finish(summary)
             case runs.Verified(verifications=verifications):
                 self.verifications = verifications
-                _print_verifications(verifications, self.as_json, self.ctx)
+                if self.output.format != "junit":
+                    _print_verifications(verifications, self.as_json, self.ctx)
                 assert self.summary is not None
-                _print_summary(self.summary, self.as_json, self.ctx)
+                self.output.finish(self.summary)
             case runs.RunWarning(text=text):
+                self.output.progress.clear()
                 self.ctx.err(f"isr-desk: warning: {text}")
             case runs.Failed(error=error):
+                self.output.progress.clear()
                 raise error
             case runs.Stopped(text=text):
+                self.output.progress.clear()
                 self.ctx.err(f"isr-desk: {text}")
                 if self.summary is not None:  # verification cancelled after the run
-                    _print_summary(self.summary, self.as_json, self.ctx)
+                    self.output.finish(self.summary)
             case _:
                 pass
 
@@ -234,38 +255,6 @@ class _Printer:
             fresh = (v.ok or v.verdict is Verdict.NOT_CHECKED for v in self.verifications)
             return 0 if all(fresh) else 1
         return 0
-
-
-def _print_result(result: Result, as_json: bool, ctx: Context) -> None:
-    if as_json:
-        ctx.json_line(result.to_json())
-        return
-    mark = "ok  " if result.ok else "FAIL"
-    status = result.status if result.status is not None else "---"
-    where = f" @ {result.instance}" if result.instance else ""
-    line = f"{mark} {status} {result.target}{where}  {result.outcome.label}"
-    line += f"  {result.duration_ms:.0f} ms"
-    if result.attempts > 1:
-        line += f" ({result.attempts} attempts)"
-    ctx.out(line)
-    if not result.ok and result.hint:
-        ctx.out(f"     {result.hint}")
-
-
-def _print_summary(summary: RunSummary, as_json: bool, ctx: Context) -> None:
-    if as_json:
-        ctx.json_line({"summary": summary.to_json()})
-        return
-    text = (
-        f"{summary.ok} of {summary.total} refreshed, {summary.failed} failed"
-        f" in {summary.duration_ms / 1000:.2f} s (p50 {summary.p50_ms:.0f} ms,"
-        f" p95 {summary.p95_ms:.0f} ms)"
-    )
-    if summary.cancelled:
-        text += f"; cancelled, {summary.not_sent} not sent"
-    if summary.in_flight:
-        text += f", {summary.in_flight} cancelled in flight (may or may not have been applied)"
-    ctx.out(text)
 
 
 # --- --verify ------------------------------------------------------------------------------

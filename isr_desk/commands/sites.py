@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 from pathlib import Path
 
 from isr_desk.commands import Context, Subparsers
-from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
+from isr_desk.commands._site_args import HelpFormatter, add_site_flags, apply_site_flags
+from isr_desk.commands._site_args import profile_from_args as new_profile
+from isr_desk.domain import SiteProfile
 from isr_desk.services import logsafe
-from isr_desk.services.errors import InvalidProfileError, SecretError
+from isr_desk.services.errors import SecretError
 from isr_desk.services.sites import (
     ProfileStore,
     describe,
@@ -19,103 +22,98 @@ from isr_desk.services.sites import (
     secret_in_query,
 )
 
+ADD_EXAMPLES = """\
+examples:
+  isr-desk site add blog --url https://blog.example.com --preset bearer --secret-stdin < secret.txt
+  isr-desk site add shop --url https://shop.example.com --manifest https://shop.example.com/isr-manifest.json
+  isr-desk site add cdn --url https://www.example.com --preset custom --method POST \\
+      --url-template '{url}/purge' --tag-body '{"tags": ["{tag}"]}' --secret-in header \\
+      --secret-name X-Purge-Key --rate-limit 600
+  isr-desk site add intranet --url https://wiki.corp.example --proxy http://proxy.corp:3128 \\
+      --ca-bundle /etc/corp/ca.pem
+"""
+EDIT_EXAMPLES = """\
+examples:
+  isr-desk site edit blog --concurrency 16 --rate-limit 1200
+  isr-desk site edit blog --preset bearer --endpoint /api/revalidate-v2
+  isr-desk site edit blog --rename blog-prod
+"""
+
 
 def register(subparsers: Subparsers) -> None:
-    site = subparsers.add_parser("site", help="add, list, show, remove, export, import sites")
+    site = subparsers.add_parser("site", help="add, edit, list, show, remove, export, import sites")
     site_cmds = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
 
-    add = site_cmds.add_parser("add", help="add a site")
-    add.add_argument("name")
+    add = site_cmds.add_parser(
+        "add",
+        help="add a site",
+        description="Add a site profile. Its secret goes to the system keyring, never a file.",
+        epilog=ADD_EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    add.add_argument("name", help="a name for the site (used by every other command)")
     add.add_argument("--url", required=True, help="the site's base URL, e.g. https://example.com")
-    _endpoint_options(add)
-    add.add_argument("--secret-stdin", action="store_true", help="read the secret from stdin")
+    add_site_flags(add)
+    _secret_stdin(add, "read the secret from stdin and store it in the keyring")
     add.set_defaults(handler=_add)
+
+    edit = site_cmds.add_parser(
+        "edit",
+        help="change some settings of a site",
+        description="Change the settings given; every other setting stays as it is.",
+        epilog=EDIT_EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    edit.add_argument("name", help="the site to change")
+    edit.add_argument("--url", default=argparse.SUPPRESS, help="a new base URL")
+    edit.add_argument("--rename", metavar="NEW", help="a new name (the secret moves with it)")
+    add_site_flags(edit, edit=True)
+    edit.set_defaults(handler=_edit)
 
     listing = site_cmds.add_parser("list", help="list sites")
     listing.add_argument("--json", action="store_true", help="one JSON document")
     listing.set_defaults(handler=_list)
 
     show = site_cmds.add_parser("show", help="show one site and the request it sends")
-    show.add_argument("name")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("name", help="the site to show")
+    show.add_argument("--json", action="store_true", help="one JSON document")
     show.set_defaults(handler=_show)
 
     remove = site_cmds.add_parser("remove", help="remove a site and its secret")
-    remove.add_argument("name")
+    remove.add_argument("name", help="the site to remove")
     remove.set_defaults(handler=_remove)
 
     export = site_cmds.add_parser("export", help="write sites to a file (never secrets)")
-    export.add_argument("file", type=Path)
-    export.add_argument("--site", action="append", dest="names", help="only this site")
+    export.add_argument("file", type=Path, help="the file to write")
+    export.add_argument(
+        "--site", action="append", dest="names", help="only this site (repeat for more)"
+    )
     export.set_defaults(handler=_export)
 
     imp = site_cmds.add_parser("import", help="add the sites of an export file")
-    imp.add_argument("file", type=Path)
+    imp.add_argument("file", type=Path, help="a file `site export` wrote")
     imp.add_argument("--replace", action="store_true", help="replace sites with the same name")
     imp.set_defaults(handler=_import)
 
     secret = subparsers.add_parser("secret", help="store or clear a site's secret (keyring)")
     secret_cmds = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
     set_ = secret_cmds.add_parser("set", help="store the secret (prompted without echo)")
-    set_.add_argument("name")
-    set_.add_argument("--stdin", action="store_true", help="read the secret from stdin")
+    set_.add_argument("name", help="the site")
+    _secret_stdin(set_, "read the secret from stdin instead of a prompt")
     set_.set_defaults(handler=_secret_set)
     clear = secret_cmds.add_parser("clear", help="delete the stored secret")
-    clear.add_argument("name")
+    clear.add_argument("name", help="the site")
     clear.set_defaults(handler=_secret_clear)
 
 
-def _endpoint_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("endpoint")
-    group.add_argument("--preset", choices=[p.value for p in Preset], default="app-router")
-    group.add_argument("--endpoint", default="/api/revalidate", help="route path on the site")
-    group.add_argument("--manifest", help="manifest source: .next dir, file or URL")
-    group.add_argument("--concurrency", type=int, default=8)
-    group.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
-    group.add_argument("--retries", type=int, default=2)
-    group.add_argument("--batch", type=int, default=0, help="items per request (0 = off)")
-    group.add_argument(
-        "--header", action="append", default=[], metavar="NAME:VALUE", help="extra header"
-    )
-    group.add_argument("--instance", action="append", default=[], metavar="URL")
-    custom = parser.add_argument_group("custom preset")
-    custom.add_argument("--method", default="POST")
-    custom.add_argument("--url-template", default="{url}/api/revalidate")
-    custom.add_argument("--path-body", default='{"path": "{path}"}')
-    custom.add_argument("--tag-body", default='{"tag": "{tag}"}')
-    custom.add_argument("--secret-in", choices=[p.value for p in SecretPlacement], default="query")
-    custom.add_argument("--secret-name", default="secret", help="query parameter or header")
+def _secret_stdin(parser: argparse.ArgumentParser, text: str) -> None:
+    """``--secret-stdin`` everywhere; ``--stdin`` (the old spelling) still works, unlisted."""
+    parser.add_argument("--secret-stdin", dest="secret_stdin", action="store_true", help=text)
+    parser.add_argument("--stdin", dest="secret_stdin", action="store_true", help=argparse.SUPPRESS)
 
 
 def profile_from_args(args: argparse.Namespace) -> SiteProfile:
-    headers = []
-    for item in args.header:
-        key, sep, value = item.partition(":")
-        if not sep:
-            raise InvalidProfileError(f"--header {item!r} must look like NAME:VALUE")
-        headers.append((key.strip(), value.strip()))
-    endpoint = Endpoint(
-        preset=Preset(args.preset),
-        path=args.endpoint,
-        method=args.method,
-        url_template=args.url_template,
-        path_body_template=args.path_body,
-        tag_body_template=args.tag_body,
-        secret_placement=SecretPlacement(args.secret_in),
-        secret_name=args.secret_name,
-        batch_size=args.batch,
-    )
-    return SiteProfile(
-        name=args.name,
-        base_url=args.url,
-        endpoint=endpoint,
-        manifest_source=args.manifest,
-        concurrency=args.concurrency,
-        timeout=args.timeout,
-        retries=args.retries,
-        headers=tuple(headers),
-        instances=tuple(args.instance),
-    )
+    return new_profile(args, args.name, args.url)
 
 
 def read_secret(ctx: Context, *, from_stdin: bool, prompt: str) -> str:
@@ -143,6 +141,22 @@ def _add(args: argparse.Namespace, ctx: Context) -> int:
         ctx.out("Secret stored in the system keyring.")
     else:
         ctx.out(f"Next: store its secret with `isr-desk secret set {profile.name}`.")
+    return 0
+
+
+def _edit(args: argparse.Namespace, ctx: Context) -> int:
+    store = ProfileStore()
+    old = store.get(args.name)
+    changed = apply_site_flags(old, args)
+    if "url" in vars(args):
+        changed = dataclasses.replace(changed, base_url=args.url)
+    if args.rename:
+        changed = dataclasses.replace(changed, name=args.rename)
+    if changed == old:
+        ctx.out(f"Nothing to change for {old.name!r}: give the settings to change (see --help).")
+        return 0
+    profile = store.update(old.name, changed)
+    ctx.out(f"Updated site {profile.name!r}: {describe(profile)}")
     return 0
 
 
@@ -188,6 +202,12 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
     ]
     if profile.instances:
         rows.append(("Instances", ", ".join(profile.instances)))
+    if profile.rate_limit:
+        rows.append(("Rate limit", f"{profile.rate_limit} requests a minute"))
+    if profile.proxy:
+        rows.append(("Proxy", profile.proxy))
+    if profile.ca_bundle:
+        rows.append(("CA bundle", profile.ca_bundle))
     if secret_in_query(profile):
         rows.append(("Note", "the secret travels in the URL; the bearer preset keeps it out"))
     for key, value in rows:
@@ -225,7 +245,7 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
 def _secret_set(args: argparse.Namespace, ctx: Context) -> int:
     store = ProfileStore()
     profile = store.get(args.name)
-    secret = read_secret(ctx, from_stdin=args.stdin, prompt=f"Secret for {profile.name}: ")
+    secret = read_secret(ctx, from_stdin=args.secret_stdin, prompt=f"Secret for {profile.name}: ")
     store.secrets.set(profile.name, secret)
     ctx.out(f"Secret for {profile.name!r} stored in the system keyring.")
     return 0

@@ -32,6 +32,7 @@ import httpx
 
 from isr_desk.domain import Outcome, PreparedRequest, SiteProfile, Target
 from isr_desk.services.errors import EndpointError
+from isr_desk.services.http import route_profile
 from isr_desk.services.revalidation import Reply, hint_for, judge
 from isr_desk.services.sites import build_request, secret_in_query, supports_tags
 
@@ -78,6 +79,7 @@ async def check_endpoint(
 ) -> list[Finding]:
     """Every finding for ``profile``; revalidates ``path`` with ``secret`` only if given."""
     findings = settings_findings(profile)
+    route_profile(client, profile)  # its proxy and CA bundle, if it has them
     bases = profile.bases
     for base in bases:
         instance = base if len(bases) > 1 else None

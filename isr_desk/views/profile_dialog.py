@@ -145,6 +145,14 @@ class ProfileDialog(QDialog):
         self.batch_spin = QSpinBox(minimum=0, maximum=1000)
         self.batch_spin.setSpecialValueText("off")
         self.batch_spin.setToolTip("Pages per request (off: one request per page)")
+        self.rate_spin = QSpinBox(minimum=0, maximum=100_000, suffix=" /min")
+        self.rate_spin.setSpecialValueText("no limit")
+        self.rate_spin.setToolTip("At most this many requests a minute (hosts cap purges)")
+        # docs/networks.md: empty = the environment's proxy and the system trust store.
+        self.proxy_edit = QLineEdit()
+        self.proxy_edit.setPlaceholderText("As the system says (HTTPS_PROXY); or URL, or direct")
+        self.ca_edit = QLineEdit()
+        self.ca_edit.setPlaceholderText("System trust store; or a private CA's .pem file")
         self.headers_edit = QPlainTextEdit()
         self.headers_edit.setPlaceholderText("Name: value — one per line (optional)")
         self.headers_edit.setFixedHeight(48)
@@ -208,10 +216,16 @@ class ProfileDialog(QDialog):
             ("Timeout", self.timeout_spin),
             ("Retries", self.retries_spin),
             ("Batch", self.batch_spin),
+            ("Rate", self.rate_spin),
         ):
             numbers.addWidget(QLabel(label))
             numbers.addWidget(spin)
         form.addRow("Sending", numbers)
+        network = QHBoxLayout()
+        network.addWidget(self.proxy_edit, 1)
+        network.addWidget(QLabel("CA"))
+        network.addWidget(self.ca_edit, 1)
+        form.addRow("Proxy", network)
         form.addRow("Extra headers", self.headers_edit)
         secret_row = QHBoxLayout()
         secret_row.addWidget(self.secret_edit, 1)
@@ -244,6 +258,9 @@ class ProfileDialog(QDialog):
         self.concurrency_spin.setValue(profile.concurrency)
         self.timeout_spin.setValue(profile.timeout)
         self.retries_spin.setValue(profile.retries)
+        self.rate_spin.setValue(profile.rate_limit)
+        self.proxy_edit.setText(profile.proxy or "")
+        self.ca_edit.setText(profile.ca_bundle or "")
         self.headers_edit.setPlainText("\n".join(f"{k}: {v}" for k, v in profile.headers))
         self._instances = profile.instances
 
@@ -290,6 +307,9 @@ class ProfileDialog(QDialog):
             retries=self.retries_spin.value(),
             headers=parse_headers(self.headers_edit.toPlainText()),
             instances=self._instances,
+            rate_limit=self.rate_spin.value(),
+            proxy=self.proxy_edit.text().strip() or None,
+            ca_bundle=self.ca_edit.text().strip() or None,
         )
 
     def _update_preview(self, *_: object) -> None:

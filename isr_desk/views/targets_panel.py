@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from isr_desk.domain import Manifest, ManifestPath, ManifestTag, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import IsrError
+from isr_desk.services.http import Network
 from isr_desk.services.manifest import load_manifest
 from isr_desk.services.sites import Parsed, parse_targets
 from isr_desk.views.messages import MessageBridge
@@ -166,9 +167,7 @@ class TargetsPanel(QWidget):
         self.info.setText("Loading…")
         t0 = time.perf_counter()
         try:
-            manifest, paths, tags = await asyncio.to_thread(
-                self._load_prepared, source, profile.base_url
-            )
+            manifest, paths, tags = await asyncio.to_thread(self._load_prepared, source, profile)
         except IsrError as exc:
             text = f"Could not load the list of pages.\n\n{exc.message}"
             if exc.hint:
@@ -184,9 +183,10 @@ class TargetsPanel(QWidget):
         self._apply(manifest, paths, tags, elapsed_ms)
 
     def _load_prepared(
-        self, source: str, base_url: str
+        self, source: str, profile: SiteProfile
     ) -> tuple[Manifest, Prepared[ManifestPath], Prepared[ManifestTag]]:
-        manifest = self._loader(source, base_url=base_url)
+        # The profile's proxy and CA bundle for a manifest URL (docs/networks.md).
+        manifest = self._loader(source, base_url=profile.base_url, network=Network.of(profile))
         return manifest, PathsModel.prepare(manifest.paths), TagsModel.prepare(manifest.tags)
 
     def _apply(

@@ -4,12 +4,35 @@
   a :class:`CookielessClient`: it keeps and sends no cookies.
 - :class:`H11Transport` is the HTTP/1.1 transport under it (docs/architecture.md says why).
 - :func:`read_capped` reads a body with a hard cap on kept *and* inflated bytes.
+- :class:`Network`, :func:`route_profile`, :func:`trust_context`: proxies (the environment's
+  or a profile's) and TLS trust (the system store plus a profile's CA bundle), the same for
+  every request (docs/networks.md).
 """
 
 from __future__ import annotations
 
 from isr_desk.services.http._bodies import read_capped
 from isr_desk.services.http._client import CookielessClient, make_client
+from isr_desk.services.http._network import (
+    DIRECT,
+    Network,
+    RoutingTransport,
+    SyncRoutingTransport,
+    route_profile,
+    trust_context,
+)
 from isr_desk.services.http._transport import H11Transport, make_transport
 
-__all__ = ["CookielessClient", "H11Transport", "make_client", "make_transport", "read_capped"]
+__all__ = [
+    "DIRECT",
+    "CookielessClient",
+    "H11Transport",
+    "Network",
+    "RoutingTransport",
+    "SyncRoutingTransport",
+    "make_client",
+    "make_transport",
+    "read_capped",
+    "route_profile",
+    "trust_context",
+]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from isr_desk.services.errors import ManifestError
+from isr_desk.services.http import Network, SyncRoutingTransport
 
 DEFAULT_MAX_BYTES = 128 * 1024 * 1024
 FETCH_TIMEOUT = 10.0
@@ -75,9 +76,19 @@ def read_file(path: str, *, source: str, max_bytes: int) -> bytes:
     return data
 
 
-def make_client() -> httpx.Client:
-    """A client with the manifest timeout and a bounded number of redirects."""
-    return httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True, max_redirects=MAX_REDIRECTS)
+def make_client(network: Network | None = None) -> httpx.Client:
+    """A client with the manifest timeout and a bounded number of redirects.
+
+    Proxies and trust as for every other request: the environment's ``*_PROXY``/``NO_PROXY``
+    or the profile's proxy, the system trust store plus the profile's CA bundle.
+    """
+    return httpx.Client(
+        transport=SyncRoutingTransport(network or Network()),
+        timeout=FETCH_TIMEOUT,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        trust_env=False,
+    )
 
 
 def fetch(client: httpx.Client, url: str, *, source: str, max_bytes: int) -> Fetched:

@@ -15,6 +15,7 @@ import httpx
 
 from isr_desk.domain import Result, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import IsrError
+from isr_desk.services.http import Network, route_profile
 from isr_desk.services.manifest import load_manifest
 from isr_desk.services.revalidation import RunOptions
 from isr_desk.services.runs._events import Event, RunWarning, Verified, VerifyStarted
@@ -45,6 +46,7 @@ class Check:
         tag_paths: TagPaths | None,
     ) -> None:
         self.profile, self.options, self.tag_paths = profile, options, tag_paths
+        route_profile(client, profile)  # its proxy and CA bundle for the page fetches
         self.verifier = Verifier(client, timeout=options.timeout, headers=profile.headers)
         self.checks = plan(profile, targets, tag_paths=tag_paths)
         self.states: dict[PageKey, PageState] = {}
@@ -95,7 +97,9 @@ def _manifest_tag_paths(
     if not profile.manifest_source or all(t.kind is TargetKind.PATH for t in targets):
         return None, None
     try:
-        manifest = load_manifest(profile.manifest_source, base_url=profile.base_url)
+        manifest = load_manifest(
+            profile.manifest_source, base_url=profile.base_url, network=Network.of(profile)
+        )
     except IsrError as exc:
         return None, exc
     return tag_paths_of(manifest), None

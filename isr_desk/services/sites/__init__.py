@@ -22,6 +22,7 @@ from isr_desk.services.sites._endpoints import (
 from isr_desk.services.sites._profiles import (
     ProfileStore,
     bounds_problem,
+    load_profile_file,
     profile_from_dict,
     profile_to_dict,
     validate_profile,
@@ -48,6 +49,7 @@ __all__ = [
     "build_request",
     "build_requests",
     "describe",
+    "load_profile_file",
     "parse_target",
     "parse_targets",
     "preview_request",

@@ -157,6 +157,25 @@ class ProfileStore:
         return incoming
 
 
+def load_profile_file(path: Path, name: str | None = None) -> SiteProfile:
+    """One profile from a file ``site export`` wrote (a CI job's site, without a store).
+
+    ``name`` picks one when the file has several; a file of one profile needs no name.
+    """
+    profiles = _read(path, missing_ok=False, what="site file")
+    if name is not None:
+        for profile in profiles:
+            if profile.name == name:
+                return profile
+        names = ", ".join(p.name for p in profiles) or "none"
+        raise ProfileNotFoundError(f"{path} has no site named {name!r}", hint=f"It has: {names}")
+    if len(profiles) != 1:
+        raise InvalidProfileError(
+            f"{path} has {len(profiles)} sites", hint="Name the one to use: NAME --site-file FILE"
+        )
+    return profiles[0]
+
+
 # --- validation ------------------------------------------------------------------------------
 
 
@@ -183,8 +202,45 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
     for key, value in profile.headers:
         if not key.strip() or any(c in key for c in ":\r\n ") or _has_control(key + value):
             raise InvalidProfileError(f"Header {key!r} is not a valid HTTP header")
+    if not 0 <= profile.rate_limit <= 100_000:
+        raise InvalidProfileError("The rate limit must be between 0 and 100,000 per minute")
     _check_text(profile)
-    return replace(profile, name=name, base_url=base_url, instances=instances)
+    return replace(
+        profile,
+        name=name,
+        base_url=base_url,
+        instances=instances,
+        proxy=normalise_proxy(profile.proxy),
+        ca_bundle=(profile.ca_bundle or "").strip() or None,
+    )
+
+
+def normalise_proxy(proxy: str | None) -> str | None:
+    """None (the environment's), ``direct`` (none), or an http(s) proxy URL."""
+    text = (proxy or "").strip()
+    if not text:
+        return None
+    if text.lower() == "direct":
+        return "direct"
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidProfileError(
+            f"{proxy!r} is not a proxy address",
+            hint='For example http://proxy.example.com:3128, or "direct" for none',
+        )
+    if parts.username or parts.password:
+        # The profile file is not a place for a password (it is exported, shown, shared).
+        raise InvalidProfileError(
+            "A proxy password does not belong in a site's settings",
+            hint="Set it in the HTTPS_PROXY environment variable instead",
+        )
+    return text.rstrip("/")
 
 
 def bounds_problem(*, concurrency: int, timeout: float, retries: int) -> str | None:
@@ -213,6 +269,8 @@ def _check_text(profile: SiteProfile) -> None:
         profile.name,
         profile.base_url,
         profile.manifest_source or "",
+        profile.proxy or "",
+        profile.ca_bundle or "",
         *profile.instances,
         *(part for header in profile.headers for part in header),
         endpoint.path,
@@ -286,6 +344,10 @@ def profile_to_dict(profile: SiteProfile) -> dict[str, Any]:
         )
     if endpoint.batch_size:
         data["endpoint"]["batch_size"] = endpoint.batch_size
+    # Written only when set: files of sites without them stay as they were.
+    for key in ("proxy", "ca_bundle", "rate_limit"):
+        if getattr(profile, key):
+            data[key] = getattr(profile, key)
     return data
 
 
@@ -319,7 +381,14 @@ def profile_from_dict(data: Any) -> SiteProfile:
         retries=_int(data.get("retries", 2)),
         headers=tuple((_str(k), _str(v)) for k, v in headers),
         instances=tuple(_str(u) for u in instances),
+        proxy=_optional_str(data.get("proxy")),
+        ca_bundle=_optional_str(data.get("ca_bundle")),
+        rate_limit=_int(data.get("rate_limit", 0)),
     )
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value in (None, "") else _str(value)
 
 
 def _str(value: Any) -> str:
