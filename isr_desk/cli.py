@@ -12,6 +12,7 @@ import importlib
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from isr_desk import __version__
@@ -57,12 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _log_unexpected(exc: BaseException) -> str:
-    from isr_desk.services.paths import log_dir
+    """Where the traceback went; never raises (:func:`logsafe.append_crash`)."""
+    try:
+        text = "".join(traceback.format_exception(exc))
+    except Exception:  # noqa: BLE001 - an exception whose str() fails
+        text = f"{type(exc).__name__} (its traceback could not be formatted)\n"
 
-    path = log_dir() / "crash.log"
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(logsafe.scrub("".join(traceback.format_exception(exc))))
-    return str(path)
+    def directory() -> Path:
+        from isr_desk.services.paths import log_dir
+
+        return log_dir()
+
+    return logsafe.append_crash(text, directory)
 
 
 def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:

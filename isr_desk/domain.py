@@ -6,10 +6,14 @@ the disk or the keyring lives in :mod:`isr_desk.services`.
 
 from __future__ import annotations
 
+import base64
 import enum
 import functools
+import html
 import json
 import math
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,28 +139,57 @@ class PreparedRequest:
 
 
 def redact_text(text: str, *secrets: str | None) -> str:
-    """Replace every form of each secret by ``•••``: raw, URL-encoded, JSON-escaped."""
+    """Replace every echo form of each secret by ``•••`` (docs/reliability.md, "Redaction").
+
+    The forms a site or a proxy echoes a secret in: raw, percent-encoded (either case),
+    ``+`` for spaces, JSON-escaped (``\\u00e9``, PHP's ``\\/``), HTML-escaped, base64,
+    hex, NFC/NFD, all matched regardless of case (upper-cased, lower-cased).
+    """
     for secret in secrets:
         if not secret:
             continue
-        for form in _secret_forms(secret):
-            if form in text:
-                text = text.replace(form, REDACTED)
+        pattern = _secret_pattern(secret)
+        if pattern.search(text):
+            text = pattern.sub(REDACTED, text)
     return text
 
 
 @functools.lru_cache(maxsize=64)
-def _secret_forms(secret: str) -> tuple[str, ...]:
-    forms = {
-        secret,
-        quote(secret, safe=""),
-        quote(secret, safe="/"),
-        quote_plus(secret),
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-    }
+def _secret_pattern(secret: str) -> re.Pattern[str]:
     # Longest first, so a form that contains another is replaced whole.
-    return tuple(sorted((f for f in forms if f), key=len, reverse=True))
+    forms = sorted(_secret_forms(secret), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, forms)), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=64)
+def _secret_forms(secret: str) -> tuple[str, ...]:
+    forms: set[str] = set()
+    for text in {
+        secret,
+        unicodedata.normalize("NFC", secret),
+        unicodedata.normalize("NFD", secret),
+    }:
+        raw = text.encode("utf-8")
+        json_ascii = json.dumps(text)[1:-1]
+        json_plain = json.dumps(text, ensure_ascii=False)[1:-1]
+        forms |= {
+            text,
+            quote(text, safe=""),
+            quote(text, safe="/"),
+            quote_plus(text),
+            json_ascii,
+            json_plain,
+            json_ascii.replace("/", "\\/"),
+            json_plain.replace("/", "\\/"),
+            html.escape(text, quote=True),
+            html.escape(text, quote=False),
+            html.escape(text, quote=True).replace("&#x27;", "&#39;"),
+            raw.hex(),
+        }
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            b64 = encode(raw).decode("ascii")
+            forms |= {b64, b64.rstrip("=")}
+    return tuple(f for f in forms if f)
 
 
 def redact_bytes(data: bytes, *secrets: str | None) -> bytes:

@@ -16,6 +16,7 @@ from isr_desk.services import logsafe
 from isr_desk.services.errors import SecretError
 from isr_desk.services.sites import (
     ProfileStore,
+    check_secret,
     describe,
     preview_request,
     profile_to_dict,
@@ -93,6 +94,11 @@ def register(subparsers: Subparsers) -> None:
     imp = site_cmds.add_parser("import", help="add the sites of an export file")
     imp.add_argument("file", type=Path, help="a file `site export` wrote")
     imp.add_argument("--replace", action="store_true", help="replace sites with the same name")
+    imp.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm a local manifest source or a changed address/instances in the file",
+    )
     imp.set_defaults(handler=_import)
 
     secret = subparsers.add_parser("secret", help="store or clear a site's secret (keyring)")
@@ -134,7 +140,9 @@ def _add(args: argparse.Namespace, ctx: Context) -> int:
     ctx.out(f"Added site {profile.name!r}: {describe(profile)}")
     if args.secret_stdin:
         try:
-            store.secrets.set(profile.name, read_secret(ctx, from_stdin=True, prompt=""))
+            secret = read_secret(ctx, from_stdin=True, prompt="")
+            check_secret(profile, secret)
+            store.secrets.set(profile.name, secret)
         except SecretError as exc:
             ctx.err(f"isr-desk: the site was added but its secret was not stored: {exc.describe()}")
             return 2
@@ -236,7 +244,7 @@ def _export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _import(args: argparse.Namespace, ctx: Context) -> int:
-    added = ProfileStore().import_(args.file, replace_existing=args.replace)
+    added = ProfileStore().import_(args.file, replace_existing=args.replace, confirmed=args.yes)
     names = ", ".join(p.name for p in added) or "none"
     ctx.out(f"Imported {len(added)} site(s): {names}. Set their secrets with `secret set`.")
     return 0
@@ -246,6 +254,7 @@ def _secret_set(args: argparse.Namespace, ctx: Context) -> int:
     store = ProfileStore()
     profile = store.get(args.name)
     secret = read_secret(ctx, from_stdin=args.secret_stdin, prompt=f"Secret for {profile.name}: ")
+    check_secret(profile, secret)
     store.secrets.set(profile.name, secret)
     ctx.out(f"Secret for {profile.name!r} stored in the system keyring.")
     return 0

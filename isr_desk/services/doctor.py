@@ -19,11 +19,14 @@ The secret never appears in a finding: request texts are redacted.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 import ipaddress
 import secrets as random_tokens
 import ssl
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -32,13 +35,20 @@ import httpx
 
 from isr_desk.domain import Outcome, PreparedRequest, SiteProfile, Target
 from isr_desk.services.errors import EndpointError
-from isr_desk.services.http import route_profile
+from isr_desk.services.http import IDENTITY, read_capped, route_profile
 from isr_desk.services.revalidation import Reply, hint_for, judge
 from isr_desk.services.sites import build_request, secret_in_query, supports_tags
 
 PROBE_PATH = "/__isr-desk-doctor-probe"
 CERT_WARN_DAYS = 14
 _BODY_LIMIT = 16 * 1024
+
+
+_UNREACHABLE_TITLES = {
+    Outcome.TLS_ERROR: "Certificate problem",
+    Outcome.UNREACHABLE: "Site unreachable",
+    Outcome.TIMED_OUT: "Site unreachable",
+}
 
 
 class Level(enum.StrEnum):
@@ -164,15 +174,18 @@ class _Doctor:
         url = self.base.rstrip("/") + "/"
         t0 = time.perf_counter()
         try:
-            request = self.client.build_request("GET", url, timeout=self.profile.timeout)
-            response = await self.client.send(request, stream=True, follow_redirects=False)
-            try:
-                cert = _peer_cert(response)
-            finally:
-                await response.aclose()
+            async with _deadline(self.profile.timeout):
+                request = self.client.build_request(
+                    "GET", url, headers=IDENTITY, timeout=self.profile.timeout
+                )
+                response = await self.client.send(request, stream=True, follow_redirects=False)
+                try:
+                    cert = _peer_cert(response)
+                finally:
+                    await response.aclose()
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             kind, text = _error(exc)
-            title = "Certificate problem" if kind is Outcome.TLS_ERROR else "Site unreachable"
+            title = _UNREACHABLE_TITLES.get(kind, "The site's answer is not valid HTTP")
             reply = Reply(None, error_kind=kind)
             hint = hint_for(kind, _get(url), reply, timeout=self.profile.timeout)
             self.add(Level.PROBLEM, title, f"GET {url}: {text}", hint)
@@ -272,23 +285,36 @@ class _Doctor:
 
     async def send(self, request: PreparedRequest) -> Reply:
         """One attempt, redirects not followed, body capped; errors become a Reply."""
+        headers = list(request.headers)
+        if not any(k.lower() == "accept-encoding" for k, _ in headers):
+            headers += IDENTITY.items()  # a probe's answer is a few bytes: nothing to compress
         try:
-            http_request = self.client.build_request(
-                request.method, request.url, headers=list(request.headers),
-                content=request.body, timeout=self.profile.timeout,
-            )  # fmt: skip
-            response = await self.client.send(http_request, stream=True, follow_redirects=False)
-            try:
-                body = b""
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) >= _BODY_LIMIT:
-                        break
-            finally:
-                await response.aclose()
+            async with _deadline(self.profile.timeout):
+                http_request = self.client.build_request(
+                    request.method, request.url, headers=headers,
+                    content=request.body, timeout=self.profile.timeout,
+                )  # fmt: skip
+                response = await self.client.send(http_request, stream=True, follow_redirects=False)
+                try:
+                    body = await read_capped(response, _BODY_LIMIT)
+                finally:
+                    await response.aclose()
         except httpx.HTTPError as exc:
             return Reply.from_error(exc, request)
-        return Reply.from_response(response, body[:_BODY_LIMIT], request)
+        except httpx.InvalidURL as exc:
+            return Reply(None, error=f"Not a valid address ({exc})", error_kind=Outcome.OTHER)
+        return Reply.from_response(response, body, request)
+
+
+@contextlib.asynccontextmanager
+async def _deadline(seconds: float) -> AsyncIterator[None]:
+    """A total deadline for one request and its body: httpx's timeouts are per read, so a
+    server sending a byte a second never trips them."""
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        raise httpx.ReadTimeout(f"no complete answer within {seconds:g} s") from None
 
 
 def _without(request: PreparedRequest, token: str) -> PreparedRequest:

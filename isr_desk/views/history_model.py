@@ -11,6 +11,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from isr_desk.domain import format_duration
 from isr_desk.services.history import RunRecord
+from isr_desk.views.plain import tooltip
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -105,7 +106,7 @@ class HistoryModel(QAbstractTableModel):
             return _PROBLEM if record.failed else None
         if role == _TOOLTIP:
             if column == STATUS:
-                return STATUS_TIPS.get(record.status, self._cells[index.row()][column])
+                return tooltip(STATUS_TIPS.get(record.status, self._cells[index.row()][column]))
             if column == WHEN:
                 return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.started_at))
         return None

@@ -32,6 +32,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from isr_desk.domain import Result, Target
 from isr_desk.services.verify import Verdict, Verification
+from isr_desk.views.plain import tooltip
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -240,8 +241,8 @@ class LogModel(QAbstractTableModel):
             return _DOUBT_FG if index.column() == VERIFY and not row.verified_ok else None
         if role == _TOOLTIP:
             if index.column() == VERIFY and row.verifications:
-                return "\n".join(v.detail for v in row.verifications[:5])
-            return row.result.hint or row.cell(index.column())
+                return tooltip("\n".join(v.detail for v in row.verifications[:5]))
+            return tooltip(row.result.hint or row.cell(index.column()))
         if role == _ALIGN and index.column() in _NUMERIC:
             return _RIGHT
         return None

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from isr_desk.domain import Outcome, Result, RunSummary
 from isr_desk.services.verify import Verification, count_verdicts
 from isr_desk.views.log_model import INSTANCE, TARGET, VERIFY, LogModel, LogRow
+from isr_desk.views.plain import plain
 from isr_desk.views.run_controller import Progress, plural
 
 EMPTY_TEXT = (
@@ -86,6 +87,7 @@ class LogPanel(QWidget):
         self.progress.setTextVisible(True)
         self.progress.setFormat("%v of %m")
         self.progress_label = QLabel("Ready")
+        plain(self.progress_label)  # names the site (a profile, maybe imported)
         self.cancel_button = QPushButton("Cancel (Esc)")
         self.cancel_button.setEnabled(False)
         self.retry_button = QPushButton("Retry failed")
@@ -98,6 +100,7 @@ class LogPanel(QWidget):
             "Verify column whether it really changed. Bulk runs ask in their confirmation."
         )
         self.archive_label = QLabel("")
+        plain(self.archive_label)
         self.archive_label.setObjectName("archiveBanner")
         self.live_button = QPushButton("Back to live log")
         self.archive_bar = QWidget()
@@ -110,8 +113,10 @@ class LogPanel(QWidget):
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.table)
         self.summary = QLabel("")
+        plain(self.summary)
         self.summary.setObjectName("summaryLine")
         self.hint = QLabel("")
+        plain(self.hint)  # quotes a server's Location, body or error
         self.hint.setObjectName("hintLine")
         self.hint.setWordWrap(True)
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -34,11 +34,13 @@ from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
 from isr_desk.services.errors import InvalidProfileError, IsrError, SecretError
 from isr_desk.services.sites import (
     SecretStore,
+    check_secret,
     preview_request,
     secret_in_query,
     supports_tags,
     validate_profile,
 )
+from isr_desk.views.plain import plain
 from isr_desk.views.tasks import TaskSet
 
 SECRET_STORED = "Secret stored in the system keyring"
@@ -162,6 +164,7 @@ class ProfileDialog(QDialog):
             "Paste the secret to store it (empty keeps the stored one)"
         )
         self.secret_status = QLabel("")
+        plain(self.secret_status)
         self.secret_status.setObjectName("secretStatus")
         self.secret_status.setWordWrap(True)
         self.forget_button = QPushButton("Remove stored secret")
@@ -171,6 +174,7 @@ class ProfileDialog(QDialog):
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.preview.setFixedHeight(120)
         self.error_label = QLabel("")
+        plain(self.error_label)  # an error quotes what was typed or imported
         self.error_label.setObjectName("errorText")
         self.error_label.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -374,6 +378,7 @@ class ProfileDialog(QDialog):
                 saved = await asyncio.to_thread(self._profiles.update, self._original.name, profile)
             self._original = saved
             if secret.strip():
+                check_secret(saved, secret)  # one the request could not carry is refused
                 await asyncio.to_thread(self._secrets.set, saved.name, secret)
                 self.secret_edit.clear()
                 self.secret_status.setText(SECRET_STORED)

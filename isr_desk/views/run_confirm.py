@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
 from isr_desk.domain import SiteProfile, Target
+from isr_desk.views.plain import plain
 from isr_desk.views.run_texts import TagPages, confirmation_text
 
 
@@ -29,6 +30,7 @@ def open_confirmation(
     """Open the box (non-blocking); ``on_accepted(verify)`` or ``on_rejected()`` follows."""
     question, details = confirmation_text(profile, targets, tag_pages)
     box = QMessageBox(parent)
+    plain(box)  # names the site and the first targets
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Confirm revalidation")
     box.setText(question)

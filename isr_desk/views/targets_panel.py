@@ -29,6 +29,7 @@ from isr_desk.services.http import Network
 from isr_desk.services.manifest import load_manifest
 from isr_desk.services.sites import Parsed, parse_targets
 from isr_desk.views.messages import MessageBridge
+from isr_desk.views.plain import plain, tooltip
 from isr_desk.views.run_controller import plural
 from isr_desk.views.targets_model import PathsModel, Prepared, TagsModel
 from isr_desk.views.targets_table import TargetTab
@@ -72,6 +73,7 @@ class TargetsPanel(QWidget):
         self.tabs.addTab(self.paths_tab, "Paths")
         self.tabs.addTab(self.tags_tab, "Tags")
         self.info = QLabel("")
+        plain(self.info)
         self.info.setObjectName("manifestInfo")
         self.reload_button = QPushButton("Reload list")
         self.reload_button.setToolTip("Read the site's manifest again")
@@ -89,6 +91,7 @@ class TargetsPanel(QWidget):
         self.refresh_button.setObjectName("primary")
         self.refresh_button.setEnabled(False)
         self.problems = QLabel("")
+        plain(self.problems)  # quotes typed or manifest targets
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
         self._layout()
@@ -211,7 +214,7 @@ class TargetsPanel(QWidget):
         )
         if manifest.warnings:
             text += f" · {plural(len(manifest.warnings), 'warning')}"
-            self.info.setToolTip("\n".join(manifest.warnings))
+            self.info.setToolTip(tooltip("\n".join(manifest.warnings)))
         self.info.setText(text)
         self.manifest_loaded.emit(manifest)
 

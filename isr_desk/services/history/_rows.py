@@ -272,9 +272,21 @@ def write_csv(path: Path, run_id: int, results: Sequence[Result]) -> None:
     def write(fh: Any) -> None:
         writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
         writer.writeheader()
-        writer.writerows(csv_row(run_id, r) for r in results)
+        writer.writerows(_no_formulas(csv_row(run_id, r)) for r in results)
 
     _atomic_write(path, write, newline="")
+
+
+# A spreadsheet runs a cell starting with these as a formula (=HYPERLINK(...) from a server's
+# answer); a leading apostrophe makes it text (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _no_formulas(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v
+        for k, v in row.items()
+    }
 
 
 def write_json(path: Path, run: dict[str, Any], results: Sequence[Result]) -> None:

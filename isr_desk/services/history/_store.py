@@ -13,6 +13,7 @@ guarded by a lock. Every ``sqlite3`` and file error becomes a :class:`HistoryErr
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
@@ -101,16 +102,27 @@ class HistoryStore:
         self.path = Path(path) if path is not None else history_db()
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self.read_only = False
         try:
             with self._guard("open"):
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._conn = sqlite3.connect(
-                    self.path, check_same_thread=False, isolation_level=None
-                )
+                self._conn = _connect_private(self.path)
                 self._setup(self._conn)
-        except HistoryError:
+        except HistoryError as exc:
             self.close()
-            raise
+            if not _unwritable(exc) or not self.path.exists():
+                raise
+            self._open_read_only()
+
+    def _open_read_only(self) -> None:
+        """A data dir that cannot be written (a read-only mount, a copied home): the history
+        can still be listed and exported; writing raises a clear error."""
+        with self._guard("open"):
+            uri = self.path.resolve().as_uri() + "?mode=ro&immutable=1"
+            self._conn = sqlite3.connect(
+                uri, uri=True, check_same_thread=False, isolation_level=None
+            )
+            self._conn.execute("SELECT count(*) FROM runs").fetchone()
+        self.read_only = True
 
     def _setup(self, conn: sqlite3.Connection) -> None:
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -339,9 +351,12 @@ class HistoryStore:
         except sqlite3.DatabaseError as exc:
             raise _history_error(self.path, what, exc) from exc
         except OSError as exc:
+            full = exc.errno == errno.ENOSPC
             raise HistoryError(
                 f"Could not {what} at {self.path}: {exc.strerror or exc}",
-                hint="Check that the data directory exists and is writable",
+                hint="Free some disk space and try again"
+                if full
+                else "Check that the data directory exists and is writable",
             ) from exc
 
 
@@ -417,8 +432,31 @@ def _run_record(row: Sequence[Any]) -> RunRecord:
     )
 
 
+def _connect_private(path: Path) -> sqlite3.Connection:
+    """The database, created 0600 like profiles.json (its results quote what sites said);
+    an existing one is tightened. SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+    return sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+
+
+def _unwritable(exc: HistoryError) -> bool:
+    cause = exc.__cause__
+    if isinstance(cause, PermissionError | sqlite3.OperationalError):
+        text = str(cause).lower()
+        return isinstance(cause, PermissionError) or "readonly" in text or "unable to open" in text
+    return isinstance(cause, OSError) and cause.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
 def _history_error(path: Path, what: str, exc: sqlite3.DatabaseError) -> HistoryError:
     text = str(exc)
+    if "disk is full" in text or "disk i/o error" in text.lower():
+        return HistoryError(
+            f"Could not {what} in {path}: the disk is full or failing ({text})",
+            hint="Free some disk space and try again; the database itself is not damaged",
+        )
     if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
         return HistoryError(
             f"Could not {what}: the history database is busy",

@@ -223,8 +223,15 @@ class RoutingTransport(httpx.AsyncBaseTransport):
 class SyncRoutingTransport(httpx.BaseTransport):
     """The same choice for the blocking client that reads manifest URLs."""
 
-    def __init__(self, network: Network, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        network: Network,
+        environ: Mapping[str, str] | None = None,
+        *,
+        keepalive: bool = True,
+    ) -> None:
         self._network = network
+        self._limits = httpx.Limits() if keepalive else httpx.Limits(max_keepalive_connections=0)
         self._proxies = environment_proxies(environ)
         self._transports: dict[str | None, httpx.HTTPTransport] = {}
 
@@ -236,7 +243,10 @@ class SyncRoutingTransport(httpx.BaseTransport):
         if transport is None:
             context = trust_context(self._network.ca_bundle)
             transport = self._transports[proxy] = httpx.HTTPTransport(
-                verify=context, proxy=None if proxy is None else httpx.Proxy(proxy), trust_env=False
+                verify=context,
+                proxy=None if proxy is None else httpx.Proxy(proxy),
+                trust_env=False,
+                limits=self._limits,
             )
         return transport.handle_request(request)
 

@@ -9,5 +9,6 @@ from __future__ import annotations
 
 from isr_desk.services.manifest._builder import ManifestBuilder
 from isr_desk.services.manifest._load import detect_kind, load_manifest
+from isr_desk.services.manifest._sources import FETCH_DEADLINE, FETCH_TIMEOUT
 
-__all__ = ["ManifestBuilder", "detect_kind", "load_manifest"]
+__all__ = ["FETCH_DEADLINE", "FETCH_TIMEOUT", "ManifestBuilder", "detect_kind", "load_manifest"]

@@ -27,7 +27,7 @@ from isr_desk.services.sites._profiles import (
     profile_to_dict,
     validate_profile,
 )
-from isr_desk.services.sites._secrets import SERVICE, SecretStore
+from isr_desk.services.sites._secrets import SERVICE, SecretStore, check_secret
 from isr_desk.services.sites._targets import (
     MAX_PATH_LENGTH,
     MAX_TAG_LENGTH,
@@ -48,6 +48,7 @@ __all__ = [
     "bounds_problem",
     "build_request",
     "build_requests",
+    "check_secret",
     "describe",
     "load_profile_file",
     "parse_target",

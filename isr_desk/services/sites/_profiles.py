@@ -9,9 +9,11 @@ to fix or restore. Exports use the same shape and never carry a secret.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
+import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +30,11 @@ from isr_desk.services.errors import (
 )
 from isr_desk.services.paths import atomic_write, profiles_file
 from isr_desk.services.sites._endpoints import validate_endpoint
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from isr_desk.services.sites._secrets import SecretStore
@@ -84,7 +91,7 @@ class ProfileStore:
     # --- writing ------------------------------------------------------------------------
     def add(self, profile: SiteProfile) -> SiteProfile:
         profile = validate_profile(profile)
-        with self._lock:
+        with self._locked():
             profiles = self.list()
             if any(p.name == profile.name for p in profiles):
                 raise ProfileExistsError(f"A site named {profile.name!r} already exists")
@@ -94,7 +101,7 @@ class ProfileStore:
     def update(self, old_name: str, profile: SiteProfile) -> SiteProfile:
         """Replace ``old_name`` by ``profile``; a rename moves the secret in the keyring."""
         profile = validate_profile(profile)
-        with self._lock:
+        with self._locked():
             profiles = self.list()
             index = next((i for i, p in enumerate(profiles) if p.name == old_name), None)
             if index is None:
@@ -108,7 +115,7 @@ class ProfileStore:
         return profile
 
     def remove(self, name: str, *, keep_secret: bool = False) -> None:
-        with self._lock:
+        with self._locked():
             profiles = self.list()
             remaining = [p for p in profiles if p.name != name]
             if len(remaining) == len(profiles):
@@ -139,11 +146,16 @@ class ProfileStore:
         return len(profiles)
 
     def import_(
-        self, source: Path, *, replace_existing: bool = False
+        self, source: Path, *, replace_existing: bool = False, confirmed: bool = False
     ) -> builtins.list[SiteProfile]:
-        """Add the profiles of an export file; existing names are refused unless replaced."""
+        """Add the profiles of an export file; existing names are refused unless replaced.
+
+        A file that names a local manifest source, or replaces a site's address or
+        instances, is refused unless ``confirmed`` (:func:`import_risks` says why); a
+        confirmed address change keeps the site's secret, which then goes to the new host.
+        """
         incoming = _read(source, missing_ok=False, what="import file")
-        with self._lock:
+        with self._locked():
             profiles = {p.name: p for p in self.list()}
             clashes = [p.name for p in incoming if p.name in profiles]
             if clashes and not replace_existing:
@@ -151,10 +163,74 @@ class ProfileStore:
                     f"{source} has sites that already exist: {', '.join(clashes)}",
                     hint="Remove or rename them first, or import with --replace",
                 )
+            risks = import_risks(incoming, profiles)
+            if risks and not confirmed:
+                raise ImportNotConfirmedError(
+                    f"{source} needs a confirmation: " + "; ".join(risks),
+                    hint="Check the file; import it with --yes if you trust it",
+                )
             for profile in incoming:
                 profiles[profile.name] = profile
             _write(self.path, list(profiles.values()))
         return incoming
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Every read-modify-write of the file holds this: a thread lock for this process,
+        ``flock`` on ``profiles.json.lock`` beside it for the others (a GUI and CLI
+        commands, ten ``site add`` at once), so no write is lost."""
+        with self._lock, _file_lock(self.path):
+            yield
+
+
+class ImportNotConfirmedError(ProfileError):
+    """An import that could send a local file or a stored secret to a new host."""
+
+
+def import_risks(incoming: Iterable[SiteProfile], existing: dict[str, SiteProfile]) -> list[str]:
+    """What an import would do that its user must confirm, in plain sentences."""
+    risks = []
+    for profile in incoming:
+        source = profile.manifest_source
+        if source and not source.lower().startswith(("http://", "https://")):
+            risks.append(
+                f"site {profile.name!r} reads a local file as its manifest ({source}): its "
+                "lines would be sent to the site"
+            )
+        old = existing.get(profile.name)
+        if old is None:
+            continue
+        if _origin(old.base_url) != _origin(profile.base_url):
+            risks.append(
+                f"site {profile.name!r} moves from {old.base_url} to {profile.base_url}: its "
+                "stored secret would go to the new address"
+            )
+        if set(old.instances) != set(profile.instances):
+            risks.append(f"site {profile.name!r} changes its instances (the secret goes there)")
+    return risks
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    if fcntl is None:  # not POSIX: the thread lock alone (one process at a time)
+        yield
+        return
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise ProfileError(f"Cannot lock {path}: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def load_profile_file(path: Path, name: str | None = None) -> SiteProfile:
@@ -188,6 +264,7 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
         raise InvalidProfileError(f"A site name can have at most {MAX_NAME_LENGTH} characters")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
         raise InvalidProfileError("A site name cannot contain control characters")
+    _check_address_controls(profile)
     base_url = normalise_url(profile.base_url)
     instances = tuple(normalise_url(u) for u in profile.instances)
     try:
@@ -255,6 +332,25 @@ def bounds_problem(*, concurrency: int, timeout: float, retries: int) -> str | N
     if not 0 <= retries <= 20:
         return "Retries must be between 0 and 20"
     return None
+
+
+def _check_address_controls(profile: SiteProfile) -> None:
+    """``urlsplit`` drops CR, LF and TAB before it validates, so an address holding them
+    passed and was stored raw (then printed by ``site list``): refuse them here."""
+    endpoint = profile.endpoint
+    for what, text in (
+        ("address", profile.base_url),
+        *(("instance", url) for url in profile.instances),
+        ("endpoint path", endpoint.path),
+        ("URL template", endpoint.url_template),
+        ("manifest source", profile.manifest_source or ""),
+    ):
+        if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text):
+            raise InvalidProfileError(
+                f"The {what} {text.encode('unicode_escape').decode()[:80]!r} contains "
+                "control characters",
+                hint="Remove line breaks and tabs from it",
+            )
 
 
 def _has_control(text: str) -> bool:
