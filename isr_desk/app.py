@@ -37,6 +37,7 @@ from isr_desk.services.sites import ProfileStore, SecretStore, validate_profile
 from isr_desk.views.collector import GuiThreadCollector
 from isr_desk.views.main_window import MainWindow
 from isr_desk.views.preferences import Theme
+from isr_desk.views.screenshot_set import take_all
 from isr_desk.views.screenshots import take_screenshot
 from isr_desk.views.screenshots import wait_for as wait_for  # re-exported for bench/
 
@@ -232,7 +233,13 @@ def own_the_gc(window: MainWindow, collector: GuiThreadCollector) -> None:
     window.targets.manifest_loaded.connect(collector.keep_out)
 
 
-def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = "main") -> int:
+def run_app(
+    *,
+    demo: bool = False,
+    screenshot: Path | None = None,
+    panel: str = "main",
+    screenshot_all: Path | None = None,
+) -> int:
     """Run the desktop app until its window closes (or the screenshot is saved)."""
     app, theme = _make_application()
     collector = GuiThreadCollector(app)
@@ -267,14 +274,18 @@ def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = 
             client=client,
             theme=theme,
             initial_site=transient[0].name if demo else None,
+            practice_site=transient[0].name if transient else None,
         )
         reporter.window = window
         own_the_gc(window, collector)
         window.show()
+        capturing = screenshot is not None or screenshot_all is not None
+        if transient and not capturing and not window.guide.tour_seen:
+            window.guide.show_tour()  # first start: the three journeys, dismissible
         for notice in notices:
             window.messages.error(notice)
         with loop:
-            session = _session(window, client, screenshot, demo, panel)
+            session = _session(window, client, screenshot, demo, panel, screenshot_all)
             return int(loop.run_until_complete(session))
     finally:
         if demo_site is not None:
@@ -291,8 +302,11 @@ async def _session(
     screenshot: Path | None,
     demo: bool,
     panel: str,
+    screenshot_all: Path | None = None,
 ) -> int:
     try:
+        if screenshot_all is not None:
+            return await take_all(window, screenshot_all)
         if screenshot is not None:
             return await take_screenshot(window, screenshot, demo_run=demo, panel=panel)
         closed = asyncio.Event()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -144,11 +145,13 @@ class TimingBar(QWidget):
         painter.end()
 
 
-def _text_box() -> QPlainTextEdit:
+def _text_box(name: str) -> QPlainTextEdit:
     box = QPlainTextEdit()
+    box.setAccessibleName(name)
     box.setReadOnly(True)
     box.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
     box.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    box.setMinimumHeight(90)  # never collapses to nothing in a small window
     return box
 
 
@@ -166,6 +169,7 @@ class DetailsPanel(QWidget):
         self._messages = messages
         self._tasks = TaskSet()
         self._row: LogRow | None = None
+        self.verify_on = False  # "Verify pages after refresh" is ticked
         self.warning: QMessageBox | None = None
         self.title = QLabel("")
         plain(self.title)  # a target and an instance come from sites and manifests
@@ -183,9 +187,9 @@ class DetailsPanel(QWidget):
         self.timing = QLabel("")
         self.timing.setObjectName("timingLine")
         self.timing.setWordWrap(True)  # never widen the window for a long line
-        self.request = _text_box()
-        self.response = _text_box()
-        self.verify = _text_box()
+        self.request = _text_box("Request as sent (secret hidden)")
+        self.response = _text_box("Response of the site")
+        self.verify = _text_box("Verification: did the page change")
         self.tabs = QTabWidget()
         self.tabs.addTab(self.request, "Request")
         self.tabs.addTab(self.response, "Response")
@@ -209,18 +213,23 @@ class DetailsPanel(QWidget):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.title)
         box.addWidget(self.hint)
-        timing = QHBoxLayout()
-        timing.addWidget(self.bar, 1)
-        timing.addWidget(self.timing, 4)
-        box.addLayout(timing)
+        box.addWidget(self.bar)  # the bar above its words: neither is squeezed
+        box.addWidget(self.timing)
         box.addWidget(self.tabs, 1)
+        self.tabs.setMinimumHeight(150)
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_button)
         buttons.addWidget(self.copy_secret_button)
         buttons.addStretch(1)
         box.addLayout(buttons)
+        # In a small window the details scroll instead of cutting lines or the request box.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
         self.stack.addWidget(self.empty)
-        self.stack.addWidget(content)
+        self.stack.addWidget(scroll)
+        self.scroller = scroll
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         title = QLabel("Details")
@@ -245,18 +254,22 @@ class DetailsPanel(QWidget):
         where = f" · {result.instance}" if result.instance else ""
         self.title.setText(
             f"{result.target} — {result.outcome.label} · {status} · "
-            f"{result.duration_ms:,.0f} ms · {result.attempts} attempt"
-            f"{'s' if result.attempts != 1 else ''}{where}"
+            f"{result.duration_ms:,.0f} ms{' in all' if result.attempts > 1 else ''} · "
+            f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}{where}"
         )
         self.hint.setText("" if result.ok else (result.hint or result.error or ""))
         self.hint.setVisible(not result.ok)
         self.bar.set_timing(result.timing)
-        self.timing.setText(timing_html(result.timing))
+        last = f"Last of {result.attempts} attempts: " if result.attempts > 1 else ""
+        self.timing.setText(last + timing_html(result.timing))
         self.timing.setToolTip(timing_text(result.timing))
         self.request.setPlainText(request_text(result))
         self.response.setPlainText(response_text(result))
-        self.verify.setPlainText(verify_text(row))
-        self.tabs.setTabText(2, "Verify" if not row.verifications else "Verify ●")
+        self.verify.setPlainText(verify_text(row, verify_on=self.verify_on))
+        self.tabs.setTabText(2, "Verify" if not row.verifications else "Verify (checked)")
+        self.tabs.setTabToolTip(
+            2, "Whether visitors now see the new page" if row.verifications else ""
+        )
         for button in (self.copy_button, self.copy_secret_button):
             button.setEnabled(result.request is not None)
         self.stack.setCurrentIndex(1)
@@ -317,8 +330,14 @@ class DetailsPanel(QWidget):
         self._tasks.cancel_all()
 
 
-def verify_text(row: LogRow) -> str:
+def verify_text(row: LogRow, *, verify_on: bool = False) -> str:
     """The verdicts of a row with their evidence (headers before and after)."""
+    if not row.verifications and verify_on:
+        return (
+            "Not verified. Verification is on, but this row was not checked: a failed "
+            "refresh is not checked, a bulk run is checked only when its confirmation says "
+            "so, and a tag's pages only when the site's list of pages is loaded."
+        )
     if not row.verifications:
         return (
             "Not verified. Tick “Verify pages after refresh” to fetch the page before and "

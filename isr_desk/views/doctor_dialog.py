@@ -99,7 +99,9 @@ class DoctorDialog(QDialog):
         self.status.setObjectName("summaryLine")
         self.report = QTextBrowser()
         self.report.setOpenLinks(False)
+        self.report.setAccessibleName("Findings of the check")
         self.page_edit = QLineEdit()
+        self.page_edit.setAccessibleName("Also try the stored secret on this page")
         self.page_edit.setPlaceholderText("optional: a page, e.g. /  (it is revalidated)")
         self.page_edit.setToolTip(
             "Name a page to test the stored secret too: that page is revalidated once. "

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
 
 from isr_desk.domain import format_duration
 from isr_desk.services.history import RunRecord
+from isr_desk.views.colours import brush
 from isr_desk.views.plain import tooltip
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -19,12 +19,10 @@ _FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _ALIGN = Qt.ItemDataRole.TextAlignmentRole
 _HORIZONTAL = Qt.Orientation.Horizontal
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_PROBLEM = QBrush(QColor("#9b1c1c"))
-_DOUBT = QBrush(QColor("#b45309"))
 
-COLUMNS = ("When", "Site", "Targets", "OK", "Failed", "Duration", "Status")
-WHEN, SITE, TARGETS, OK, FAILED, DURATION, STATUS = range(len(COLUMNS))
-_NUMERIC = frozenset({TARGETS, OK, FAILED, DURATION})
+COLUMNS = ("Run", "When", "Site", "Pages and tags", "Refreshed", "Failed", "Took", "Status")
+RUN, WHEN, SITE, TARGETS, OK, FAILED, DURATION, STATUS = range(len(COLUMNS))
+_NUMERIC = frozenset({RUN, TARGETS, OK, FAILED, DURATION})
 AnyIndex = QModelIndex | QPersistentModelIndex
 STATUS_TIPS = {
     "running": "Still running (in this window, or a command-line run beside it)",
@@ -54,8 +52,16 @@ def when_text(epoch: float, now: float | None = None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", moment)
 
 
+def has_problems(record: RunRecord) -> bool:
+    return bool(record.failed or record.not_sent or record.in_flight) or record.status in (
+        "cancelled",
+        "interrupted",
+    )
+
+
 def _cells(record: RunRecord) -> tuple[str, ...]:
     return (
+        f"#{record.id}",
         when_text(record.started_at),
         record.profile,
         f"{record.total:,}",
@@ -71,12 +77,23 @@ class HistoryModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._all: list[RunRecord] = []
         self._records: list[RunRecord] = []
         self._cells: list[tuple[str, ...]] = []
+        self.failures_only = False
 
     def set_records(self, records: Sequence[RunRecord]) -> None:
+        self._all = list(records)
+        self._show()
+
+    def set_failures_only(self, on: bool) -> None:
+        """Only the runs where something was not refreshed (failed, cut off or not sent)."""
+        self.failures_only = on
+        self._show()
+
+    def _show(self) -> None:
         self.beginResetModel()
-        self._records = list(records)
+        self._records = [r for r in self._all if not self.failures_only or has_problems(r)]
         self._cells = [_cells(r) for r in self._records]
         self.endResetModel()
 
@@ -102,11 +119,13 @@ class HistoryModel(QAbstractTableModel):
             return _RIGHT
         if role == _FOREGROUND and column in (FAILED, STATUS):
             if record.status == "interrupted":
-                return _DOUBT
-            return _PROBLEM if record.failed else None
+                return brush("doubt_fg")
+            return brush("problem_fg") if record.failed else None
         if role == _TOOLTIP:
             if column == STATUS:
                 return tooltip(STATUS_TIPS.get(record.status, self._cells[index.row()][column]))
+            if column == RUN:
+                return f"Run id {record.id}: isr-desk history export {record.id}"
             if column == WHEN:
                 return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.started_at))
         return None

@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from isr_desk.domain import Result
+from isr_desk.domain import Result, Target
 from isr_desk.services.errors import IsrError
 from isr_desk.services.history import HistoryStore, RunRecord
 from isr_desk.views.history_model import SITE, STATUS, HistoryModel, when_text
@@ -45,6 +46,8 @@ class HistoryPanel(QWidget):
     """A table of past runs with Open, Export CSV…, Export JSON… and Refresh."""
 
     run_opened = Signal(object, list)  # RunRecord, [Result]
+    run_again_requested = Signal(object, list)  # RunRecord, [Target]: every target again
+    rest_requested = Signal(object, list)  # RunRecord, [Target]: those without an answer
     runs_loaded = Signal(int)
     exported = Signal(str)  # the file written
     file_dialog_shown = Signal(object)  # the QFileDialog (tests fill it in)
@@ -63,13 +66,17 @@ class HistoryPanel(QWidget):
         self.file_dialog: QFileDialog | None = None
         self.model = HistoryModel(self)
         self.table = QTableView()
+        self.table.setAccessibleName("Past runs")
+        self.table.setToolTip(
+            "Every run, from this window and the command line. Double-click to reopen one."
+        )
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((140, 160, 70, 60, 60, 90, 170)):
+        for column, width in enumerate((56, 130, 160, 110, 80, 60, 80, 170)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(SITE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.ResizeToContents)
@@ -77,7 +84,13 @@ class HistoryPanel(QWidget):
         self.open_button.setToolTip("Show this run's results in the Activity log (read-only)")
         self.csv_button = QPushButton("Export CSV…")
         self.json_button = QPushButton("Export JSON…")
-        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button = QPushButton("Reload")
+        self.refresh_button.setToolTip("Read the history again")
+        self.again_button = QPushButton("Run again")
+        self.again_button.setToolTip("Refresh every page and tag of this run again")
+        self.rest_button = QPushButton("Send the rest")
+        self.rest_button.setToolTip("Send what a cancel or a crash kept from being sent")
+        self.failures_box = QCheckBox("Only runs with failures")
         self.empty = QLabel(EMPTY_TEXT if history is not None else OFF_TEXT)
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -91,11 +104,11 @@ class HistoryPanel(QWidget):
 
     def _layout(self) -> None:
         bar = QHBoxLayout()
-        note = QLabel("Every run, from this window and the command line. Double-click to reopen.")
-        note.setObjectName("manifestInfo")
-        bar.addWidget(note)
+        bar.addWidget(self.failures_box)
         bar.addStretch(1)
-        for button in (self.open_button, self.csv_button, self.json_button, self.refresh_button):
+        buttons = (self.again_button, self.rest_button, self.open_button, self.csv_button,
+                   self.json_button, self.refresh_button)  # fmt: skip
+        for button in buttons:
             bar.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -107,6 +120,9 @@ class HistoryPanel(QWidget):
         self.csv_button.clicked.connect(lambda: self.export_selected("csv"))
         self.json_button.clicked.connect(lambda: self.export_selected("json"))
         self.refresh_button.clicked.connect(self.refresh)
+        self.again_button.clicked.connect(self._on_again_button_clicked)
+        self.rest_button.clicked.connect(self._on_rest_button_clicked)
+        self.failures_box.toggled.connect(self._on_failures_box_toggled)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
 
@@ -147,9 +163,12 @@ class HistoryPanel(QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        chosen = self.selected() is not None
-        for button in (self.open_button, self.csv_button, self.json_button):
+        record = self.selected()
+        chosen = record is not None
+        for button in (self.open_button, self.csv_button, self.json_button, self.again_button):
             button.setEnabled(chosen)
+        rest = record is not None and bool(record.not_sent or record.in_flight)
+        self.rest_button.setEnabled(rest)
         self.refresh_button.setEnabled(self._history is not None)
 
     # --- reopening ------------------------------------------------------------------------
@@ -173,6 +192,35 @@ class HistoryPanel(QWidget):
         finally:
             self._update_buttons()
         self.run_opened.emit(record, results)
+
+    # --- running again --------------------------------------------------------------------
+    def _on_failures_box_toggled(self, on: bool) -> None:
+        self.model.set_failures_only(on)
+        self._update_buttons()
+
+    def _on_again_button_clicked(self) -> None:
+        self._ask_targets(rest=False)
+
+    def _on_rest_button_clicked(self) -> None:
+        self._ask_targets(rest=True)
+
+    def _ask_targets(self, *, rest: bool) -> None:
+        record = self.selected()
+        if record is not None and self._history is not None:
+            self._tasks.spawn(self._targets(record, rest=rest))
+
+    async def _targets(self, record: RunRecord, *, rest: bool) -> None:
+        assert self._history is not None
+        read = self._history.unsent_targets if rest else self._history.run_targets
+        try:
+            targets: list[Target] = await asyncio.to_thread(read, record.id)
+        except IsrError as exc:
+            self._messages.error(exc)
+            return
+        if not targets:
+            self._messages.info(f"Run #{record.id}: nothing left to send")
+            return
+        (self.rest_requested if rest else self.run_again_requested).emit(record, targets)
 
     # --- exporting ------------------------------------------------------------------------
     def export_selected(self, fmt: str) -> None:

@@ -28,10 +28,10 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
 
 from isr_desk.domain import Result, Target
 from isr_desk.services.verify import Verdict, Verification
+from isr_desk.views.colours import brush
 from isr_desk.views.plain import tooltip
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -41,9 +41,6 @@ _BACKGROUND = Qt.ItemDataRole.BackgroundRole
 _ALIGN = Qt.ItemDataRole.TextAlignmentRole
 _HORIZONTAL = Qt.Orientation.Horizontal
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_FAILED_BG = QBrush(QColor("#fde2e1"))
-_FAILED_FG = QBrush(QColor("#9b1c1c"))
-_DOUBT_FG = QBrush(QColor("#b45309"))  # a verdict that says the page may not have changed
 
 COLUMNS = (
     "Time", "Site", "Target", "Instance", "Status", "Result", "Duration ms", "Attempts", "Verify"
@@ -65,6 +62,8 @@ class LogRow:
     result: Result
     added_at: float = 0.0
     verifications: tuple[Verification, ...] = ()
+    first_of_run: bool = False  # the first row of a run (after another run)
+    odd_run: bool = False  # every other run is tinted: runs never blur into each other
 
     @property
     def verified_ok(self) -> bool:
@@ -128,6 +127,8 @@ class LogModel(QAbstractTableModel):
         self.has_verifications = False
         self._rows: list[LogRow] = []
         self._pending: list[tuple[str, Result]] = []
+        self._new_run = False
+        self._odd_run = False  # flipped at each later run start: the first run is plain
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(flush_ms)
@@ -140,6 +141,12 @@ class LogModel(QAbstractTableModel):
         if self._pending and not self._timer.isActive():
             self._timer.start()
 
+    def mark_run_start(self) -> None:
+        """The next rows belong to a new run: tinted apart from the run before."""
+        if self._rows or self._pending:
+            self._new_run = True
+            self._odd_run = not self._odd_run
+
     def flush(self) -> None:
         self._timer.stop()
         if not self._pending:
@@ -151,7 +158,11 @@ class LogModel(QAbstractTableModel):
         first = len(self._rows)
         now = time.time()
         self.beginInsertRows(QModelIndex(), first, first + len(pending) - 1)
-        self._rows.extend(LogRow(site, r, now) for site, r in pending)
+        odd = self._odd_run
+        self._rows.extend(LogRow(site, r, now, odd_run=odd) for site, r in pending)
+        if self._new_run and first > 0:
+            self._rows[first].first_of_run = True
+        self._new_run = False
         self.endInsertRows()
         self.rows_flushed.emit(len(pending))
 
@@ -183,6 +194,7 @@ class LogModel(QAbstractTableModel):
         self._pending.clear()
         self.beginResetModel()
         self._rows.clear()
+        self._odd_run = False
         self.has_verifications = False
         self.endResetModel()
 
@@ -234,11 +246,14 @@ class LogModel(QAbstractTableModel):
         if role == _DISPLAY:
             return row.cell(index.column())
         if role == _BACKGROUND:
-            return None if row.result.ok else _FAILED_BG
+            if not row.result.ok:
+                return brush("failed_bg")
+            return brush("run_alt_bg") if row.odd_run else None
         if role == _FOREGROUND:
             if not row.result.ok:
-                return _FAILED_FG
-            return _DOUBT_FG if index.column() == VERIFY and not row.verified_ok else None
+                return brush("failed_fg")
+            # A verdict that says the page may not have changed.
+            return brush("doubt_fg") if index.column() == VERIFY and not row.verified_ok else None
         if role == _TOOLTIP:
             if index.column() == VERIFY and row.verifications:
                 return tooltip("\n".join(v.detail for v in row.verifications[:5]))

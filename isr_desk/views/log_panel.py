@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,12 +34,20 @@ from isr_desk.views.run_controller import Progress, plural
 
 EMPTY_TEXT = (
     "Nothing sent yet.\n\nPick pages or tags above (or type a path) and press "
-    "“Refresh this page” or “Revalidate selected”.\nEach answer from the site appears here."
+    "“Refresh”.\nEach answer from the site appears here."
 )
 
 
 def _seconds(ms: float) -> str:
     return f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms:.0f} ms"
+
+
+def _duration(seconds: float) -> str:
+    """A time left in plain words: "5 s", "3 min", "1 h 20 min"."""
+    if seconds < 60:
+        return f"{max(1, round(seconds))} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
 
 
 def summary_text(summary: RunSummary) -> str:
@@ -49,9 +57,14 @@ def summary_text(summary: RunSummary) -> str:
         parts.append(f"{summary.in_flight:,} cancelled in flight (may or may not be applied)")
     if summary.not_sent:
         parts.append(f"{summary.not_sent:,} not sent")
+    return f"{head}: {', '.join(parts)} · {_seconds(summary.duration_ms)} in all"
+
+
+def timing_tip(summary: RunSummary) -> str:
+    """The response times behind the summary, for the curious (developer terms in brackets)."""
     return (
-        f"{head}: {', '.join(parts)} · p50 {_seconds(summary.p50_ms)} · "
-        f"p95 {_seconds(summary.p95_ms)} · total {_seconds(summary.duration_ms)}"
+        f"Half of the answers came within {_seconds(summary.p50_ms)} (p50), 95 % within "
+        f"{_seconds(summary.p95_ms)} (p95). The Response times tab shows every one."
     )
 
 
@@ -87,12 +100,21 @@ class LogPanel(QWidget):
         self.progress.setTextVisible(True)
         self.progress.setFormat("%v of %m")
         self.progress_label = QLabel("Ready")
+        self.progress_label.setMinimumWidth(60)
+        self.progress_label.setWordWrap(True)  # never widens the window
         plain(self.progress_label)  # names the site (a profile, maybe imported)
-        self.cancel_button = QPushButton("Cancel (Esc)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the run (Esc): what is not sent yet is not sent")
         self.cancel_button.setEnabled(False)
+        self.cancel_button.hide()
         self.retry_button = QPushButton("Retry failed")
         self.retry_button.setEnabled(False)
-        self.clear_button = QPushButton("Clear log")
+        self.retry_button.hide()
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Clear the log (every run stays in the History)")
+        self.details_button = QPushButton("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setToolTip("Show or hide the details of the selected row")
         self.verify_box = QCheckBox("Verify pages after refresh")
         self.verify_box.setChecked(True)
         self.verify_box.setToolTip(
@@ -122,9 +144,12 @@ class LogPanel(QWidget):
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._layout()
         self._connect_signals()
+        for button in (self.cancel_button, self.retry_button):
+            button.installEventFilter(self)
 
     def _make_table(self) -> QTableView:
         table = QTableView()
+        table.setAccessibleName("Log: one row per answer from the site")
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setAlternatingRowColors(False)
@@ -144,12 +169,15 @@ class LogPanel(QWidget):
 
     def _layout(self) -> None:
         bar = QHBoxLayout()
-        bar.addWidget(self.progress, 2)
+        self.progress.setMinimumWidth(80)
+        self.progress.setMaximumWidth(200)
+        bar.addWidget(self.progress, 1)
         bar.addWidget(self.progress_label, 3)
         bar.addWidget(self.verify_box)
         bar.addWidget(self.cancel_button)
         bar.addWidget(self.retry_button)
         bar.addWidget(self.clear_button)
+        bar.addWidget(self.details_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         archive = QHBoxLayout(self.archive_bar)
@@ -171,6 +199,12 @@ class LogPanel(QWidget):
         self.model.rowsAboutToBeInserted.connect(self._on_model_rows_about_to_be_inserted)
         self.model.rowsInserted.connect(self._on_model_rows_inserted)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # Cancel and Retry failed show only while they can do something: room for the rest.
+        if event.type() == QEvent.Type.EnabledChange and isinstance(watched, QPushButton):
+            watched.setVisible(watched.isEnabled())
+        return super().eventFilter(watched, event)
 
     # --- live log and reopened runs -----------------------------------------------------
     @property
@@ -222,6 +256,7 @@ class LogPanel(QWidget):
     # --- run events ---------------------------------------------------------------------
     def on_run_started(self, site: str, total: int) -> None:
         self.show_live()
+        self.model.mark_run_start()
         self._run_results = []
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(0)
@@ -237,11 +272,12 @@ class LogPanel(QWidget):
     def on_progress(self, progress: Progress) -> None:
         self.progress.setValue(progress.done)
         left = progress.time_left
-        eta = "" if left is None or not progress.remaining else f" · about {left:,.0f} s to go"
+        eta = "" if left is None or not progress.remaining else f" · about {_duration(left)} to go"
         self.progress_label.setText(
             f"{progress.done:,} done · {progress.failed:,} failed · "
-            f"{progress.remaining:,} left · {progress.rate:,.0f}/s{eta}"
+            f"{progress.remaining:,} left{eta}"
         )
+        self.progress_label.setToolTip(f"{progress.rate:,.0f} answers a second")
 
     def on_busy_changed(self, busy: bool) -> None:
         self.cancel_button.setEnabled(busy)
@@ -253,6 +289,7 @@ class LogPanel(QWidget):
         self.progress.setValue(self.progress.maximum() if not summary.cancelled else summary.ok)
         self.progress_label.setText("Cancelled" if summary.cancelled else "Finished")
         self.summary.setText(summary_text(summary))
+        self.summary.setToolTip(timing_tip(summary))
         self.hint.setText(failure_hint(self._run_results))
         self.retry_button.setEnabled(summary.failed > 0)
 

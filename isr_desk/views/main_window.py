@@ -6,6 +6,7 @@ import httpx
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QLabel,
     QMainWindow,
     QPushButton,
@@ -24,12 +25,20 @@ from isr_desk.services.sites import SecretStore
 from isr_desk.services.verify import Verification
 from isr_desk.views.details_panel import DetailsPanel
 from isr_desk.views.doctor_dialog import DoctorDialog
+from isr_desk.views.guidance import Guidance
 from isr_desk.views.history_panel import HistoryPanel, run_title
 from isr_desk.views.latency_chart import LatencyChart
-from isr_desk.views.log_panel import LogPanel, failure_hint
-from isr_desk.views.messages import ERROR, MessageBridge
+from isr_desk.views.log_panel import LogPanel
+from isr_desk.views.messages import (
+    ADD_SITE,
+    CHECK_ENDPOINT,
+    RETRY_FAILED,
+    SEND_REST,
+    MessageBridge,
+)
 from isr_desk.views.preferences import Preferences, PreferencesDialog, Theme
 from isr_desk.views.run_controller import RunController
+from isr_desk.views.run_outcome import run_message
 from isr_desk.views.run_texts import verification_message
 from isr_desk.views.sites_bar import SiteDirectory, SitesBar
 from isr_desk.views.targets_panel import Loader, TargetsPanel
@@ -61,6 +70,7 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         messages: MessageBridge | None = None,
         initial_site: str | None = None,
+        practice_site: str | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("ISR Desk")
@@ -70,6 +80,14 @@ class MainWindow(QMainWindow):
         self._client = client  # verify and the endpoint doctor fetch with it
         self._secrets = secrets
         self._theme = theme
+        self.guide = Guidance(
+            self,
+            settings=self.settings,
+            secrets=secrets,
+            messages=self.messages,
+            practice_site=practice_site,
+        )
+        self.banner, self.practice = self.guide.banner, self.guide.practice
         self.sites_bar = SitesBar(profiles=profiles, secrets=secrets, messages=self.messages)
         self.targets = TargetsPanel(messages=self.messages, loader=loader)
         self.log = LogPanel()
@@ -115,6 +133,7 @@ class MainWindow(QMainWindow):
         self.activity.addWidget(self.details)
         self.activity.setStretchFactor(0, 3)
         self.activity.setStretchFactor(1, 2)
+        self.activity.setCollapsible(0, False)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.activity, "Activity")
         self.tabs.addTab(self.chart, "Response times")
@@ -124,7 +143,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 420])  # until the user's own split is restored
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([400, 400])  # until the user's own split is restored
         self.activity.setSizes([800, 480])
         self.body = QStackedWidget()
         self.body.addWidget(empty)
@@ -132,12 +152,18 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.sites_bar)
+        layout.addWidget(self.practice)
+        layout.addWidget(self.banner)
         layout.addWidget(self.body, 1)
         self.setCentralWidget(central)
         bar = self.sites_bar.layout()
         if bar is not None:
             bar.addWidget(self.check_button)
         self.resize(1280, 860)
+        # The chart's own module is being rewritten elsewhere; its status table is named here.
+        for table in self.chart.findChildren(QAbstractItemView):
+            if not table.accessibleName():
+                table.setAccessibleName("Answers by status code")
 
     def _build_menus(self) -> None:
         app_menu = self.menuBar().addMenu("&File")
@@ -152,7 +178,8 @@ class MainWindow(QMainWindow):
         self.check_action = site_menu.addAction("&Check endpoint…")
 
     def _connect_signals(self) -> None:
-        self.messages.shown.connect(self._on_messages_shown)
+        self.guide.action_requested.connect(self._on_guide_action_requested)
+        self.guide.add_site_requested.connect(self.open_add_dialog)
         self.sites_bar.site_changed.connect(self._on_sites_bar_site_changed)
         self.add_site_button.clicked.connect(self.sites_bar.open_add_dialog)
         self.targets.revalidate_requested.connect(self._on_targets_revalidate_requested)
@@ -171,7 +198,10 @@ class MainWindow(QMainWindow):
         self.log.row_selected.connect(self.details.show_row)
         self.log.live_shown.connect(self._on_log_live_shown)
         self.log.verify_box.toggled.connect(self._on_verify_box_toggled)
+        self.log.details_button.toggled.connect(self._on_details_button_toggled)
         self.history.run_opened.connect(self._on_history_run_opened)
+        self.history.run_again_requested.connect(self._on_history_targets_requested)
+        self.history.rest_requested.connect(self._on_history_targets_requested)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.check_button.clicked.connect(self.open_doctor)
         self.check_action.triggered.connect(self.open_doctor)
@@ -186,10 +216,22 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.controller.cancel)
 
     # --- slots --------------------------------------------------------------------------
-    def _on_messages_shown(self, level: str, text: str) -> None:
-        self.statusBar().showMessage(text, 0 if level == ERROR else 8000)
+    def _on_guide_action_requested(self, action: str) -> None:
+        if action == CHECK_ENDPOINT:
+            self.open_doctor()
+        elif action == RETRY_FAILED:
+            self.controller.retry_failed()
+        elif action == SEND_REST:
+            self.controller.send_rest()
+        elif action == ADD_SITE:
+            self.open_add_dialog()
+
+    def open_add_dialog(self) -> None:
+        self.sites_bar.open_add_dialog()
+        self._on_add_dialog_opened()
 
     def _on_sites_bar_site_changed(self, site: SiteProfile | None) -> None:
+        self.guide.set_site(site)
         self.body.setCurrentIndex(0 if site is None else 1)
         self.targets.set_profile(site)
         has_doctor = site is not None and self._client is not None
@@ -204,7 +246,7 @@ class MainWindow(QMainWindow):
     def _on_targets_revalidate_requested(self, targets: list[Target]) -> None:
         site = self.sites_bar.current()
         if site is None:
-            self.messages.warning("Add a site first")
+            self.messages.warning("Add a site first", action=ADD_SITE)
             return
         self.controller.request_run(site, targets, tag_pages=self.targets.tag_pages)
 
@@ -212,6 +254,7 @@ class MainWindow(QMainWindow):
         self.controller.retry_failed()
 
     def _on_controller_run_started(self, _site: str, _total: int) -> None:
+        self.banner.clear()  # an older run's outcome never lingers
         self.chart.reset()
         if self.tabs.currentIndex() == HISTORY:
             self.tabs.setCurrentIndex(ACTIVITY)
@@ -225,12 +268,21 @@ class MainWindow(QMainWindow):
         self.log.on_verified(results, verifications)
         self.details.show_row(self.details.row)
         fine, text = verification_message(verifications)
-        (self.messages.info if fine else self.messages.warning)(text)
+        site = self.sites_bar.current()
+        name = site.name if site is not None else ""
+        # A note: added under the run's outcome, never instead of a failure.
+        (self.messages.info if fine else self.messages.warning)(text, site=name, note=True)
 
     def _on_log_live_shown(self) -> None:
         self.chart.set_results(self.log.run_results)
 
+    def _on_details_button_toggled(self, checked: bool) -> None:
+        self.details.setVisible(checked)  # a side panel: the log gets the room when closed
+        self.settings.setValue("details_shown", checked)
+
     def _on_verify_box_toggled(self, checked: bool) -> None:
+        self.details.verify_on = checked
+        self.details.show_row(self.details.row)
         self.controller.verify_enabled = checked
         self.settings.setValue("verify_after_refresh", checked)
 
@@ -238,6 +290,16 @@ class MainWindow(QMainWindow):
         self.log.show_archive(run_title(record), record.profile, results)
         self.chart.set_results(results)
         self.tabs.setCurrentIndex(ACTIVITY)
+
+    def _on_history_targets_requested(self, record: RunRecord, targets: list[Target]) -> None:
+        """ "Run again" / "Send the rest" from the History: on the run's own site."""
+        if record.profile not in self.sites_bar.names():
+            self.messages.warning(f"The site “{record.profile}” of run #{record.id} is gone")
+            return
+        self.sites_bar.select(record.profile)
+        site = self.sites_bar.current()
+        if site is not None:
+            self.controller.request_run(site, targets, tag_pages=self.targets.tag_pages)
 
     def _on_tabs_current_changed(self, index: int) -> None:
         if index == HISTORY:
@@ -273,6 +335,15 @@ class MainWindow(QMainWindow):
         self.preferences_dialog = dialog
         dialog.open()
 
+    @property
+    def secret_store(self) -> SecretStore:
+        return self._secrets
+
+    def apply_theme(self, choice: str) -> None:
+        """Light, dark or the system's theme (when the app gave the window its Theme)."""
+        if self._theme is not None:
+            self._theme.apply(choice)
+
     def apply_preferences(self, preferences: Preferences) -> None:
         self.preferences = preferences
         self.log.model.set_max_rows(preferences.log_limit)
@@ -283,22 +354,10 @@ class MainWindow(QMainWindow):
     def _on_controller_run_finished(self, summary: RunSummary) -> None:
         if self.tabs.currentIndex() == HISTORY:
             self.history.refresh()
-        if summary.cancelled:
-            self.messages.info(
-                f"Cancelled: {summary.ok:,} refreshed, {summary.not_sent:,} not sent"
-                + (f", {summary.in_flight:,} cut off in flight" if summary.in_flight else "")
-            )
-        elif summary.failed:
-            if summary.total == 1:
-                self.messages.warning(f"Not refreshed: {failure_hint(self.log.run_results)}")
-            else:
-                self.messages.warning(
-                    f"{summary.failed:,} of {summary.total:,} failed — the red rows say why"
-                )
-        elif summary.total == 1:
-            self.messages.info("Page refreshed")
-        else:
-            self.messages.info(f"All {summary.total:,} refreshed")
+        site = self.sites_bar.current()
+        name = site.name if site is not None else ""
+        message = run_message(summary, self.log.run_results, site=name, can_send_rest=True)
+        self.messages.post(message)
 
     # --- settings -----------------------------------------------------------------------
     def _restore(self, initial_site: str | None) -> None:
@@ -312,6 +371,10 @@ class MainWindow(QMainWindow):
         verify = self.settings.value("verify_after_refresh", True)
         self.log.verify_box.setChecked(verify not in (False, "false"))
         self.controller.verify_enabled = self.log.verify_box.isChecked()
+        self.details.verify_on = self.log.verify_box.isChecked()
+        shown = self.settings.value("details_shown", False) in (True, "true")
+        self.log.details_button.setChecked(shown)
+        self.details.setVisible(shown)
         self.log.verify_box.setEnabled(self._client is not None)
         self.apply_preferences(self.preferences)
         last = self.settings.value("last_site")

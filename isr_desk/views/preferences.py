@@ -23,12 +23,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from isr_desk.views import colours
+
 THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
 _KEY = "preferences/"
 DARK_QSS = """
-QLabel#emptyState, QLabel#manifestInfo, QLabel#siteAddress, QLabel#secretStatus { color: #9ca3af; }
+QLabel#emptyState, QLabel#manifestInfo, QLabel#siteAddress, QLabel#secretStatus { color: #a3aab5; }
 QLabel#hintLine, QLabel#problems, QLabel#errorText { color: #f87171; }
+QPushButton#addSite { color: #93c5fd; border-color: #93c5fd; }
+QLabel#practiceTitle { color: #fbbf24; }
+QFrame#practiceStrip { border-color: #fbbf24; }
+QFrame#banner { border-color: #4b5563; border-left-color: #60a5fa; }
+QFrame#banner[level="warning"] { border-left-color: #fbbf24; }
+QFrame#banner[level="error"] { border-left-color: #f87171; }
 QTableView { gridline-color: #374151; selection-background-color: #1e3a8a; selection-color: white; }
+QLineEdit, QPlainTextEdit, QSpinBox { border: 1px solid #6b7280; border-radius: 3px; padding: 2px; }
+QLineEdit:focus, QPlainTextEdit:focus, QSpinBox:focus { border-color: #60a5fa; }
 """
 
 
@@ -86,6 +96,14 @@ def dark_palette() -> QPalette:
     return palette
 
 
+def light_palette(standard: QPalette) -> QPalette:
+    """The platform's light palette with a darker highlight: white text on it reads at AA."""
+    palette = QPalette(standard)
+    palette.setColor(QPalette.ColorRole.Highlight, QColor("#1d4ed8"))
+    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    return palette
+
+
 class Theme(QObject):
     """Applies the chosen theme, and follows the system while it is "system"."""
 
@@ -109,7 +127,9 @@ class Theme(QObject):
             dark = choice == "dark"
             hints.setColorScheme(Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light)
         self.scheme = "dark" if dark else "light"
-        self._app.setPalette(dark_palette() if dark else self._app.style().standardPalette())
+        standard = self._app.style().standardPalette()
+        self._app.setPalette(dark_palette() if dark else light_palette(standard))
+        colours.set_scheme(self.scheme)
         self._app.setStyleSheet(self._base + (DARK_QSS if dark else ""))
         self.applied.emit(self.scheme)
         return self.scheme
@@ -144,7 +164,7 @@ class PreferencesDialog(QDialog):
         form.addRow("", _note("Older rows are dropped; every run stays in the History."))
         form.addRow("Requests at once for new sites", self.concurrency_spin)
         form.addRow("Ask before runs of more than", self.threshold_spin)
-        form.addRow("", _note("Tag purges always ask: one tag can touch many pages."))
+        form.addRow("", _note("Refreshing a tag always asks: one tag can touch many pages."))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

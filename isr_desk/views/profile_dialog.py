@@ -8,6 +8,7 @@ system keyring), both in worker threads; keyring problems show inline with what 
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from typing import Protocol
 
@@ -37,9 +38,11 @@ from isr_desk.services.sites import (
     check_secret,
     preview_request,
     secret_in_query,
+    split_pasted,
     supports_tags,
     validate_profile,
 )
+from isr_desk.views.a11y import name_form_fields
 from isr_desk.views.plain import plain
 from isr_desk.views.tasks import TaskSet
 
@@ -58,6 +61,7 @@ _PLACEMENTS = (
     (SecretPlacement.TEMPLATE, "Where the templates say {secret}"),
 )
 _EXAMPLE_URL = "https://www.example.com"
+_QUERY = re.compile(r"\?[^\s'\"”]*")
 
 
 class ProfileDirectory(Protocol):
@@ -81,6 +85,11 @@ def parse_headers(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(headers)
 
 
+def hide_query(text: str) -> str:
+    """``text`` with every URL query shown as ``?…``: a pasted secret never shows in it."""
+    return _QUERY.sub("?…", text)
+
+
 def preview_text(profile: SiteProfile) -> str:
     """The request a path revalidation sends, secret shown as •••."""
     request = preview_request(profile)
@@ -90,7 +99,7 @@ def preview_text(profile: SiteProfile) -> str:
         lines += ["", request.body.decode("utf-8", errors="replace")]
     notes = []
     if not supports_tags(profile):
-        notes.append("This kind of route cannot purge cache tags.")
+        notes.append("This kind of route cannot refresh tags.")
     if secret_in_query(profile):
         notes.append("The secret travels in the address, so it can appear in server logs.")
     return "\n".join(lines + (["", *notes] if notes else []))
@@ -157,6 +166,7 @@ class ProfileDialog(QDialog):
         self.ca_edit = QLineEdit()
         self.ca_edit.setPlaceholderText("System trust store; or a private CA's .pem file")
         self.headers_edit = QPlainTextEdit()
+        self.headers_edit.setTabChangesFocus(True)
         self.headers_edit.setPlaceholderText("Name: value — one per line (optional)")
         self.headers_edit.setFixedHeight(48)
         self.secret_edit = QLineEdit()
@@ -171,6 +181,7 @@ class ProfileDialog(QDialog):
         self.forget_button = QPushButton("Remove stored secret")
         self.forget_button.setEnabled(False)
         self.preview = QPlainTextEdit()
+        self.preview.setAccessibleName("The request ISR Desk will send (secret hidden)")
         self.preview.setReadOnly(True)
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.preview.setFixedHeight(120)
@@ -178,6 +189,10 @@ class ProfileDialog(QDialog):
         plain(self.error_label)  # an error quotes what was typed or imported
         self.error_label.setObjectName("errorText")
         self.error_label.setWordWrap(True)
+        self.split_note = QLabel("")
+        self.split_note.setObjectName("manifestInfo")
+        self.split_note.setWordWrap(True)
+        self.split_note.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -205,6 +220,7 @@ class ProfileDialog(QDialog):
         form.addRow("Body for a tag", self.tag_body_edit)
         form.addRow("Secret goes", self.placement_combo)
         form.addRow("Secret parameter or header", self.secret_name_edit)
+        name_form_fields(form)
         return box
 
     def _layout(self) -> None:
@@ -218,17 +234,19 @@ class ProfileDialog(QDialog):
         manifest_row.addWidget(self.manifest_edit, 1)
         manifest_row.addWidget(self.browse_button)
         form.addRow("List of pages (manifest)", manifest_row)
-        numbers = QHBoxLayout()
-        for label, spin in (
-            ("At once", self.concurrency_spin),
-            ("Timeout", self.timeout_spin),
-            ("Retries", self.retries_spin),
-            ("Batch", self.batch_spin),
-            ("Rate", self.rate_spin),
-        ):
-            numbers.addWidget(QLabel(label))
-            numbers.addWidget(spin)
-        form.addRow("Sending", numbers)
+        # Two rows: five labelled numbers on one are cut at the dialog's width.
+        for row, pairs in (
+            ("Sending", (("Requests at once", self.concurrency_spin),
+                         ("Timeout", self.timeout_spin), ("Retries", self.retries_spin))),
+            ("", (("Pages per request", self.batch_spin), ("Rate", self.rate_spin))),
+        ):  # fmt: skip
+            numbers = QHBoxLayout()
+            for label, spin in pairs:
+                numbers.addWidget(QLabel(label))
+                numbers.addWidget(spin)
+                spin.setAccessibleName(label)
+            numbers.addStretch(1)
+            form.addRow(row, numbers)
         network = QHBoxLayout()
         network.addWidget(self.proxy_edit, 1)
         network.addWidget(QLabel("CA"))
@@ -239,9 +257,13 @@ class ProfileDialog(QDialog):
         secret_row.addWidget(self.secret_edit, 1)
         secret_row.addWidget(self.forget_button)
         form.addRow("Secret", secret_row)
-        form.addRow("", self.secret_status)
+        name_form_fields(form)
+        self.form = form
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        # Below the form, not in it: a long keyring message wraps instead of overlapping.
+        layout.addWidget(self.secret_status)
+        layout.addWidget(self.split_note)
         layout.addWidget(QLabel("The request ISR Desk will send (secret hidden):"))
         layout.addWidget(self.preview)
         layout.addWidget(self.error_label)
@@ -291,6 +313,9 @@ class ProfileDialog(QDialog):
         self.headers_edit.textChanged.connect(self._update_preview)
         self.browse_button.clicked.connect(self._on_browse_clicked)
         self.forget_button.clicked.connect(self._on_forget_clicked)
+        self.url_edit.textChanged.connect(self._on_url_edit_text_changed)
+        for edit in (self.name_edit, self.url_edit, self.path_edit, self.secret_edit):
+            edit.textChanged.connect(self.error_label.clear)  # an error never outlives its fix
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
@@ -327,15 +352,33 @@ class ProfileDialog(QDialog):
             encode_paths=self._conventions.encode_paths,
         )
 
+    def _on_url_edit_text_changed(self, text: str) -> None:
+        """A pasted refresh address or cURL command: split into address, route, secret."""
+        pasted = split_pasted(text)
+        if pasted is None:
+            return
+        self.preset_combo.setCurrentIndex(self.preset_combo.findData(pasted.preset))
+        self.path_edit.setText(pasted.route)
+        if pasted.secret:
+            self.secret_edit.setText(pasted.secret)  # a password field: never shown
+        self.url_edit.setText(pasted.base_url)  # last: the secret leaves the screen at once
+        kept = " and its secret (stored in the keyring when you save)" if pasted.secret else ""
+        self.split_note.setText(f"Split the pasted address into the site, its route{kept}.")
+        self.split_note.show()
+
     def _update_preview(self, *_: object) -> None:
-        self.custom.setVisible(self.preset_combo.currentData() == Preset.CUSTOM)
+        custom = self.preset_combo.currentData() == Preset.CUSTOM
+        # Rows, not widgets, are hidden: no hole where the custom fields were.
+        self.form.setRowVisible(self.custom, custom)
+        overridden = custom and bool(self.url_template_edit.text().strip())
+        self.form.setRowVisible(self.path_edit, not overridden)
         try:
             profile = self.profile_from_fields()
             if not profile.base_url:
                 profile = replace(profile, base_url=_EXAMPLE_URL)
             self.preview.setPlainText(preview_text(profile))
         except IsrError as exc:
-            self.preview.setPlainText(f"Cannot build the request yet: {exc.describe()}")
+            self.preview.setPlainText(f"Cannot build the request yet: {hide_query(exc.describe())}")
 
     # --- secret -------------------------------------------------------------------------
     async def _load_secret_status(self, name: str) -> None:
@@ -349,6 +392,7 @@ class ProfileDialog(QDialog):
 
     def _show_secret_error(self, exc: SecretError) -> None:
         self.secret_status.setText(f"{exc.message}. {exc.hint or ''}".strip())
+        self.adjustSize()  # the dialog grows with the message: nothing overlaps
 
     def _on_forget_clicked(self) -> None:
         if self._original is not None:
@@ -400,7 +444,7 @@ class ProfileDialog(QDialog):
                 self.profile_saved.emit(saved)
             return
         except IsrError as exc:
-            self.error_label.setText(exc.describe())
+            self.error_label.setText(hide_query(exc.describe()))
             return
         finally:
             self.buttons.setEnabled(True)

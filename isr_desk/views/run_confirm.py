@@ -1,19 +1,68 @@
-"""The confirmation asked before a bulk run or any tag purge.
+"""The confirmation asked before a bulk run or any tag refresh.
 
-A window-modal message box opened with ``open()`` (never ``exec()`` inside a coroutine): it
-asks the question of :func:`isr_desk.views.run_texts.confirmation_text`, offers "Verify the
-pages afterwards" when the run can verify, and reports the answer through callbacks.
+A window-modal message box opened with ``open()`` (never ``exec()`` inside a coroutine). It
+says what will be refreshed (a sample of the pages), how many requests that is and about
+how long it takes, and what "Verify the pages afterwards" will and will not check. Above the
+bulk threshold Cancel is the default button, so Enter never starts thousands of requests.
+The Verify box says when it is off because the run is big: never silently off.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
-from isr_desk.domain import SiteProfile, Target
+from isr_desk.domain import SiteProfile, Target, TargetKind
+from isr_desk.services.sites import batch_size
+from isr_desk.services.verify import MAX_PAGES_PER_TAG
 from isr_desk.views.plain import plain
-from isr_desk.views.run_texts import TagPages, confirmation_text
+from isr_desk.views.run_texts import TagPages, confirmation_text, plural
+
+SAMPLE = 5
+# An answer usually comes within a quarter of a second; the estimate says it assumes so.
+TYPICAL_SECONDS = 0.25
+
+
+def sample_text(targets: Sequence[Target]) -> str:
+    """ "Pages: /a, /b, /c, /d, /e and 2,995 more." (empty when no page is listed)."""
+    paths = [t.value for t in targets if t.kind is TargetKind.PATH]
+    if not paths:
+        return ""
+    more = f" and {len(paths) - SAMPLE:,} more" if len(paths) > SAMPLE else ""
+    return f"Pages: {', '.join(paths[:SAMPLE])}{more}."
+
+
+def requests_for(profile: SiteProfile, targets: Sequence[Target]) -> int:
+    per_request = batch_size(profile)
+    return math.ceil(len(targets) / per_request) * len(profile.bases)
+
+
+def estimate_text(profile: SiteProfile, targets: Sequence[Target]) -> str:
+    requests = requests_for(profile, targets)
+    waves = math.ceil(requests / max(1, profile.concurrency))
+    seconds = waves * TYPICAL_SECONDS
+    if seconds < 1:
+        about = "under a second"
+    else:
+        about = f"about {seconds:.0f} s" if seconds < 90 else f"about {seconds / 60:.0f} min"
+    return (
+        f"That is {plural(requests, 'request')}, {profile.concurrency} at a time: "
+        f"{about} if the site answers as fast as most do. You can cancel at any time and "
+        "send the rest later."
+    )
+
+
+def verify_text(targets: Sequence[Target]) -> str:
+    tags = any(t.kind is TargetKind.TAG for t in targets)
+    text = (
+        "Verify fetches each page before and after, as a visitor would (two more requests "
+        "per page), and says whether it changed."
+    )
+    if tags:
+        text += f" For a tag it checks up to {MAX_PAGES_PER_TAG} of its pages, not all."
+    return text + " It cannot see caches in front of the site in other regions."
 
 
 def open_confirmation(
@@ -26,19 +75,28 @@ def open_confirmation(
     offer_verify: bool,
     on_accepted: Callable[[bool], None],
     on_rejected: Callable[[], None],
+    threshold: int = 20,
 ) -> QMessageBox:
     """Open the box (non-blocking); ``on_accepted(verify)`` or ``on_rejected()`` follows."""
     question, details = confirmation_text(profile, targets, tag_pages)
+    bulk = len(targets) > threshold
+    lines = [sample_text(targets), details, estimate_text(profile, targets)]
+    if offer_verify:
+        lines.append(verify_text(targets))
     box = QMessageBox(parent)
     plain(box)  # names the site and the first targets
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Confirm revalidation")
+    box.setIcon(QMessageBox.Icon.Warning if bulk else QMessageBox.Icon.Question)
+    box.setWindowTitle("Confirm refresh")
     box.setText(question)
-    box.setInformativeText(details)
+    box.setInformativeText("\n\n".join(line for line in lines if line))
     go = box.addButton(question.split(" on ")[0], QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(go)
-    verify = QCheckBox("Verify the pages afterwards (each is fetched before and after)")
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel if bulk else go)  # Enter never starts a bulk run
+    box.setEscapeButton(cancel)
+    label = "Verify the pages afterwards"
+    if bulk and not verify_checked:
+        label += f" (off for runs over {threshold:,}: it triples the requests)"
+    verify = QCheckBox(label)
     verify.setChecked(verify_checked)
     if offer_verify:
         box.setCheckBox(verify)

@@ -30,8 +30,7 @@ def confirmation_text(
 ) -> tuple[str, str]:
     """The question and the details of the confirmation box."""
     tags = [t.value for t in targets if t.kind is TargetKind.TAG]
-    verb = "Purge" if tags and len(tags) == len(targets) else "Revalidate"
-    question = f"{verb} {describe_targets(targets)} on “{profile.name}”?"
+    question = f"Refresh {describe_targets(targets)} on “{profile.name}”?"
     lines: list[str] = []
     for tag in tags[:_SHOWN_PAGES]:
         pages = tag_pages(tag) if tag_pages else None
@@ -43,10 +42,7 @@ def confirmation_text(
             lines.append(f"Tag “{tag}” touches {plural(len(pages), 'page')}: {shown}{more}.")
     if len(tags) > _SHOWN_PAGES:
         lines.append(f"… and {plural(len(tags) - _SHOWN_PAGES, 'more tag')}.")
-    lines.append(
-        f"This sends {plural(len(targets) * len(profile.bases), 'request')} to {profile.base_url}. "
-        "Each page is rebuilt the next time someone visits it."
-    )
+    lines.append(f"Each page is rebuilt on {profile.base_url} the next time someone visits it.")
     return question, "\n".join(lines)
 
 
@@ -64,4 +60,5 @@ def verification_message(verifications: Sequence[Verification]) -> tuple[bool, s
             f"{len(doubtful):,} of {len(checked):,} pages did not change as expected: "
             "see the Verify column"
         )
-    return True, f"Verified: all {len(checked):,} pages serve the new version (or will)"
+    # "checked": a tag's pages are sampled (MAX_PAGES_PER_TAG), never claimed as all of them.
+    return True, f"Verified: the {len(checked):,} pages checked serve the new version (or will)"

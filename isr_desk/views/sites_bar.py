@@ -55,6 +55,7 @@ class SitesBar(QWidget):
         plain(self.address)  # a profile's base URL
         self.address.setObjectName("siteAddress")
         self.add_button = QPushButton("Add site…")
+        self.add_button.setObjectName("addSite")  # not one of the grey site buttons
         self.edit_button = QPushButton("Edit…")
         self.duplicate_button = QPushButton("Duplicate")
         self.delete_button = QPushButton("Delete")
@@ -65,8 +66,9 @@ class SitesBar(QWidget):
         layout.addWidget(label)
         layout.addWidget(self.combo)
         layout.addWidget(self.address, 1)
+        layout.addWidget(self.add_button)
+        layout.addSpacing(12)
         for button in (
-            self.add_button,
             self.edit_button,
             self.duplicate_button,
             self.delete_button,

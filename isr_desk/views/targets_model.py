@@ -12,6 +12,7 @@ kind) keeps just its own head.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -52,6 +53,15 @@ class Prepared(Generic[Item]):
     heads: tuple[str, ...]
     tails: tuple[str, ...] = ("",)
     groups: Sequence[int] | None = None
+    empty: frozenset[int] = frozenset()  # columns no item has a value in (hidden)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def natural_key(text: str) -> str:
+    """A text key that sorts /p/2 before /p/10: each run of digits gets its length first."""
+    return _DIGITS.sub(lambda m: f"{len(m.group()):03d}{m.group()}", text.lower())
 
 
 def _lower(text: str) -> str:
@@ -64,6 +74,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
     """A read-only table over ``items`` showing ``self._index`` (filtered, sorted) rows."""
 
     columns: ClassVar[tuple[str, ...]] = ()
+    tooltips: ClassVar[dict[int, str]] = {}  # words for a column's developer term
     numeric_columns: ClassVar[frozenset[int]] = frozenset()
     column_widths: ClassVar[dict[int, int]] = {}
 
@@ -73,6 +84,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         self._heads: tuple[str, ...] = ()
         self._tails: tuple[str, ...] = ("",)
         self._groups: Sequence[int] | None = None
+        self.empty_columns: frozenset[int] = frozenset()
         self._order: Rows = range(0)  # every item, in the current sort order
         self._index: Rows = range(0)  # the rows shown: _order filtered
         self._sort: tuple[int, Qt.SortOrder] | None = None
@@ -108,6 +120,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         self.beginResetModel()
         self._items, self._heads = prepared.items, prepared.heads
         self._tails, self._groups = prepared.tails, prepared.groups
+        self.empty_columns = prepared.empty
         self._order = self._sorted()
         self._index = self._filtered(self._order)
         self.endResetModel()
@@ -216,8 +229,12 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:  # noqa: N802
-        if role == _DISPLAY and orientation == _HORIZONTAL and 0 <= section < len(self.columns):
+        if orientation != _HORIZONTAL or not 0 <= section < len(self.columns):
+            return None
+        if role == _DISPLAY:
             return self.columns[section]
+        if role == _TOOLTIP:
+            return self.tooltips.get(section)
         return None
 
 
@@ -234,9 +251,38 @@ def _revalidate_key(value: int | float | bool | None) -> float:
 class PathsModel(IndexedTableModel[ManifestPath]):
     """The pages of a manifest: path, pattern, tags, revalidate seconds."""
 
-    columns = ("Path", "Pattern", "Tags", "Revalidate")
+    columns = ("Page", "Route", "Tags", "Rebuilt every")
+    tooltips: ClassVar[dict[int, str]] = {
+        1: "The route file the page comes from (its pattern, such as /blog/[slug])",
+        2: "The tags of the page: refreshing a tag refreshes every page that has it",
+        3: "How often the site rebuilds the page on its own (its revalidate setting, such "
+        "as 1 hour or 30 days); “never” means only a refresh rebuilds it",
+    }
     numeric_columns = frozenset({3})
-    column_widths: ClassVar[dict[int, int]] = {1: 150, 2: 320, 3: 110}
+    column_widths: ClassVar[dict[int, int]] = {1: 150, 2: 320, 3: 120}
+
+    @classmethod
+    def prepare(cls, items: Iterable[ManifestPath]) -> Prepared[ManifestPath]:
+        # Pages in natural order (/p/2 before /p/10), and the columns no page fills.
+        ordered = sorted(items, key=lambda p: natural_key(p.path))
+        heads = tuple([_lower(" ".join(cls.cells_of(i))) for i in ordered])
+        empty = {1, 2, 3}
+        for item in ordered:
+            if item.pattern:
+                empty.discard(1)
+            if item.tags:
+                empty.discard(2)
+            if item.revalidate is not None:
+                empty.discard(3)
+            if not empty:
+                break
+        return Prepared(tuple(ordered), heads, empty=frozenset(empty))
+
+    @classmethod
+    def text_keys(cls, items: tuple[ManifestPath, ...], column: int) -> list[str]:
+        if column == 0:
+            return [natural_key(p.path) for p in items]
+        return super().text_keys(items, column)
 
     @classmethod
     def cells_of(cls, item: ManifestPath) -> tuple[str, ...]:
@@ -257,9 +303,12 @@ class PathsModel(IndexedTableModel[ManifestPath]):
 
 
 class TagsModel(IndexedTableModel[ManifestTag]):
-    """The cache tags of a manifest and how many pages a purge of each touches."""
+    """The cache tags of a manifest and how many pages refreshing each touches."""
 
-    columns = ("Tag", "Pages touched", "Kind")
+    columns = ("Tag", "Pages touched", "Set by")
+    tooltips: ClassVar[dict[int, str]] = {
+        2: "Your site's own tags, or the ones Next.js gives every page automatically"
+    }
     numeric_columns = frozenset({1})
     column_widths: ClassVar[dict[int, int]] = {1: 120, 2: 180}
 
@@ -294,4 +343,4 @@ class TagsModel(IndexedTableModel[ManifestTag]):
 
 
 def _tag_cells(tag: str, pages: int, implicit: bool) -> tuple[str, str, str]:
-    return (tag, str(pages), "automatic (Next.js)" if implicit else "site tag")
+    return (tag, str(pages), "Next.js (automatic)" if implicit else "your site")

@@ -31,7 +31,14 @@ from isr_desk.services.manifest import convention_fixes, load_manifest
 from isr_desk.services.sites import Parsed, parse_targets
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.plain import plain, tooltip
-from isr_desk.views.run_controller import plural
+from isr_desk.views.run_texts import describe_targets, plural
+from isr_desk.views.target_checks import (
+    hosts_of,
+    known_pages,
+    tags_refused,
+    unknown_pages,
+    unknown_text,
+)
 from isr_desk.views.targets_model import PathsModel, Prepared, TagsModel
 from isr_desk.views.targets_table import TargetTab
 from isr_desk.views.tasks import TaskSet
@@ -44,7 +51,9 @@ NO_MANIFEST_TEXT = (
     "To list every page here, add a manifest in “Edit site” (for example /isr-manifest.json, "
     "a sitemap.xml or the site's .next build folder)."
 )
-TYPE_HINT = "Type or paste pages, one per line: /blog/hello-world, https://site/page or tag:posts"
+TYPE_HINT = (
+    "Or type the pages to refresh, one per line: /blog/hello-world, https://site/page or tag:posts"
+)
 
 
 class TargetsPanel(QWidget):
@@ -68,14 +77,15 @@ class TargetsPanel(QWidget):
         self._profile: SiteProfile | None = None
         self._tag_pages: dict[str, tuple[str, ...]] | None = None  # made when first asked
         self.manifest: Manifest | None = None
-        self.paths_tab = TargetTab(PathsModel(self))
-        self.tags_tab = TargetTab(TagsModel(self))
+        self.paths_tab = TargetTab(PathsModel(self), "Pages of the site")
+        self.tags_tab = TargetTab(TagsModel(self), "Tags of the site")
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.paths_tab, "Paths")
+        self.tabs.addTab(self.paths_tab, "Pages")
         self.tabs.addTab(self.tags_tab, "Tags")
         self.info = QLabel("")
         plain(self.info)
         self.info.setObjectName("manifestInfo")
+        self.info.setWordWrap(True)
         self.conventions = QLabel("")  # "Next 15.5 · App Router · trailingSlash"
         self.conventions.setObjectName("siteConventions")
         self.conventions.setTextFormat(Qt.TextFormat.PlainText)
@@ -84,13 +94,18 @@ class TargetsPanel(QWidget):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter pages and tags (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
-        self.revalidate_button = QPushButton("Revalidate selected")
+        self.filter_edit.setAccessibleName("Filter pages and tags")
+        self.revalidate_button = QPushButton("Refresh selected")
         self.revalidate_button.setEnabled(False)
         self.type_box = QPlainTextEdit()
         self.type_box.setPlaceholderText(TYPE_HINT)
-        self.type_box.setFixedHeight(64)
+        self.type_box.setAccessibleName("Pages to refresh, one per line")
+        self.type_box.setTabChangesFocus(True)  # Tab moves on, as in every other field
+        lines = self.type_box.fontMetrics().lineSpacing()
+        self.type_box.setFixedHeight(2 * lines + 14)  # two lines; it scrolls for more
         self.type_mode = QComboBox()
-        self.type_mode.addItems(["Lines are pages", "Lines are tags"])
+        self.type_mode.addItems(["Each line is a page", "Each line is a tag"])
+        self.type_mode.setAccessibleName("What each typed line is")
         self.refresh_button = QPushButton("Refresh this page")
         self.refresh_button.setObjectName("primary")
         self.refresh_button.setEnabled(False)
@@ -98,6 +113,11 @@ class TargetsPanel(QWidget):
         plain(self.problems)  # quotes typed or manifest targets
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
+        self.problems.hide()
+        self.anyway_button = QPushButton("Send anyway")
+        self.anyway_button.setToolTip("Refresh the pages although the list does not name them")
+        self.anyway_button.hide()
+        self._known: frozenset[str] | None = None  # the loaded list's pages, made when asked
         self._layout()
         self._connect_signals()
         self._show_message_everywhere("Pick a site to see its pages.")
@@ -107,34 +127,35 @@ class TargetsPanel(QWidget):
         title = QLabel("Pages and tags")
         title.setObjectName("panelTitle")
         top.addWidget(title)
+        top.addWidget(self.filter_edit, 2)
         top.addWidget(self.info, 1)
         top.addWidget(self.reload_button)
-        bottom = QHBoxLayout()
-        bottom.addStretch(1)
-        bottom.addWidget(self.revalidate_button)
+        self.tabs.setCornerWidget(self.revalidate_button)  # beside the tabs: no row of its own
         typed = QHBoxLayout()
         typed.addWidget(self.type_box, 1)
         side = QVBoxLayout()
+        side.setSpacing(2)
         side.addWidget(self.type_mode)
         side.addWidget(self.refresh_button)
-        side.addStretch(1)
         typed.addLayout(side)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addLayout(top)
         layout.addWidget(self.conventions)
-        layout.addWidget(self.filter_edit)
         layout.addWidget(self.tabs, 1)
-        layout.addLayout(bottom)
-        layout.addWidget(QLabel("Refresh pages by address:"))
         layout.addLayout(typed)
-        layout.addWidget(self.problems)
+        checks = QHBoxLayout()
+        checks.addWidget(self.problems, 1)
+        checks.addWidget(self.anyway_button)
+        layout.addLayout(checks)
 
     def _connect_signals(self) -> None:
         self.reload_button.clicked.connect(self.reload)
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.revalidate_button.clicked.connect(self.revalidate_selected)
-        self.refresh_button.clicked.connect(self.revalidate_typed)
+        self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
+        self.anyway_button.clicked.connect(self._on_anyway_button_clicked)
         self.type_box.textChanged.connect(self._on_typed_changed)
         self.type_mode.currentIndexChanged.connect(self._on_typed_changed)
         self.tabs.currentChanged.connect(self._update_selection_button)
@@ -148,6 +169,7 @@ class TargetsPanel(QWidget):
         self._profile = profile
         self._tasks.cancel_all()
         self.manifest = None
+        self._known = None
         self._tag_pages = None
         self.paths_tab.model.clear()
         self.tags_tab.model.clear()
@@ -158,7 +180,7 @@ class TargetsPanel(QWidget):
             self._show_message_everywhere("Pick a site to see its pages.")
         elif not profile.manifest_source:
             self._show_message_everywhere(NO_MANIFEST_TEXT)
-            self.info.setText("No manifest: type pages below")
+            self.info.setText("No list of pages: type them below")
         else:
             self.reload()
         self._on_typed_changed()
@@ -207,6 +229,7 @@ class TargetsPanel(QWidget):
     ) -> None:
         self.manifest = manifest
         self._tag_pages = None  # ~200k tags: built on the first question, not on every load
+        self._known = None
         self.paths_tab.model.set_prepared(paths)
         self.tags_tab.model.set_prepared(tags)
         for tab, what in ((self.paths_tab, "pages"), (self.tags_tab, "tags")):
@@ -214,10 +237,8 @@ class TargetsPanel(QWidget):
                 tab.show_table()
             else:
                 tab.show_message(f"The manifest lists no {what}. Type them in the box below.")
-        text = (
-            f"{plural(len(manifest.paths), 'page')} · {manifest.tag_counts()} · "
-            f"loaded in {elapsed_ms:,.0f} ms"
-        )
+        text = f"{plural(len(manifest.paths), 'page')} · {manifest.tag_counts()}"
+        self.info.setToolTip(f"The list of pages was read in {elapsed_ms:,.0f} ms")
         site, profile = manifest.site, self._profile
         line = site.summary() if site is not None else ""
         fixes = convention_fixes(site, profile) if site and profile else []
@@ -256,7 +277,8 @@ class TargetsPanel(QWidget):
 
     def typed(self) -> Parsed:
         as_tags = self.type_mode.currentIndex() == 1
-        return parse_targets(self.type_box.toPlainText(), as_tags=as_tags, site=self._profile)
+        hosts = hosts_of(self._profile)  # another site's URL is refused, not sent as a path
+        return parse_targets(self.type_box.toPlainText(), as_tags=as_tags, hosts=hosts)
 
     def revalidate_selected(self) -> None:
         targets = self.selected_targets()
@@ -265,15 +287,23 @@ class TargetsPanel(QWidget):
         else:
             self._messages.warning("Select pages or tags first (click, Shift+click, Ctrl+A)")
 
-    def revalidate_typed(self) -> None:
+    def revalidate_typed(self, *, anyway: bool = False) -> None:
         parsed = self.typed()
         if parsed.problems:
-            self.problems.setText("Not sent — " + "; ".join(parsed.problems[:3]))
+            self._show_problems("Not sent — " + "; ".join(parsed.problems[:3]))
             return
-        if parsed.targets:
-            self.revalidate_requested.emit(list(parsed.targets))
-        else:
+        if not parsed.targets:
             self._messages.warning("Type a page first, for example /blog/hello-world")
+            return
+        if self._known is None:
+            self._known = known_pages(self.manifest)  # made on the first question
+        unknown = unknown_pages(parsed.targets, self._known)
+        if unknown and not anyway:
+            self._show_problems(unknown_text(unknown))
+            self.anyway_button.show()
+            return
+        self.anyway_button.hide()
+        self.revalidate_requested.emit(list(parsed.targets))
 
     def revalidate_current(self) -> None:
         """Ctrl+Enter: the typed pages when the box has focus or text, else the selection."""
@@ -293,7 +323,7 @@ class TargetsPanel(QWidget):
     def _update_tab_titles(self) -> None:
         paths, tags = self.paths_tab.model, self.tags_tab.model
         for position, name, shown, total in (
-            (0, "Paths", paths.rowCount(), paths.total),
+            (0, "Pages", paths.rowCount(), paths.total),
             (1, "Tags", tags.rowCount(), tags.total),
         ):
             count = f"{shown:,}" if shown == total else f"{shown:,} of {total:,}"
@@ -301,24 +331,39 @@ class TargetsPanel(QWidget):
 
     def _update_selection_button(self, *_: object) -> None:
         count = self.current_tab().selected_count()
-        what = "page" if self.current_tab() is self.paths_tab else "tag"
-        self.revalidate_button.setEnabled(count > 0)
+        tags = self.current_tab() is self.tags_tab
+        what = "tag" if tags else "page"
+        refused = tags_refused(self._profile, [Target.tag("")]) if tags else ""
+        self.revalidate_button.setEnabled(count > 0 and not refused)
+        self.revalidate_button.setToolTip(refused)
         self.revalidate_button.setText(
-            f"Revalidate {plural(count, 'selected ' + what)}" if count else "Revalidate selected"
+            f"Refresh {plural(count, 'selected ' + what)}" if count else "Refresh selected"
         )
 
     def _on_typed_changed(self, *_: object) -> None:
         parsed = self.typed()
-        self.problems.setText("; ".join(parsed.problems[:3]))
         targets = parsed.targets
-        self.refresh_button.setEnabled(bool(targets) and self._profile is not None)
-        tags = sum(1 for t in targets if t.kind is TargetKind.TAG)
-        if tags and tags == len(targets):
-            self.refresh_button.setText("Purge this tag" if tags == 1 else f"Purge {tags:,} tags")
-        elif len(targets) > 1:
-            self.refresh_button.setText(f"Refresh {len(targets):,} pages")
+        refused = tags_refused(self._profile, targets)  # said before the button is pressed
+        self._show_problems("; ".join([*parsed.problems[:3], *([refused] if refused else [])]))
+        self.anyway_button.hide()
+        self.refresh_button.setEnabled(bool(targets) and self._profile is not None and not refused)
+        if len(targets) == 1:
+            tag = targets[0].kind is TargetKind.TAG
+            self.refresh_button.setText("Refresh this tag" if tag else "Refresh this page")
+        elif targets:  # "Refresh 2 pages and 1 tag": pages and tags counted apart
+            self.refresh_button.setText(f"Refresh {describe_targets(targets)}")
         else:
             self.refresh_button.setText("Refresh this page")
+
+    def _on_refresh_button_clicked(self) -> None:
+        self.revalidate_typed()
+
+    def _on_anyway_button_clicked(self) -> None:
+        self.revalidate_typed(anyway=True)
+
+    def _show_problems(self, text: str) -> None:
+        self.problems.setText(text)
+        self.problems.setVisible(bool(text))  # no empty line taking room
 
     def shutdown(self) -> None:
         self._tasks.cancel_all()

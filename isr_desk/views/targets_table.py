@@ -21,10 +21,11 @@ from isr_desk.views.targets_model import IndexedTableModel, Item
 class TargetTab(QWidget, Generic[Item]):
     """One tab: a table over an index-list model, or a message when there is nothing."""
 
-    def __init__(self, model: IndexedTableModel[Item]) -> None:
+    def __init__(self, model: IndexedTableModel[Item], name: str = "") -> None:
         super().__init__()
         self.model = model
         self.table = QTableView()
+        self.table.setAccessibleName(name)
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -41,6 +42,7 @@ class TargetTab(QWidget, Generic[Item]):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column, width in model.column_widths.items():
             self.table.setColumnWidth(column, width)
+        model.modelReset.connect(self._on_model_model_reset)
         self.message = QLabel()
         self.message.setObjectName("emptyState")
         self.message.setWordWrap(True)
@@ -51,6 +53,11 @@ class TargetTab(QWidget, Generic[Item]):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
+
+    def _on_model_model_reset(self) -> None:
+        # A sitemap lists pages only: no empty Route / Tags / Rebuilt-every columns.
+        for column in range(1, self.model.columnCount()):
+            self.table.setColumnHidden(column, column in self.model.empty_columns)
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

@@ -54,7 +54,8 @@ def test_runs_persist_across_a_restart_and_reopen_read_only(
     window = make_window(history=reopened)
     model = _show_history(qtbot, window)
     assert model.rowCount() == 1
-    when, site_name, targets, ok, failed, _, status = _row(model, 0)
+    run, when, site_name, targets, ok, failed, _, status = _row(model, 0)
+    assert run.startswith("#")
     assert (site_name, targets, ok, failed) == ("Blog", "2", "1", "1")
     assert status == "Finished with failures"
     assert when.startswith("Today")
@@ -138,7 +139,7 @@ def test_export_csv_and_json_round_trip(
     assert data["run"]["profile"] == "Blog"
     assert [r["target"] for r in data["results"]] == ["/a", "/b", "/c"]
     assert [r["ok"] for r in data["results"]] == [True, False, True]
-    assert "exported to" in window.statusBar().currentMessage()
+    assert "exported to" in window.banner.text.text()
     window.close()
     history.close()
 

@@ -123,7 +123,7 @@ def test_hostile_text_is_plain_everywhere(
     qtbot.waitUntil(lambda: window.targets.paths_tab.model.rowCount() == 2, timeout=3000)
     window.targets.type_box.setPlainText("/a\n/b")
     with qtbot.waitSignal(window.controller.run_finished, timeout=5000):
-        window.targets.refresh_button.click()
+        window.targets.revalidate_typed(anyway=True)  # /a and /b are not in the list
     window.log.model.flush()
     assert any(_hostile(label.text()) for label in _labels([window])), "the hint shows the Location"
     for row in range(window.log.shown_model.rowCount()):

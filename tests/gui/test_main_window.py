@@ -69,13 +69,13 @@ def test_picked_targets_are_revalidated_and_logged(
             tab.model.index(row, 0),
             QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
         )
-    assert window.targets.revalidate_button.text() == "Revalidate 2 selected pages"
+    assert window.targets.revalidate_button.text() == "Refresh 2 selected pages"
     summary = _run(qtbot, window, window.targets.revalidate_button.click)
     assert (summary.ok, summary.failed) == (2, 0)
     assert sorted(site.revalidated) == ["path:/blog/a", "path:/blog/c"]
     assert _statuses(window) == {"/blog/a": ("200", "Refreshed"), "/blog/c": ("200", "Refreshed")}
     assert window.log.summary.text().startswith("Done: 2 refreshed, 0 failed")
-    assert window.statusBar().currentMessage() == "All 2 refreshed"
+    assert window.banner.text.text() == "All 2 refreshed."
 
 
 def test_typed_page_and_a_server_error_show_in_the_log(
@@ -92,7 +92,7 @@ def test_typed_page_and_a_server_error_show_in_the_log(
     assert window.log.retry_button.isEnabled()
     summary = _run(qtbot, window, window.log.retry_button.click)
     assert summary.ok == 1
-    assert window.statusBar().currentMessage() == "Page refreshed"
+    assert window.banner.text.text() == "Refreshed: the page is rebuilt on its next visit."
 
 
 def test_a_wrong_secret_shows_the_secret_hint(
@@ -104,7 +104,7 @@ def test_a_wrong_secret_shows_the_secret_hint(
     assert _statuses(window) == {"/blog/a": ("401", "Wrong secret")}
     assert "Wrong secret" in window.log.hint.text()
     assert "ask your developer" in window.log.hint.text()
-    assert "ask your developer" in window.statusBar().currentMessage()
+    assert "ask your developer" in window.banner.text.text()
     assert "not-the-secret" not in window.log.hint.text()
 
 
@@ -115,7 +115,7 @@ def test_no_secret_is_explained_and_nothing_is_sent(
     window.targets.type_box.setPlainText("/blog/a")
     with qtbot.waitSignal(window.controller.busy_changed, check_params_cb=lambda b: not b):
         window.targets.refresh_button.click()
-    assert "No secret is stored" in window.statusBar().currentMessage()
+    assert "No secret is stored" in window.banner.text.text()
     assert site.requests == []
 
 
@@ -144,23 +144,25 @@ def test_bulk_runs_and_tag_purges_ask_first(
     window = make_window((_profile(site, manifest_source="/isr-manifest.json"), site.secret))
     qtbot.waitUntil(lambda: window.targets.manifest is not None, timeout=3000)
     window.targets.type_box.setPlainText("\n".join(f"/p/{i}" for i in range(25)))
+    window.targets.refresh_button.click()  # pages the list does not name: flagged first
+    assert window.targets.anyway_button.isVisible()
     with qtbot.waitSignal(window.controller.confirmation_shown) as shown:
-        window.targets.refresh_button.click()
+        window.targets.anyway_button.click()
     box: QMessageBox = shown.args[0]
-    assert box.text() == "Revalidate 25 pages on “Blog”?"
+    assert box.text() == "Refresh 25 pages on “Blog”?"
     box.reject()  # Cancel: nothing is sent
     qtbot.waitUntil(lambda: window.controller.confirmation is None)
     assert site.count() == 0
 
     window.targets.type_mode.setCurrentIndex(1)  # lines are tags
     window.targets.type_box.setPlainText("posts")
-    assert window.targets.refresh_button.text() == "Purge this tag"
+    assert window.targets.refresh_button.text() == "Refresh this tag"
     with qtbot.waitSignal(window.controller.confirmation_shown) as shown:
         window.targets.refresh_button.click()
     box = shown.args[0]
-    assert box.text() == "Purge 1 tag on “Blog”?"
+    assert box.text() == "Refresh 1 tag on “Blog”?"
     assert "touches 3 pages: /blog/a, /blog/b, /blog/c" in box.informativeText()
-    go = next(b for b in box.buttons() if b.text() == "Purge 1 tag")
+    go = next(b for b in box.buttons() if b.text() == "Refresh 1 tag")
     summary = _run(qtbot, window, go.click)
     assert summary.ok == 1
     assert site.revalidated == ["tag:posts"]

@@ -60,10 +60,22 @@ def test_filter_keeps_matching_rows_in_order_and_counts_them() -> None:
     model = PathsModel()
     model.set_items(PATHS)
     model.set_filter("POSTS")  # tags are searched too, case-insensitively
-    assert _shown(model) == ["/blog/zebra", "/blog/apple"]
+    assert _shown(model) == ["/blog/apple", "/blog/zebra"]
     model.set_filter("")
-    assert _shown(model) == [p.path for p in PATHS]
+    assert _shown(model) == ["/", "/about", "/blog/apple", "/blog/zebra"]
     assert model.total == 4
+
+
+def test_pages_are_in_natural_order_and_empty_columns_are_known() -> None:
+    numbered = [ManifestPath(f"/p/{n}") for n in (10, 2, 100, 1)]
+    model = PathsModel()
+    model.set_items(numbered)
+    assert _shown(model) == ["/p/1", "/p/2", "/p/10", "/p/100"]
+    model.sort(0, Qt.SortOrder.DescendingOrder)
+    assert _shown(model) == ["/p/100", "/p/10", "/p/2", "/p/1"]
+    assert model.empty_columns == {1, 2, 3}  # a sitemap: no route, tags or rebuild time
+    model.set_items(PATHS)
+    assert model.empty_columns == frozenset()
 
 
 def test_sort_by_text_and_by_number_then_filter_keeps_the_order() -> None:
@@ -84,14 +96,14 @@ def test_sort_keeps_the_selection_on_the_same_items(qtbot: QtBot) -> None:
     selection.select(model.index(1, 0), QItemSelectionModel.SelectionFlag.Select)
     model.sort(0)
     selected = [model.item(i.row()).path for i in selection.selectedIndexes()]
-    assert selected == ["/blog/zebra"]
+    assert selected == ["/about"]
 
 
 def test_targets_of_rows_are_paths_and_tags() -> None:
     paths, tags = PathsModel(), TagsModel()
     paths.set_items(PATHS)
     tags.set_items(TAGS)
-    assert paths.targets([0, 3]) == [Target.path("/"), Target.path("/about")]
+    assert paths.targets([0, 3]) == [Target.path("/"), Target.path("/blog/zebra")]
     assert tags.targets([0]) == [Target.tag("posts")]
     assert tags.index(0, 1).data() == "2"
 
@@ -157,12 +169,12 @@ def test_tag_filter_matches_the_whole_row_text_as_before() -> None:
     model = TagsModel()
     model.set_items(TAGS)
     for needle, shown in [
-        ("site tag", ["posts", "home"]),
-        ("2 site", ["posts"]),
+        ("your site", ["posts", "home"]),
+        ("2 your", ["posts"]),
         ("s 2", ["posts"]),  # the end of "posts", then its count
-        ("layout 2 automatic", ["_N_T_/layout"]),
-        ("e 1 site t", ["home"]),
-        ("(next.js)", ["_N_T_/layout"]),
+        ("layout 2 next.js (auto", ["_N_T_/layout"]),
+        ("e 1 your s", ["home"]),
+        ("(automatic)", ["_N_T_/layout"]),
         ("HOME", ["home"]),
         ("s 1", []),
     ]:
@@ -188,6 +200,6 @@ def test_cells_are_made_for_the_rows_asked_for() -> None:
     assert [tags.index(0, c).data() for c in range(3)] == [
         "_N_T_/layout",
         "2",
-        "automatic (Next.js)",
+        "Next.js (automatic)",
     ]
     assert paths.targets([0]) == [Target.path("/blog/zebra")]

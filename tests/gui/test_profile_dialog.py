@@ -62,7 +62,7 @@ def test_preview_follows_the_preset_and_hides_the_secret(
     dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData(Preset.BEARER))
     assert "Authorization: Bearer •••" in dialog.preview.toPlainText()
     dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData(Preset.PAGES_ROUTER))
-    assert "cannot purge cache tags" in dialog.preview.toPlainText()
+    assert "cannot refresh tags" in dialog.preview.toPlainText()
     assert SECRET not in dialog.preview.toPlainText()
     assert not dialog.custom.isVisibleTo(dialog)
 

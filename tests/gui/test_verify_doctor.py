@@ -51,7 +51,7 @@ def test_a_single_page_refresh_is_verified_and_the_verdict_shown(
     assert _cells(window, VERIFY) == ["Regenerated"]
     assert not window.log.table.isColumnHidden(VERIFY)
     assert window.log.progress_label.text() == "Verified: 1 regenerated"
-    assert window.statusBar().currentMessage().startswith("Regenerated: New content: ETag")
+    assert window.banner.note.text().startswith("Regenerated: New content: ETag")
     window.log.table.selectRow(0)
     evidence = window.details.verify.toPlainText()
     assert "/blog/a: Regenerated" in evidence
@@ -73,7 +73,7 @@ def test_a_page_that_never_changes_is_flagged_and_verify_can_be_turned_off(
         index = window.log.model.index(0, VERIFY)
         assert index.data(Qt.ItemDataRole.ForegroundRole) is not None  # shown as a doubt
         assert "not rebuilt" in index.data(Qt.ItemDataRole.ToolTipRole)
-        assert window.statusBar().currentMessage().startswith("Unchanged:")
+        assert window.banner.note.text().startswith("Unchanged:")
 
         window.log.verify_box.setChecked(False)
         gets = case.page_gets("/blog/b")

@@ -86,6 +86,10 @@ FACES = {
     "sites": [
         "MAX_PATH_LENGTH",
         "MAX_TAG_LENGTH",
+        "Pasted",
+        "batch_size",
+        "site_hosts",
+        "split_pasted",
         "Parsed",
         "ProfileStore",
         "SERVICE",
@@ -119,6 +123,7 @@ FACES = {
         "with_base_path",
     ],
     "verify": [
+        "MAX_PAGES_PER_TAG",
         "PageKey",
         "PageState",
         "TagPaths",

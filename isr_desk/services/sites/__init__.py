@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from isr_desk.services.sites._curl import to_curl
 from isr_desk.services.sites._endpoints import (
+    batch_size,
     build_request,
     build_requests,
     describe,
@@ -26,6 +27,7 @@ from isr_desk.services.sites._format import (
     profile_to_dict,
     split_url_template,
 )
+from isr_desk.services.sites._paste import Pasted, split_pasted
 from isr_desk.services.sites._profiles import (
     ProfileStore,
     bounds_problem,
@@ -46,6 +48,7 @@ from isr_desk.services.sites._targets import (
     profile_api_path,
     profile_page_url,
     public_path,
+    site_hosts,
     site_path,
 )
 
@@ -54,10 +57,12 @@ __all__ = [
     "MAX_TAG_LENGTH",
     "SERVICE",
     "Parsed",
+    "Pasted",
     "ProfileStore",
     "SecretStore",
     "TargetError",
     "api_path",
+    "batch_size",
     "bounds_problem",
     "build_request",
     "build_requests",
@@ -75,7 +80,9 @@ __all__ = [
     "profile_to_dict",
     "public_path",
     "secret_in_query",
+    "site_hosts",
     "site_path",
+    "split_pasted",
     "split_url_template",
     "supports_paths",
     "supports_tags",

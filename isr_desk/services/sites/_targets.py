@@ -2,9 +2,10 @@
 
 One line per target: a path (``/blog/a``), a full URL of the site (its path is used), or
 ``tag:NAME`` for a cache tag. Blank lines and ``#`` comments are skipped. Limits come from
-Next.js (docs/conventions.md): a tag at most 256 characters, a path at most 1024. Given the
-site (``site=profile``), a full URL on another host is refused; a query or fragment is
-dropped with a note (a revalidation names a page, never a query).
+Next.js (docs/nextjs.md): a tag at most 256 characters, a path at most 1024. Given the site
+(``site=profile``: its origin and instances) or its host names (``hosts=``, see
+:func:`site_hosts`), a full URL of another site is refused; a query or fragment is dropped
+with a note (a revalidation names a page, never a query; docs/conventions.md).
 
 :func:`api_path` and :func:`public_path` turn a target path into what the site's
 revalidation route needs (no base path; a trailing slash with ``trailingSlash``;
@@ -15,7 +16,7 @@ The base path is stripped once, wherever the path came from (typed, pasted, a si
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -42,13 +43,41 @@ class Parsed:
     notes: tuple[str, ...] = ()
 
 
-def parse_target(text: str, *, as_tag: bool = False, site: SiteProfile | None = None) -> Target:
-    """One target from one line; raises :class:`TargetError` with a plain reason."""
-    return parse_target_noted(text, as_tag=as_tag, site=site)[0]
+def site_hosts(*urls: str | None) -> frozenset[str]:
+    """The host names (lowercase) of ``urls``: what a pasted full URL may point at."""
+    hosts = set()
+    for url in urls:
+        if url and url.startswith(("http://", "https://")):
+            try:
+                host = urlsplit(url).hostname
+            except ValueError:
+                continue
+            if host:
+                hosts.add(host.lower())
+    return frozenset(hosts)
+
+
+def parse_target(
+    text: str,
+    *,
+    as_tag: bool = False,
+    site: SiteProfile | None = None,
+    hosts: Collection[str] | None = None,
+) -> Target:
+    """One target from one line; raises :class:`TargetError` with a plain reason.
+
+    With ``site`` (or ``hosts``), a full URL of another site is refused: sending its path to
+    this one would refresh the wrong page.
+    """
+    return parse_target_noted(text, as_tag=as_tag, site=site, hosts=hosts)[0]
 
 
 def parse_target_noted(
-    text: str, *, as_tag: bool = False, site: SiteProfile | None = None
+    text: str,
+    *,
+    as_tag: bool = False,
+    site: SiteProfile | None = None,
+    hosts: Collection[str] | None = None,
 ) -> tuple[Target, str | None]:
     """:func:`parse_target`, and a note on what was changed (a dropped query), or None."""
     line = text.strip()
@@ -79,6 +108,11 @@ def parse_target_noted(
             raise TargetError(f"{line!r} is not a valid URL ({exc})") from None
         if site is not None:
             _check_origin(line, parts.scheme, parts.netloc, site)
+        elif hosts and (parts.hostname or "").lower() not in hosts:
+            raise TargetError(
+                f"{line} is a page of {parts.hostname}, not of this site",
+                hint="Pick that site above to refresh it, or type the page's path",
+            )
         line, dropped = parts.path or "/", bool(parts.query or parts.fragment)
     else:
         head = line.partition("#")[0].partition("?")[0]
@@ -88,6 +122,11 @@ def parse_target_noted(
             f"{_short(original)}: its query and fragment were dropped (a revalidation names a page)"
         )
     if not line.startswith("/"):
+        if any(ch.isspace() for ch in line):  # words, not an address: no "/" is added
+            raise TargetError(
+                f"{line!r} is not a page address",
+                hint="A page address starts with / and has no spaces, like /blog/hello-world",
+            )
         line = "/" + line
     if any(ch.isspace() for ch in line):
         raise TargetError(f"Path {line!r} contains spaces", hint="Encode them as %20")
@@ -197,7 +236,11 @@ def _is_utf8(text: str) -> bool:
 
 
 def parse_targets(
-    lines: Iterable[str] | str, *, as_tags: bool = False, site: SiteProfile | None = None
+    lines: Iterable[str] | str,
+    *,
+    as_tags: bool = False,
+    site: SiteProfile | None = None,
+    hosts: Collection[str] | None = None,
 ) -> Parsed:
     """Every target in ``lines`` (a string is split on newlines); duplicates dropped."""
     if isinstance(lines, str):
@@ -210,7 +253,7 @@ def parse_targets(
         if not line or line.startswith("#"):
             continue
         try:
-            target, note = parse_target_noted(line, as_tag=as_tags, site=site)
+            target, note = parse_target_noted(line, as_tag=as_tags, site=site, hosts=hosts)
         except TargetError as exc:
             problems.append(f"line {number}: {exc.describe()}")
             continue

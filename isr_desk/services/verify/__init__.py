@@ -8,7 +8,13 @@
 from __future__ import annotations
 
 from isr_desk.services.verify._judge import PageState, Verdict, Verification
-from isr_desk.services.verify._plan import count_verdicts, plan, stale_instances, tag_paths_of
+from isr_desk.services.verify._plan import (
+    MAX_PAGES_PER_TAG,
+    count_verdicts,
+    plan,
+    stale_instances,
+    tag_paths_of,
+)
 from isr_desk.services.verify._verifier import (
     PageKey,
     TagPaths,
@@ -19,6 +25,7 @@ from isr_desk.services.verify._verifier import (
 )
 
 __all__ = [
+    "MAX_PAGES_PER_TAG",
     "PageKey",
     "PageState",
     "TagPaths",

@@ -1,0 +1,85 @@
+"""Targets checked before sending, in the window: another site's URL is refused with its
+host named, a page the loaded list does not know is flagged (sent only on "Send anyway"),
+words are not made a path, and a Pages Router site cannot press "Refresh this tag"."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pytestqt.qtbot import QtBot
+
+from isr_desk.domain import Endpoint, Preset, SiteProfile
+from isr_desk.views.target_checks import NO_TAGS
+from tests.gui.conftest import WindowFactory
+from tests.helpers.sites import LoopbackSite, Reply
+
+MANIFEST = {
+    "version": 1,
+    "paths": [{"path": "/blog/a", "tags": ["posts"]}, {"path": "/blog/b", "tags": ["posts"]}],
+    "tags": [{"tag": "posts"}],
+}
+
+
+def test_another_sites_url_and_words_are_refused_before_sending(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
+) -> None:
+    window = make_window((SiteProfile("Blog", site.url), site.secret))
+    targets = window.targets
+    targets.type_box.setPlainText("https://shop.example.org/cart")
+    assert not targets.refresh_button.isEnabled()
+    assert "is a page of shop.example.org, not of this site" in targets.problems.text()
+    targets.type_box.setPlainText("hello world")
+    assert not targets.refresh_button.isEnabled()
+    assert "'hello world' is not a page address" in targets.problems.text()
+    assert "/hello world" not in targets.problems.text()  # no silent "/"
+    targets.type_box.setPlainText(f"{site.url}/blog/a")
+    assert targets.refresh_button.isEnabled()
+    assert targets.problems.isHidden()
+    assert site.requests == []
+
+
+def test_an_unknown_page_is_flagged_and_sent_only_on_send_anyway(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
+) -> None:
+    site.on("/m.json", Reply(200, MANIFEST), repeat=True)
+    profile = SiteProfile("Blog", site.url, manifest_source=f"{site.url}/m.json")
+    window = make_window((profile, site.secret))
+    targets = window.targets
+    qtbot.waitUntil(lambda: targets.manifest is not None, timeout=4000)
+    targets.type_box.setPlainText("/blog/does-not-exist")
+    targets.refresh_button.click()
+    assert "Not in the site's list of pages: /blog/does-not-exist" in targets.problems.text()
+    assert targets.anyway_button.isVisible()
+    assert not any(r.path.startswith("/api") for r in site.requests)
+    with qtbot.waitSignal(window.controller.run_finished, timeout=4000):
+        targets.anyway_button.click()
+    assert [r for r in site.revalidated] == ["path:/blog/does-not-exist"]
+    targets.type_box.setPlainText("/blog/a")  # a known page goes at once
+    with qtbot.waitSignal(window.controller.run_finished, timeout=4000):
+        targets.refresh_button.click()
+
+
+def test_a_pages_router_site_cannot_press_refresh_this_tag(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
+) -> None:
+    site.on("/m.json", Reply(200, MANIFEST), repeat=True)
+    profile = SiteProfile(
+        "Old blog",
+        site.url,
+        endpoint=Endpoint(preset=Preset.PAGES_ROUTER),
+        manifest_source=f"{site.url}/m.json",
+    )
+    window = make_window((profile, site.secret))
+    targets = window.targets
+    qtbot.waitUntil(lambda: targets.tags_tab.model.rowCount() == 1, timeout=4000)
+    targets.type_box.setPlainText("tag:posts")
+    assert targets.refresh_button.text() == "Refresh this tag"
+    assert not targets.refresh_button.isEnabled()
+    assert NO_TAGS in targets.problems.text()
+    targets.tabs.setCurrentWidget(targets.tags_tab)
+    targets.tags_tab.table.selectRow(0)
+    assert not targets.revalidate_button.isEnabled()
+    assert targets.revalidate_button.toolTip() == NO_TAGS
+    targets.tabs.setCurrentWidget(targets.paths_tab)
+    targets.paths_tab.table.selectRow(0)
+    assert targets.revalidate_button.isEnabled()
