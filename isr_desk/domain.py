@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote_plus
 
 REDACTED = "•••"
 
@@ -50,6 +50,7 @@ class Preset(enum.StrEnum):
     APP_ROUTER = "app-router"
     PAGES_ROUTER = "pages-router"
     BEARER = "bearer"
+    GET_QUERY = "get-query"  # the docs' GET ?secret=S&path=P or &tag=T route
     CUSTOM = "custom"
 
 
@@ -66,16 +67,21 @@ class Endpoint:
     """How a site's revalidation route wants to be called.
 
     ``path`` is appended to the profile's base URL for the built-in presets. The
-    ``method``/``url_template``/``body_template``/``secret_*`` fields matter only for
-    :attr:`Preset.CUSTOM`; templates may use ``{url}``, ``{path}``, ``{tag}`` and ``{secret}``.
-    ``batch_size`` > 1 turns on batch mode: one request carries up to that many items as
-    ``{"paths": [...]}`` or ``{"tags": [...]}``.
+    ``method``/``*_template``/``secret_*`` fields matter only for :attr:`Preset.CUSTOM`:
+    ``url_template`` and ``path_body_template`` shape a path request (placeholders ``{url}``,
+    ``{path}``, ``{paths}``, ``{type}``, ``{secret}``), ``tag_url_template`` and
+    ``tag_body_template`` a tag request (``{url}``, ``{tag}``, ``{tags}``, ``{secret}``). An
+    empty URL template means the route takes no paths (or no tags). Templates are filled in
+    one pass: a value is never scanned for placeholders (docs/user-guide.md, "Custom routes").
+    ``batch_size`` > 1 turns on batch mode: every request carries its items as
+    ``{"paths": [...]}`` or ``{"tags": [...]}``, even a request with a single item.
     """
 
     preset: Preset = Preset.APP_ROUTER
     path: str = "/api/revalidate"
     method: str = "POST"
     url_template: str = "{url}/api/revalidate"
+    tag_url_template: str = "{url}/api/revalidate"
     path_body_template: str = '{"path": "{path}"}'
     tag_body_template: str = '{"tag": "{tag}"}'
     secret_placement: SecretPlacement = SecretPlacement.QUERY
@@ -96,6 +102,10 @@ class SiteProfile:
     retries: int = 2
     headers: tuple[tuple[str, str], ...] = ()
     instances: tuple[str, ...] = ()
+    # Site conventions (from the build's manifest, or set by hand): see SiteConventions.
+    base_path: str = ""
+    trailing_slash: bool = False
+    encode_paths: bool = True
 
     @property
     def bases(self) -> tuple[str, ...]:
@@ -128,6 +138,28 @@ class PreparedRequest:
             body=None if self.body is None else redact_bytes(self.body, self.secret),
             targets=self.targets,
         )
+
+
+def secret_place(request: PreparedRequest) -> str:
+    """Where ``request`` carries its secret, in words: "the query parameter `secret`",
+    "the header `x-revalidate-token`", "the request body"; "" when it carries none."""
+    secret = request.secret
+    if not secret:
+        return ""
+    forms = _secret_forms(secret)
+    query = request.url.partition("?")[2]
+    for item in query.split("&"):
+        name, _, value = item.partition("=")
+        if value and any(f in value for f in forms):
+            return f"the query parameter `{unquote_plus(name)}`"
+    for name, value in request.headers:
+        if secret in value:
+            return f"the header `{name}`"
+    if any(f in request.url for f in forms):
+        return "the address"
+    if request.body is not None and secret.encode("utf-8", "replace") in request.body:
+        return "the request body"
+    return ""
 
 
 def redact_text(text: str, *secrets: str | None) -> str:
@@ -347,6 +379,72 @@ class DynamicRoute:
 
 
 @dataclass(frozen=True, slots=True)
+class SiteConventions:
+    """What a Next.js build says about how its pages must be named to each revalidation API.
+
+    ``encoded_paths``: the cache keys use percent-encoded non-ASCII paths (``None``: the build
+    had no non-ASCII page to tell). See docs/compatibility.md.
+    """
+
+    next_version: str | None = None
+    routers: tuple[Router, ...] = ()
+    base_path: str = ""
+    trailing_slash: bool = False
+    locales: tuple[str, ...] = ()
+    default_locale: str | None = None
+    encoded_paths: bool | None = None
+
+    def summary(self) -> str:
+        """One line: "Next 15.5 · App Router · trailingSlash · basePath /shop"."""
+        parts = []
+        if self.next_version:
+            parts.append("Next " + ".".join(self.next_version.split(".")[:2]))
+        names = {Router.APP: "App Router", Router.PAGES: "Pages Router"}
+        parts += [names[r] for r in self.routers]
+        if self.trailing_slash:
+            parts.append("trailingSlash")
+        if self.base_path:
+            parts.append(f"basePath {self.base_path}")
+        if self.locales:
+            parts.append(
+                "i18n " + ", ".join(self.locales[:4]) + ("…" if len(self.locales) > 4 else "")
+            )
+        return " · ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "next_version": self.next_version,
+            "routers": [r.value for r in self.routers],
+            "base_path": self.base_path,
+            "trailing_slash": self.trailing_slash,
+            "locales": list(self.locales),
+            "default_locale": self.default_locale,
+            "encoded_paths": self.encoded_paths,
+        }
+
+
+_UNITS = ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second"))
+
+
+def human_duration(value: int | float | bool | None) -> str:
+    """A revalidate value in words: "30 days", "1 hour", "90 seconds", "never", "" (unknown)."""
+    if value is None:
+        return ""
+    if value is False:
+        return "never"
+    if value is True:
+        return "yes"
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0:
+        return str(value)
+    for size, unit in _UNITS:
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return f"{count:,} {unit}" + ("" if count == 1 else "s")
+    return f"{seconds:g} seconds"
+
+
+@dataclass(frozen=True, slots=True)
 class Manifest:
     """Everything a site's manifest says, plus warnings a user needs to read."""
 
@@ -358,3 +456,11 @@ class Manifest:
     warnings: tuple[str, ...] = ()
     base_path: str = ""
     locales: tuple[str, ...] = ()
+    site: SiteConventions | None = None
+
+    def tag_counts(self) -> str:
+        """How the GUI and the CLI both count tags: "4 tags + 12 implicit"."""
+        implicit = sum(1 for t in self.tags if t.implicit)
+        own = len(self.tags) - implicit
+        text = f"{own:,} tag" + ("" if own == 1 else "s")
+        return text + (f" + {implicit:,} implicit" if implicit else "")

@@ -14,8 +14,10 @@ from isr_desk.services.sites._endpoints import (
     build_request,
     build_requests,
     describe,
+    fill,
     preview_request,
     secret_in_query,
+    supports_paths,
     supports_tags,
     validate_endpoint,
 )
@@ -26,7 +28,19 @@ from isr_desk.services.sites._profiles import (
     validate_profile,
 )
 from isr_desk.services.sites._secrets import SERVICE, SecretStore
-from isr_desk.services.sites._targets import Parsed, TargetError, parse_target, parse_targets
+from isr_desk.services.sites._targets import (
+    Parsed,
+    TargetError,
+    api_path,
+    is_pattern,
+    parse_target,
+    parse_target_noted,
+    parse_targets,
+    profile_api_path,
+    profile_page_url,
+    public_path,
+    site_path,
+)
 
 __all__ = [
     "SERVICE",
@@ -34,15 +48,24 @@ __all__ = [
     "ProfileStore",
     "SecretStore",
     "TargetError",
+    "api_path",
     "build_request",
     "build_requests",
     "describe",
+    "fill",
+    "is_pattern",
     "parse_target",
+    "parse_target_noted",
     "parse_targets",
     "preview_request",
+    "profile_api_path",
     "profile_from_dict",
+    "profile_page_url",
     "profile_to_dict",
+    "public_path",
     "secret_in_query",
+    "site_path",
+    "supports_paths",
     "supports_tags",
     "to_curl",
     "validate_endpoint",

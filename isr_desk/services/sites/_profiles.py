@@ -1,9 +1,14 @@
 """Site profiles: a JSON file under the app's data dir, never holding a secret.
 
-The file is ``{"version": 1, "profiles": [...]}``, written atomically (temp file in the same
+The file is ``{"version": 2, "profiles": [...]}``, written atomically (temp file in the same
 directory, fsync, rename) with mode 0600. A file that cannot be read raises
 :class:`ProfileStoreCorruptError` and is never overwritten: the user's data stays for them
 to fix or restore. Exports use the same shape and never carry a secret.
+
+Version 1 files (one URL template for paths and tags) are read and migrated: the template
+becomes a path template and a tag template, a query parameter that carried the other kind
+(``&tag={tag}`` in the path template) is dropped, and a template that could carry only one
+kind gives an empty template for the other (docs/user-guide.md, "Custom routes").
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from isr_desk.services.sites._endpoints import validate_endpoint
 if TYPE_CHECKING:
     from isr_desk.services.sites._secrets import SecretStore
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NAME_LENGTH = 80
 _ENDPOINT_FIELDS = {
@@ -42,6 +48,7 @@ _ENDPOINT_FIELDS = {
     "path",
     "method",
     "url_template",
+    "tag_url_template",
     "path_body_template",
     "tag_body_template",
     "secret_placement",
@@ -187,7 +194,20 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
         if not key.strip() or any(c in key for c in ":\r\n ") or _has_control(key + value):
             raise InvalidProfileError(f"Header {key!r} is not a valid HTTP header")
     _check_text(profile)
-    return replace(profile, name=name, base_url=base_url, instances=instances)
+    base_path = normalise_base_path(profile.base_path)
+    return replace(profile, name=name, base_url=base_url, instances=instances, base_path=base_path)
+
+
+def normalise_base_path(value: str) -> str:
+    """``/shop`` from ``shop``, ``/shop/`` or ``/shop``; ``""`` for none."""
+    text = value.strip().strip("/")
+    if not text:
+        return ""
+    if _has_control(text) or any(c in text for c in "?#% ") or "//" in text:
+        raise InvalidProfileError(
+            f"Base path {value!r} is not a path", hint="For example /shop (as in next.config)"
+        )
+    return "/" + text
 
 
 def _has_control(text: str) -> bool:
@@ -207,6 +227,7 @@ def _check_text(profile: SiteProfile) -> None:
         endpoint.path,
         endpoint.method,
         endpoint.url_template,
+        endpoint.tag_url_template,
         endpoint.path_body_template,
         endpoint.tag_body_template,
         endpoint.secret_name,
@@ -263,11 +284,15 @@ def profile_to_dict(profile: SiteProfile) -> dict[str, Any]:
         "retries": profile.retries,
         "headers": [list(h) for h in profile.headers],
         "instances": list(profile.instances),
+        "base_path": profile.base_path,
+        "trailing_slash": profile.trailing_slash,
+        "encode_paths": profile.encode_paths,
     }
     if endpoint.preset is Preset.CUSTOM:
         data["endpoint"].update(
             method=endpoint.method,
             url_template=endpoint.url_template,
+            tag_url_template=endpoint.tag_url_template,
             path_body_template=endpoint.path_body_template,
             tag_body_template=endpoint.tag_body_template,
             secret_placement=endpoint.secret_placement.value,
@@ -278,7 +303,7 @@ def profile_to_dict(profile: SiteProfile) -> dict[str, Any]:
     return data
 
 
-def profile_from_dict(data: Any) -> SiteProfile:
+def profile_from_dict(data: Any, *, version: int = FORMAT_VERSION) -> SiteProfile:
     """A profile from its stored form; raises ValueError/TypeError/KeyError on bad shape."""
     if not isinstance(data, dict):
         raise TypeError("a profile must be an object")
@@ -286,9 +311,11 @@ def profile_from_dict(data: Any) -> SiteProfile:
     if not isinstance(raw_endpoint, dict):
         raise TypeError("endpoint must be an object")
     fields = {k: v for k, v in raw_endpoint.items() if k in _ENDPOINT_FIELDS}
-    for key in ("path", "method", "url_template", "path_body_template", "tag_body_template"):
+    for key in _ENDPOINT_FIELDS - {"preset", "secret_placement", "batch_size"}:
         if key in fields and not isinstance(fields[key], str):
             raise TypeError(f"endpoint.{key} must be text")
+    if version < 2 or ("url_template" in fields and "tag_url_template" not in fields):
+        fields.update(_split_v1_template(fields.get("url_template", "{url}/api/revalidate")))
     fields["preset"] = Preset(fields.get("preset", Preset.APP_ROUTER.value))
     if "secret_placement" in fields:
         fields["secret_placement"] = SecretPlacement(fields["secret_placement"])
@@ -308,7 +335,41 @@ def profile_from_dict(data: Any) -> SiteProfile:
         retries=_int(data.get("retries", 2)),
         headers=tuple((_str(k), _str(v)) for k, v in headers),
         instances=tuple(_str(u) for u in instances),
+        base_path=_str(data.get("base_path") or ""),
+        trailing_slash=_bool(data.get("trailing_slash", False)),
+        encode_paths=_bool(data.get("encode_paths", True)),
     )
+
+
+def _split_v1_template(template: str) -> dict[str, str]:
+    """A version-1 URL template (paths and tags alike) as a path and a tag template.
+
+    The old builder sent an unfilled placeholder literally (``&tag={tag}`` on a path
+    request): a query parameter whose value is the other kind's placeholder is dropped.
+    """
+    out = {}
+    for kind, other in (("path", "tag"), ("tag", "path")):
+        text = _drop_param(template, "{" + other + "}")
+        text = _drop_param(text, "{" + other + "s}")
+        carries = "{" + other + "}" in template or "{" + other + "s}" in template
+        lacks = "{" + kind + "}" not in text and "{" + kind + "s}" not in text
+        key = "url_template" if kind == "path" else "tag_url_template"
+        out[key] = "" if carries and lacks else text
+    return out
+
+
+def _drop_param(template: str, placeholder: str) -> str:
+    head, sep, query = template.partition("?")
+    if not sep:
+        return template
+    kept = [item for item in query.split("&") if item.partition("=")[2] != placeholder]
+    return head + ("?" + "&".join(kept) if kept else "")
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
 
 
 def _str(value: Any) -> str:
@@ -345,10 +406,13 @@ def _read(path: Path, *, missing_ok: bool = True, what: str = "profiles file") -
             raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MB")
         data = json.loads(raw.decode("utf-8"))
         if not isinstance(data, dict) or not isinstance(data.get("profiles"), list):
-            raise TypeError('expected {"version": 1, "profiles": [...]}')
-        if data.get("version") != FORMAT_VERSION:
-            raise ValueError(f"unknown version {data.get('version')!r}")
-        profiles = [validate_profile(profile_from_dict(item)) for item in data["profiles"]]
+            raise TypeError('expected {"version": 2, "profiles": [...]}')
+        version = data.get("version")
+        if version not in READABLE_VERSIONS or isinstance(version, bool):
+            raise ValueError(f"unknown version {version!r}")
+        profiles = [
+            validate_profile(profile_from_dict(item, version=version)) for item in data["profiles"]
+        ]
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, RecursionError) as exc:
         raise corrupt(
             f"The {what} {path} cannot be read ({_why(exc)})",

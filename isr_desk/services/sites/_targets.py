@@ -1,18 +1,28 @@
-"""Turning what a user typed or pasted into targets.
+"""Turning what a user typed or pasted into targets, and a path into each API's form.
 
 One line per target: a path (``/blog/a``), a full URL of the site (its path is used), or
 ``tag:NAME`` for a cache tag. Blank lines and ``#`` comments are skipped. Limits come from
-Next.js (NEXTJS.md): a tag at most 256 characters, a path at most 1024.
+Next.js (docs/compatibility.md): a tag at most 256 characters, a path at most 1024. Given the
+site (``site=profile``), a full URL on another host is refused; a query or fragment is
+dropped with a note (a revalidation names a page, never a query).
+
+:func:`api_path` and :func:`public_path` turn a target path into what the site's
+revalidation route needs (no base path; a trailing slash with ``trailingSlash``;
+non-ASCII percent-encoded) and into the address a visitor fetches (base path and slash).
+The base path is stripped once, wherever the path came from (typed, pasted, a sitemap).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from isr_desk.domain import Target
+from isr_desk.domain import SiteProfile, Target
 from isr_desk.services.errors import IsrError
+
+_PATTERN = re.compile(r"\[[^/\]]+\]")
 
 MAX_TAG_LENGTH = 256
 MAX_PATH_LENGTH = 1024
@@ -24,14 +34,23 @@ class TargetError(IsrError):
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """Targets in input order without duplicates, and the lines that were refused."""
+    """Targets in input order without duplicates, the lines refused, and notes (a dropped
+    query, ...) on lines that were accepted."""
 
     targets: tuple[Target, ...]
     problems: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
-def parse_target(text: str, *, as_tag: bool = False) -> Target:
+def parse_target(text: str, *, as_tag: bool = False, site: SiteProfile | None = None) -> Target:
     """One target from one line; raises :class:`TargetError` with a plain reason."""
+    return parse_target_noted(text, as_tag=as_tag, site=site)[0]
+
+
+def parse_target_noted(
+    text: str, *, as_tag: bool = False, site: SiteProfile | None = None
+) -> tuple[Target, str | None]:
+    """:func:`parse_target`, and a note on what was changed (a dropped query), or None."""
     line = text.strip()
     if line.lower().startswith("tag:"):
         as_tag, line = True, line[4:].strip()
@@ -50,15 +69,24 @@ def parse_target(text: str, *, as_tag: bool = False) -> Target:
                 f"Tag {line[:40]}… is {len(line)} characters long",
                 hint=f"Next.js ignores tags over {MAX_TAG_LENGTH} characters",
             )
-        return Target.tag(line)
-    if line.startswith(("http://", "https://")):
+        return Target.tag(line), None
+    original, note = line, None
+    if line.lower().startswith(("http://", "https://")):
         try:
             parts = urlsplit(line)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
         except ValueError as exc:  # "http://[x": a broken IPv6 literal
             raise TargetError(f"{line!r} is not a valid URL ({exc})") from None
-        line = parts.path or "/"
-        if parts.query:
-            line += "?" + parts.query
+        if site is not None:
+            _check_origin(line, parts.scheme, parts.netloc, site)
+        line, dropped = parts.path or "/", bool(parts.query or parts.fragment)
+    else:
+        head = line.partition("#")[0].partition("?")[0]
+        line, dropped = head or "/", head != line
+    if dropped:
+        note = (
+            f"{_short(original)}: its query and fragment were dropped (a revalidation names a page)"
+        )
     if not line.startswith("/"):
         line = "/" + line
     if any(ch.isspace() for ch in line):
@@ -68,7 +96,96 @@ def parse_target(text: str, *, as_tag: bool = False) -> Target:
             f"Path {line[:40]}… is {len(line)} characters long",
             hint=f"Next.js refuses paths over {MAX_PATH_LENGTH} characters",
         )
-    return Target.path(line)
+    return Target.path(line), note
+
+
+def _check_origin(url: str, scheme: str, netloc: str, site: SiteProfile) -> None:
+    """Refuse a URL that is not on the site (its base URL or one of its instances)."""
+    origins = {_origin(base) for base in (site.base_url, *site.instances)}
+    if f"{scheme.lower()}://{netloc.lower()}" not in origins:
+        known = ", ".join(sorted(origins))
+        raise TargetError(
+            f"{_short(url)} is not on this site ({known})",
+            hint=f"Paste an address of {site.name}, or its path only (such as /blog/a)",
+        )
+
+
+def _origin(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- the form each API needs -----------------------------------------------------------------
+
+
+def is_pattern(path: str) -> bool:
+    """True for a dynamic route pattern such as ``/[lang]/blog/[slug]``."""
+    return "[" in path and _PATTERN.search(path) is not None
+
+
+def site_path(value: str, *, base_path: str = "") -> str:
+    """The page's path as the site's routes know it: no query, no base path (stripped once),
+    no trailing slash (``/`` stays ``/``)."""
+    path = value.partition("?")[0].partition("#")[0] or "/"
+    if base_path and (path == base_path or path.startswith(base_path + "/")):
+        path = path[len(base_path) :] or "/"
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    return path
+
+
+def api_path(
+    value: str, *, base_path: str = "", trailing_slash: bool = False, encode: bool = True
+) -> str:
+    """What ``revalidatePath`` / ``res.revalidate`` need for ``value`` (a pattern stays as is)."""
+    path = site_path(value, base_path=base_path)
+    if is_pattern(path):
+        return path
+    if encode and not path.isascii():
+        path = "".join(ch if ch.isascii() else quote(ch, safe="") for ch in path)
+    return with_slash(path) if trailing_slash else path
+
+
+def public_path(value: str, *, base_path: str = "", trailing_slash: bool = False) -> str:
+    """The path a visitor fetches: base path, page path, trailing slash with ``trailingSlash``."""
+    path = site_path(value, base_path=base_path)
+    if path == "/":
+        return base_path + "/" if trailing_slash or not base_path else base_path
+    return base_path + (with_slash(path) if trailing_slash else path)
+
+
+def with_slash(path: str) -> str:
+    """``path`` with Next's ``trailingSlash`` (a last segment with a file extension has none)."""
+    last = path.rsplit("/", 1)[-1]
+    if path.endswith("/") or "." in last:
+        return path
+    return path + "/"
+
+
+def profile_api_path(profile: SiteProfile, value: str) -> str:
+    return api_path(
+        value,
+        base_path=profile.base_path,
+        trailing_slash=profile.trailing_slash,
+        encode=profile.encode_paths,
+    )
+
+
+def profile_page_url(profile: SiteProfile, base: str, value: str) -> str:
+    """The public URL of ``value`` on ``base`` (which may or may not end with the base path)."""
+    root = base.rstrip("/")
+    base_path = profile.base_path
+    if base_path and root.endswith(base_path):
+        root = root[: -len(base_path)]
+    path = public_path(value, base_path=base_path, trailing_slash=profile.trailing_slash)
+    return root + path
 
 
 def _is_utf8(text: str) -> bool:
@@ -79,18 +196,25 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def parse_targets(lines: Iterable[str] | str, *, as_tags: bool = False) -> Parsed:
+def parse_targets(
+    lines: Iterable[str] | str, *, as_tags: bool = False, site: SiteProfile | None = None
+) -> Parsed:
     """Every target in ``lines`` (a string is split on newlines); duplicates dropped."""
     if isinstance(lines, str):
         lines = lines.splitlines()
     seen: dict[Target, None] = {}
     problems: list[str] = []
+    notes: list[str] = []
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         try:
-            seen.setdefault(parse_target(line, as_tag=as_tags), None)
+            target, note = parse_target_noted(line, as_tag=as_tags, site=site)
         except TargetError as exc:
             problems.append(f"line {number}: {exc.describe()}")
-    return Parsed(tuple(seen), tuple(problems))
+            continue
+        seen.setdefault(target, None)
+        if note is not None:
+            notes.append(f"line {number}: {note}")
+    return Parsed(tuple(seen), tuple(problems), tuple(notes))

@@ -19,7 +19,7 @@ from isr_desk.domain import (
     SiteProfile,
     Target,
 )
-from isr_desk.services.sites import build_request, to_curl
+from isr_desk.services.sites import api_path, build_request, to_curl
 from tests.helpers.servers import LoopbackSite
 
 SECRET = "s3 cr&t/+=x"  # characters that need URL-encoding and shell quoting
@@ -117,7 +117,8 @@ def test_custom_header_placement_and_template() -> None:
 def test_quoting_survives_the_shell(path: str) -> None:
     request = build_request(profile(), Target.path(path), SECRET)
     words = argv(to_curl(request))
-    assert json.loads(option_values(words, "--data-raw")[0]) == {"path": path}
+    sent = api_path(path)  # non-ASCII travels percent-encoded (docs/compatibility.md)
+    assert json.loads(option_values(words, "--data-raw")[0]) == {"path": sent}
 
 
 def test_multiline_is_the_same_command() -> None:

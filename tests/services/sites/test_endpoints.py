@@ -39,7 +39,7 @@ def test_pages_router_is_a_get_with_query_and_refuses_tags() -> None:
     req = endpoints.build_request(p, Target.path("/legacy/1?x=1&y=2"), SECRET)
     url = httpx.URL(req.url)
     assert (req.method, req.body, url.path) == ("GET", None, "/api/revalidate-pages")
-    assert url.params["path"] == "/legacy/1?x=1&y=2"
+    assert url.params["path"] == "/legacy/1"  # a revalidation names a page, not a query
     assert url.params["secret"] == SECRET
     with pytest.raises(EndpointError, match="cannot revalidate cache tags"):
         endpoints.build_request(p, Target.tag("posts"), SECRET)
@@ -95,8 +95,8 @@ def test_batch_mode_groups_paths_and_tags() -> None:
     reqs = endpoints.build_requests(p, targets, SECRET)
     assert [body(r) for r in reqs] == [
         {"paths": ["/a", "/b"]},
-        {"path": "/c"},
-        {"tag": "t1"},
+        {"paths": ["/c"]},  # batch mode is always plural, even for one item
+        {"tags": ["t1"]},
     ]
     assert [len(r.targets) for r in reqs] == [2, 1, 1]
 

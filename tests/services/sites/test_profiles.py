@@ -41,7 +41,7 @@ def test_add_list_get_round_trip_and_file_mode(store: ProfileStore) -> None:
     assert blog.headers == (("X-Env", "prod"),)
     assert store.get("Shop").endpoint == custom
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
-    assert json.loads(store.path.read_text())["version"] == 1
+    assert json.loads(store.path.read_text())["version"] == 2
 
 
 def test_duplicate_names_and_missing_profiles_are_clear(store: ProfileStore) -> None:
