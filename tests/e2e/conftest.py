@@ -60,3 +60,6 @@ def blog15(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NextSite]:
 def docs16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[NextSite]]:
     """Two ``next start`` instances of one build: each has its own ISR cache."""
     yield from _running(tmp_path_factory, SITES_DIR / "next16_cache", instances=2)
+
+
+from tests.e2e.isr_cli import add_site  # noqa: E402, F401 - a fixture for every e2e test
