@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from isr_desk.commands import Context
-from isr_desk.domain import Manifest, ManifestPath
+from isr_desk.domain import Manifest, ManifestPath, SiteProfile, human_duration
 from isr_desk.services.errors import ManifestError
 
 _EPILOG = """\
@@ -58,29 +58,56 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
 
     manifest = load_manifest(source, base_url=profile.base_url)
     if args.json:
-        ctx.json_line(manifest_to_json(manifest))
+        ctx.json_line(manifest_to_json(manifest, profile))
         return 0
     for warning in manifest.warnings:
         ctx.err(f"warning: {warning}")
+    for note in settings_notes(manifest, profile):
+        ctx.err(f"note: {note}")
     ctx.out("\n".join(_human(manifest, implicit=args.implicit)))
     return 0
 
 
-def manifest_to_json(manifest: Manifest) -> dict[str, Any]:
-    """The ``--json`` document (every field; implicit tags flagged)."""
+def settings_notes(manifest: Manifest, profile: SiteProfile) -> list[str]:
+    """Where the profile's conventions differ from the build's, with the exact fix."""
+    site = manifest.site
+    if site is None:
+        return []
+    flags = []
+    if site.base_path != profile.base_path:
+        flags.append("--base-path " + (site.base_path or "''"))
+    if site.trailing_slash != profile.trailing_slash:
+        flags.append("--trailing-slash" if site.trailing_slash else "--no-trailing-slash")
+    if not flags:
+        return []
+    return [
+        f"the build says {site.summary()}, but site {profile.name!r} is set up otherwise; "
+        f"fix it with: isr-desk site set {profile.name} {' '.join(flags)}"
+    ]
+
+
+def manifest_to_json(manifest: Manifest, profile: SiteProfile | None = None) -> dict[str, Any]:
+    """The ``--json`` document (every field; implicit tags flagged; each page's API forms)."""
+    from isr_desk.services.manifest import page_forms
+
+    site = manifest.site
     return {
         "source": manifest.source,
         "kind": manifest.kind,
         "base_path": manifest.base_path,
         "locales": list(manifest.locales),
+        "site": None if site is None else {**site.to_json(), "summary": site.summary()},
+        "notes": settings_notes(manifest, profile) if profile is not None else [],
         "paths": [
             {
                 "path": p.path,
                 "pattern": p.pattern,
                 "revalidate": p.revalidate,
+                "revalidate_text": human_duration(p.revalidate),
                 "router": p.router.value if p.router else None,
                 "tags": list(p.tags),
                 "implicit_tags": list(p.implicit_tags),
+                "send": page_forms(site, p),
             }
             for p in manifest.paths
         ],
@@ -103,12 +130,15 @@ def _human(manifest: Manifest, *, implicit: bool) -> list[str]:
     own = [t for t in manifest.tags if not t.implicit]
     hidden = [t for t in manifest.tags if t.implicit]
     lines = [
-        f"{manifest.source} ({manifest.kind}): {len(manifest.paths)} paths, {len(own)} tags, "
-        f"{len(hidden)} implicit tags, {len(manifest.routes)} dynamic routes"
+        f"{manifest.source} ({manifest.kind}): {len(manifest.paths)} paths, "
+        f"{manifest.tag_counts()}, {len(manifest.routes)} dynamic routes"
     ]
+    if manifest.site is not None:
+        lines.append(f"Detected: {manifest.site.summary() or 'Next.js build'}")
     if manifest.paths:
-        lines += ["", "PATHS", *_table(("PATH", "PATTERN", "REVALIDATE", "ROUTER", "TAGS"),
-                                       [_path_row(p) for p in manifest.paths])]  # fmt: skip
+        header = ("PATH", "SENT AS", "PATTERN", "REVALIDATE", "ROUTER", "TAGS")
+        rows = [_path_row(p, manifest) for p in manifest.paths]
+        lines += ["", "PATHS", *_table(header, rows)]
     if manifest.routes:
         rows = [
             (r.pattern, r.router.value if r.router else "-", _fallback(r.fallback))
@@ -127,11 +157,18 @@ def _human(manifest: Manifest, *, implicit: bool) -> list[str]:
     return lines
 
 
-def _path_row(p: ManifestPath) -> tuple[str, ...]:
+def _path_row(p: ManifestPath, manifest: Manifest) -> tuple[str, ...]:
+    sent = "-"
+    if manifest.site is not None:
+        from isr_desk.services.manifest import page_forms
+
+        forms = page_forms(manifest.site, p)
+        sent = forms["revalidatePath"] or forms["res.revalidate"] or "-"
     return (
         p.path,
+        sent if sent != p.path else "=",
         p.pattern or "-",
-        _revalidate(p.revalidate),
+        human_duration(p.revalidate) or "-",
         p.router.value if p.router else "-",
         ", ".join(p.tags) or "-",
     )
@@ -141,16 +178,6 @@ def _tag_row(tag: Any) -> tuple[str, ...]:
     shown = ", ".join(tag.paths[:_MAX_EXAMPLES])
     more = f", … (+{len(tag.paths) - _MAX_EXAMPLES})" if len(tag.paths) > _MAX_EXAMPLES else ""
     return (tag.tag, str(len(tag.paths)), (shown + more) or "-")
-
-
-def _revalidate(value: int | float | bool | None) -> str:
-    if value is None:
-        return "-"
-    if value is False:
-        return "never"
-    if value is True:
-        return "yes"
-    return f"{value:g}s" if isinstance(value, float) else f"{value}s"
 
 
 def _fallback(value: str | bool | None) -> str:

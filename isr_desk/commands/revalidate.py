@@ -24,7 +24,12 @@ from isr_desk.commands import Context
 from isr_desk.commands.sites import read_secret
 from isr_desk.domain import Result, RunSummary, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import HistoryError, IsrError, RevalidationError
-from isr_desk.services.sites import ProfileStore, parse_target, parse_targets
+from isr_desk.services.sites import (
+    ProfileStore,
+    parse_target,
+    parse_target_noted,
+    parse_targets,
+)
 
 if TYPE_CHECKING:
     from isr_desk.services.history import HistoryStore
@@ -72,12 +77,21 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def collect_targets(args: argparse.Namespace, ctx: Context) -> list[Target]:
-    targets = [parse_target(p) for p in args.path]
+def collect_targets(
+    args: argparse.Namespace, ctx: Context, site: SiteProfile | None = None
+) -> list[Target]:
+    targets = []
+    for text in args.path:
+        target, note = parse_target_noted(text, site=site)
+        targets.append(target)
+        if note:
+            ctx.err(f"note: {note}")
     targets += [parse_target(t, as_tag=True) for t in args.tag]
     if args.from_file is not None:
         text = _read_list(args.from_file, ctx)
-        parsed = parse_targets(text)
+        parsed = parse_targets(text, site=site)
+        for note in parsed.notes[:3]:
+            ctx.err(f"note: {note}")
         if parsed.problems:
             shown = "; ".join(parsed.problems[:3])
             more = f" (and {len(parsed.problems) - 3} more)" if len(parsed.problems) > 3 else ""
@@ -112,7 +126,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     profile = store.get(args.name)
     if args.secret_stdin and args.from_file is not None and str(args.from_file) == "-":
         raise RevalidationError("--secret-stdin and --from-file - both want stdin")
-    targets = collect_targets(args, ctx)
+    targets = collect_targets(args, ctx, profile)
     if args.secret_stdin:
         secret = read_secret(ctx, from_stdin=True, prompt="")
     else:
@@ -252,6 +266,7 @@ _VERDICT_MARKS = {
     "will-refresh": "~",
     "unchanged": "!",
     "cdn-stale": "!",
+    "inconclusive": "?",
     "failed": "✗",
     "not-checked": "·",
 }
@@ -260,8 +275,12 @@ _VERDICT_MARKS = {
 def _tag_paths(
     profile: SiteProfile, targets: list[Target], ctx: Context
 ) -> dict[str, tuple[str, ...]] | None:
-    """Tag → pages from the site's manifest, loaded only when the run purges tags."""
-    if not profile.manifest_source or all(t.kind is TargetKind.PATH for t in targets):
+    """Tag (and route pattern) → pages from the site's manifest, loaded only when needed."""
+    from isr_desk.services.sites import is_pattern
+
+    if not profile.manifest_source or all(
+        t.kind is TargetKind.PATH and not is_pattern(t.value) for t in targets
+    ):
         return None
     from isr_desk.services.manifest import load_manifest
     from isr_desk.services.verify import tag_paths_of

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from isr_desk.services.sites import (
     preview_request,
     profile_to_dict,
     secret_in_query,
+    split_url_template,
 )
 
 
@@ -35,6 +37,13 @@ def register(subparsers: Any) -> None:
     listing = site_cmds.add_parser("list", help="list sites")
     listing.add_argument("--json", action="store_true", help="one JSON document")
     listing.set_defaults(handler=_list)
+
+    set_site = site_cmds.add_parser(
+        "set", help="change a site's conventions (base path, trailing slash, path encoding)"
+    )
+    set_site.add_argument("name")
+    _convention_options(set_site)
+    set_site.set_defaults(handler=_set)
 
     show = site_cmds.add_parser("show", help="show one site and the request it sends")
     show.add_argument("name")
@@ -79,13 +88,47 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
         "--header", action="append", default=[], metavar="NAME:VALUE", help="extra header"
     )
     group.add_argument("--instance", action="append", default=[], metavar="URL")
+    _convention_options(parser)
     custom = parser.add_argument_group("custom preset")
     custom.add_argument("--method", default="POST")
-    custom.add_argument("--url-template", default="{url}/api/revalidate")
+    custom.add_argument(
+        "--url-template",
+        default="{url}/api/revalidate",
+        help="address of a path request ({url} {path} {paths} {type} {secret}); '' = no paths",
+    )
+    custom.add_argument(
+        "--tag-url-template",
+        default=None,
+        help="address of a tag request ({url} {tag} {tags} {secret}); '' = no tags "
+        "(default: the path address without its {path} parameter)",
+    )
     custom.add_argument("--path-body", default='{"path": "{path}"}')
     custom.add_argument("--tag-body", default='{"tag": "{tag}"}')
     custom.add_argument("--secret-in", choices=[p.value for p in SecretPlacement], default="query")
     custom.add_argument("--secret-name", default="secret", help="query parameter or header")
+
+
+def _convention_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "site conventions (detected from a .next build given as --manifest)"
+    )
+    group.add_argument("--base-path", default=None, help="next.config basePath, e.g. /shop")
+    slash = group.add_mutually_exclusive_group()
+    slash.add_argument(
+        "--trailing-slash", dest="trailing_slash", action="store_true", default=None,
+        help="next.config trailingSlash: true (paths are sent as /blog/x/)",
+    )  # fmt: skip
+    slash.add_argument("--no-trailing-slash", dest="trailing_slash", action="store_false")
+    group.add_argument(
+        "--raw-paths", action="store_true", default=None,
+        help="send non-ASCII paths as typed, not percent-encoded",
+    )  # fmt: skip
+
+
+def _tag_url(args: argparse.Namespace) -> str:
+    if args.tag_url_template is not None:
+        return str(args.tag_url_template)
+    return str(split_url_template(args.url_template)["tag_url_template"])
 
 
 def profile_from_args(args: argparse.Namespace) -> SiteProfile:
@@ -100,6 +143,7 @@ def profile_from_args(args: argparse.Namespace) -> SiteProfile:
         path=args.endpoint,
         method=args.method,
         url_template=args.url_template,
+        tag_url_template=_tag_url(args),
         path_body_template=args.path_body,
         tag_body_template=args.tag_body,
         secret_placement=SecretPlacement(args.secret_in),
@@ -116,7 +160,27 @@ def profile_from_args(args: argparse.Namespace) -> SiteProfile:
         retries=args.retries,
         headers=tuple(headers),
         instances=tuple(args.instance),
+        base_path=args.base_path or "",
+        trailing_slash=bool(args.trailing_slash),
+        encode_paths=not args.raw_paths,
     )
+
+
+def _detected(args: argparse.Namespace, profile: SiteProfile) -> tuple[SiteProfile, str | None]:
+    """``profile`` with the conventions of its ``--manifest`` build where no flag set them."""
+    if not profile.manifest_source:
+        return profile, None
+    from isr_desk.services.manifest import site_conventions
+
+    site = site_conventions(profile.manifest_source)
+    if site is None:
+        return profile, None
+    changes: dict[str, Any] = {}
+    if args.base_path is None:
+        changes["base_path"] = site.base_path
+    if args.trailing_slash is None:
+        changes["trailing_slash"] = site.trailing_slash
+    return replace(profile, **changes), site.summary()
 
 
 def read_secret(ctx: Context, *, from_stdin: bool, prompt: str) -> str:
@@ -133,8 +197,11 @@ def read_secret(ctx: Context, *, from_stdin: bool, prompt: str) -> str:
 
 def _add(args: argparse.Namespace, ctx: Context) -> int:
     store = ProfileStore()
-    profile = store.add(profile_from_args(args))
+    profile, detected = _detected(args, profile_from_args(args))
+    profile = store.add(profile)
     ctx.out(f"Added site {profile.name!r}: {describe(profile)}")
+    if detected:
+        ctx.out(f"Detected from the build: {detected}")
     if args.secret_stdin:
         try:
             store.secrets.set(profile.name, read_secret(ctx, from_stdin=True, prompt=""))
@@ -182,6 +249,7 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
         ("Request", f"{request.method} {request.url}"),
         ("Body", request.body.decode() if request.body else "(none)"),
         ("Manifest", profile.manifest_source or "(none)"),
+        ("Conventions", conventions_text(profile)),
         ("Concurrency", str(profile.concurrency)),
         ("Timeout", f"{profile.timeout:g} s"),
         ("Retries", str(profile.retries)),
@@ -194,6 +262,32 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
     for key, value in rows:
         ctx.out(f"{key + ':':<13}{value}")
     return 0
+
+
+def _set(args: argparse.Namespace, ctx: Context) -> int:
+    store = ProfileStore()
+    profile = store.get(args.name)
+    changes: dict[str, Any] = {}
+    if args.base_path is not None:
+        changes["base_path"] = args.base_path
+    if args.trailing_slash is not None:
+        changes["trailing_slash"] = args.trailing_slash
+    if args.raw_paths is not None:
+        changes["encode_paths"] = not args.raw_paths
+    if not changes:
+        raise InvalidProfileError(
+            "Nothing to change", hint="Give --base-path, --trailing-slash or --no-trailing-slash"
+        )
+    profile = store.update(profile.name, replace(profile, **changes))
+    ctx.out(f"Site {profile.name!r}: {conventions_text(profile)}")
+    return 0
+
+
+def conventions_text(profile: SiteProfile) -> str:
+    parts = [f"base path {profile.base_path}" if profile.base_path else "no base path"]
+    parts.append("trailing slash" if profile.trailing_slash else "no trailing slash")
+    parts.append("non-ASCII percent-encoded" if profile.encode_paths else "paths sent as typed")
+    return ", ".join(parts)
 
 
 def _remove(args: argparse.Namespace, ctx: Context) -> int:

@@ -32,10 +32,12 @@ import httpx
 
 from isr_desk.domain import Outcome, PreparedRequest, SiteProfile, Target
 from isr_desk.services.errors import EndpointError
-from isr_desk.services.revalidation import Reply, hint_for, judge
-from isr_desk.services.sites import build_request, secret_in_query, supports_tags
+from isr_desk.services.manifest import site_conventions
+from isr_desk.services.revalidation import Reply, hint_for, judge, same_origin_redirect
+from isr_desk.services.sites import build_request, secret_in_query, supports_paths, supports_tags
 
 PROBE_PATH = "/__isr-desk-doctor-probe"
+PROBE_TAG = "__isr-desk-doctor-probe"
 CERT_WARN_DAYS = 14
 _BODY_LIMIT = 16 * 1024
 
@@ -122,6 +124,7 @@ def settings_findings(profile: SiteProfile) -> list[Finding]:
                     instance=base if len(profile.bases) > 1 else None,
                 )
             )
+    found += base_path_findings(profile)
     if not supports_tags(profile):
         found.append(
             Finding(
@@ -130,6 +133,43 @@ def settings_findings(profile: SiteProfile) -> list[Finding]:
                 "The pages-router preset calls res.revalidate(), which takes paths only.",
                 "For tags, use a route handler that calls revalidateTag (app-router or "
                 "bearer preset).",
+            )
+        )
+    return found
+
+
+def known_base_path(profile: SiteProfile) -> str:
+    """The site's base path: the profile's, or what its local ``.next`` build says."""
+    if profile.base_path:
+        return profile.base_path
+    source = profile.manifest_source
+    if source and "://" not in source:
+        site = site_conventions(source)
+        if site is not None:
+            return site.base_path
+    return ""
+
+
+def base_path_findings(profile: SiteProfile) -> list[Finding]:
+    """A site URL without the base path: every route, the revalidation one too, is a 404."""
+    base_path = known_base_path(profile)
+    if not base_path:
+        return []
+    found = []
+    for base in profile.bases:
+        if urlsplit(base).path.rstrip("/").endswith(base_path):
+            continue
+        fixed = base.rstrip("/") + base_path
+        flag = "--instance" if base in profile.instances else "--url"
+        found.append(
+            Finding(
+                Level.PROBLEM,
+                f"The site URL lacks the base path {base_path}",
+                f"The site is built with basePath {base_path}: every route, the revalidation "
+                f"route too, is under {fixed}.",
+                f"Set the site URL to {fixed} (isr-desk site add NAME {flag} {fixed}, or edit "
+                "the site).",
+                instance=base if len(profile.bases) > 1 else None,
             )
         )
     return found
@@ -209,12 +249,36 @@ class _Doctor:
     async def probes(self) -> bool:
         """Probe the route; True when it answered like a revalidation route should."""
         token = random_tokens.token_urlsafe(18)
-        wrong = build_request(self.profile, Target.path(PROBE_PATH), token, base_url=self.base)
+        probe = Target.path(PROBE_PATH) if supports_paths(self.profile) else Target.tag(PROBE_TAG)
+        wrong = build_request(self.profile, probe, token, base_url=self.base)
         for label, request in (("a wrong", wrong), ("no", _without(wrong, token))):
             reply = await self.send(request)
+            followed = same_origin_redirect(request, reply)
+            if followed is not None:
+                # The engine follows a same-origin 307/308 with the secret: so do we, and
+                # name the endpoint setting that avoids the extra round trip.
+                if label == "a wrong":
+                    self.moved(request, reply, followed)
+                request, reply = followed, await self.send(followed)
             if not self.judge_probe(label, request, reply):
                 return False
         return True
+
+    def moved(self, request: PreparedRequest, reply: Reply, followed: PreparedRequest) -> None:
+        old, new = urlsplit(request.url).path, urlsplit(followed.url).path
+        base = urlsplit(self.base).path.rstrip("/")
+        route = new[len(base) :] if base and new.startswith(base) else new
+        endpoint = self.profile.endpoint
+        if endpoint.preset.value == "custom":
+            setting = f"--url-template '{{url}}{route}'"
+        else:
+            setting = f"--endpoint {route}"
+        why = " (the site has trailingSlash: true)" if new == old + "/" else ""
+        self.add(Level.WARNING, f"The revalidation route redirects ({reply.status}){why}",
+                 f"{old} answered {reply.status} → {new}. ISR Desk follows a same-origin "
+                 "307/308 with the secret, so revalidations work, at the cost of a second "
+                 "request each.",
+                 f"Set the endpoint path to {route} ({setting}).")  # fmt: skip
 
     def judge_probe(self, label: str, request: PreparedRequest, reply: Reply) -> bool:
         shown = request.redacted()

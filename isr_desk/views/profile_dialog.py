@@ -47,6 +47,7 @@ _PRESETS = (
     (Preset.APP_ROUTER, "App Router route — POST, secret in ?secret="),
     (Preset.PAGES_ROUTER, "Pages Router API route — GET, paths only"),
     (Preset.BEARER, "Bearer token — POST, Authorization header"),
+    (Preset.GET_QUERY, "GET ?secret=&path= or &tag= (Next.js docs)"),
     (Preset.CUSTOM, "Custom request…"),
 )
 _PLACEMENTS = (
@@ -177,6 +178,8 @@ class ProfileDialog(QDialog):
         self.method_combo = QComboBox()
         self.method_combo.addItems(["POST", "GET", "PUT", "PATCH", "DELETE"])
         self.url_template_edit = QLineEdit()
+        self.tag_url_template_edit = QLineEdit()
+        self.tag_url_template_edit.setPlaceholderText("empty: the route takes no tags")
         self.path_body_edit = QLineEdit()
         self.tag_body_edit = QLineEdit()
         self.placement_combo = QComboBox()
@@ -185,6 +188,7 @@ class ProfileDialog(QDialog):
         self.secret_name_edit = QLineEdit()
         form.addRow("Method", self.method_combo)
         form.addRow("Address template", self.url_template_edit)
+        form.addRow("Address for a tag", self.tag_url_template_edit)
         form.addRow("Body for a page", self.path_body_edit)
         form.addRow("Body for a tag", self.tag_body_edit)
         form.addRow("Secret goes", self.placement_combo)
@@ -233,6 +237,7 @@ class ProfileDialog(QDialog):
         self.path_edit.setText(endpoint.path)
         self.method_combo.setCurrentText(endpoint.method)
         self.url_template_edit.setText(endpoint.url_template)
+        self.tag_url_template_edit.setText(endpoint.tag_url_template)
         self.path_body_edit.setText(endpoint.path_body_template)
         self.tag_body_edit.setText(endpoint.tag_body_template)
         self.placement_combo.setCurrentIndex(
@@ -246,12 +251,14 @@ class ProfileDialog(QDialog):
         self.retries_spin.setValue(profile.retries)
         self.headers_edit.setPlainText("\n".join(f"{k}: {v}" for k, v in profile.headers))
         self._instances = profile.instances
+        self._conventions = replace(profile, name="", base_url="")
 
     def _connect_signals(self) -> None:
         for edit in (
             self.url_edit,
             self.path_edit,
             self.url_template_edit,
+            self.tag_url_template_edit,
             self.path_body_edit,
             self.tag_body_edit,
             self.secret_name_edit,
@@ -274,6 +281,7 @@ class ProfileDialog(QDialog):
             path=self.path_edit.text().strip() or "/api/revalidate",
             method=self.method_combo.currentText(),
             url_template=self.url_template_edit.text().strip(),
+            tag_url_template=self.tag_url_template_edit.text().strip(),
             path_body_template=self.path_body_edit.text(),
             tag_body_template=self.tag_body_edit.text(),
             secret_placement=SecretPlacement(self.placement_combo.currentData()),
@@ -290,6 +298,9 @@ class ProfileDialog(QDialog):
             retries=self.retries_spin.value(),
             headers=parse_headers(self.headers_edit.toPlainText()),
             instances=self._instances,
+            base_path=self._conventions.base_path,
+            trailing_slash=self._conventions.trailing_slash,
+            encode_paths=self._conventions.encode_paths,
         )
 
     def _update_preview(self, *_: Any) -> None:

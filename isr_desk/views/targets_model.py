@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from isr_desk.domain import ManifestPath, ManifestTag, Target
+from isr_desk.domain import ManifestPath, ManifestTag, Target, human_duration
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -215,13 +215,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
 
 
 def _revalidate_text(value: int | float | bool | None) -> str:
-    if value is None:
-        return ""
-    if value is False:
-        return "never"
-    if value is True:
-        return "yes"
-    return f"{value:g}"
+    return human_duration(value)  # "30 days", not "2.592e+06"
 
 
 def _revalidate_key(value: int | float | bool | None) -> float:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -73,6 +73,9 @@ class TargetsPanel(QWidget):
         self.tabs.addTab(self.tags_tab, "Tags")
         self.info = QLabel("")
         self.info.setObjectName("manifestInfo")
+        self.conventions = QLabel("")  # "Next 15.5 · App Router · trailingSlash"
+        self.conventions.setObjectName("siteConventions")
+        self.conventions.setTextFormat(Qt.TextFormat.PlainText)
         self.reload_button = QPushButton("Reload list")
         self.reload_button.setToolTip("Read the site's manifest again")
         self.filter_edit = QLineEdit()
@@ -115,6 +118,7 @@ class TargetsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.conventions)
         layout.addWidget(self.filter_edit)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
@@ -144,6 +148,7 @@ class TargetsPanel(QWidget):
         self.paths_tab.model.clear()
         self.tags_tab.model.clear()
         self.info.clear()
+        self.conventions.clear()
         self.reload_button.setEnabled(bool(profile and profile.manifest_source))
         if profile is None:
             self._show_message_everywhere("Pick a site to see its pages.")
@@ -203,9 +208,12 @@ class TargetsPanel(QWidget):
             else:
                 tab.show_message(f"The manifest lists no {what}. Type them in the box below.")
         text = (
-            f"{plural(len(manifest.paths), 'page')} · {plural(len(manifest.tags), 'tag')} · "
+            f"{plural(len(manifest.paths), 'page')} · {manifest.tag_counts()} · "
             f"loaded in {elapsed_ms:,.0f} ms"
         )
+        site = manifest.site
+        self.conventions.setText(site.summary() if site is not None else "")
+        self.conventions.setVisible(site is not None)
         if manifest.warnings:
             text += f" · {plural(len(manifest.warnings), 'warning')}"
             self.info.setToolTip("\n".join(manifest.warnings))

@@ -3,11 +3,22 @@
 :func:`load_manifest` reads a Next.js ``.next`` build, an ISR Desk JSON manifest, a sitemap
 or a plain list, from a file or an http(s) URL, and returns a
 :class:`~isr_desk.domain.Manifest`. :func:`detect_kind` says which loader a source gets.
+:func:`site_conventions` reads only a build's small files (version, basePath, trailingSlash,
+i18n); :func:`page_forms` gives the exact string each revalidation API needs for a page.
 """
 
 from __future__ import annotations
 
 from isr_desk.services.manifest._builder import ManifestBuilder
 from isr_desk.services.manifest._load import FREEZE_ITEMS, detect_kind, load_manifest
+from isr_desk.services.manifest._site import INTERNAL_PAGES, page_forms, site_conventions
 
-__all__ = ["FREEZE_ITEMS", "ManifestBuilder", "detect_kind", "load_manifest"]
+__all__ = [
+    "FREEZE_ITEMS",
+    "INTERNAL_PAGES",
+    "ManifestBuilder",
+    "detect_kind",
+    "load_manifest",
+    "page_forms",
+    "site_conventions",
+]

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain, repeat
+from operator import attrgetter
 
 from isr_desk.domain import (
     DynamicRoute,
@@ -20,8 +21,10 @@ from isr_desk.domain import (
     ManifestPath,
     ManifestTag,
     Router,
+    SiteConventions,
     redact_text,
 )
+from isr_desk.services.manifest._site import complete
 
 IMPLICIT_TAG_PREFIX = "_N_T_"
 MAX_TAG_LENGTH = 256  # Next.js ignores longer tags
@@ -112,6 +115,7 @@ class ManifestBuilder:
         self.kind = kind
         self.base_path = ""
         self.locales: tuple[str, ...] = ()
+        self.site: SiteConventions | None = None  # a Next.js build's conventions
         self.secrets: tuple[str, ...] = ()  # scrubbed from warnings (Next's preview keys)
         self._paths: dict[str, _Entry] = {}
         self._sorted: tuple[list[ManifestPath], Touched] | None = None  # see add_sorted
@@ -240,7 +244,16 @@ class ManifestBuilder:
             ),
             base_path=self.base_path,
             locales=self.locales,
+            site=self._site(paths),
         )
+
+    def _site(self, paths: list[ManifestPath]) -> SiteConventions | None:
+        if self.site is None:
+            return None
+        routers = {r.router for r in self._routes.values()}
+        routers.update(map(attrgetter("router"), paths))
+        routers.discard(None)
+        return complete(self.site, paths, routers)  # type: ignore[arg-type]
 
     def _merged(self) -> tuple[list[ManifestPath], Touched]:
         """The pages in path order and their tag map (the loaders' general path)."""

@@ -27,6 +27,7 @@ from isr_desk.services.manifest._builder import (
     split_tags,
 )
 from isr_desk.services.manifest._formats import decode_json
+from isr_desk.services.manifest._site import INTERNAL_PAGES, read_conventions
 from isr_desk.services.manifest._sources import read_file
 
 try:  # optional: decodes a 100k-route manifest ~4x faster than json
@@ -236,8 +237,11 @@ def _add_sorted(
     numbers: dict[int, int] = {}
     canonical, number = strings.setdefault, numbers.setdefault
     app, pages_router = Router.APP, Router.PAGES
+    internal = INTERNAL_PAGES
     for i in order:
         path, revalidate, src, data_route, headers, app_hint = rows[i]
+        if path in internal:  # Next's own error pages: nothing a user revalidates
+            continue
         kind = revalidate.__class__
         if kind is int:
             revalidate = number(revalidate, revalidate)
@@ -368,33 +372,26 @@ def _read_small(name: str, dir_fd: int | None = None) -> bytes | None:
 
 
 def _load_routes_manifest(build_dir: str, builder: ManifestBuilder) -> None:
-    """``basePath`` and i18n locales: revalidated paths must carry them."""
+    """The site model (version, basePath, trailingSlash, i18n) from the build's small files."""
     name = os.path.join(build_dir, ROUTES)
-    if not os.path.isfile(name):
-        return
-    try:
-        obj = decode_json(
-            read_file(name, source=ROUTES, max_bytes=MAX_ROUTES_MANIFEST_BYTES), ROUTES
-        )
-    except ManifestError as exc:
-        builder.warn(f"{ROUTES} was skipped: {exc.message}")
-        return
-    if not isinstance(obj, dict):
-        builder.warn(f"{ROUTES} was skipped: not a JSON object")
-        return
-    base_path = obj.get("basePath")
-    if isinstance(base_path, str) and base_path not in ("", "/"):
-        builder.base_path = base_path
+    obj: Any = None
+    if os.path.isfile(name):
+        try:
+            obj = decode_json(
+                read_file(name, source=ROUTES, max_bytes=MAX_ROUTES_MANIFEST_BYTES), ROUTES
+            )
+        except ManifestError as exc:
+            builder.warn(f"{ROUTES} was skipped: {exc.message}")
+        if obj is not None and not isinstance(obj, dict):
+            builder.warn(f"{ROUTES} was skipped: not a JSON object")
+            obj = None
+    site = read_conventions(build_dir, obj if obj is not None else {})
+    builder.base_path = site.base_path
+    builder.locales = site.locales
+    builder.site = site
+    if site.locales:
+        shown = ", ".join(site.locales[:6]) + (", …" if len(site.locales) > 6 else "")
         builder.warn(
-            f"the site has basePath '{base_path}': revalidated paths must include it "
-            f"(e.g. {base_path}/about rather than /about)"
-        )
-    i18n = obj.get("i18n")
-    locales = i18n.get("locales") if isinstance(i18n, dict) else None
-    if isinstance(locales, list) and all(isinstance(x, str) for x in locales) and locales:
-        builder.locales = tuple(locales)
-        shown = ", ".join(locales[:6]) + (", …" if len(locales) > 6 else "")
-        builder.warn(
-            f"the site is localised ({shown}): each page exists once per locale; revalidate "
-            f"the locale-prefixed path (e.g. /{locales[-1]}/about)"
+            f"the site is localised ({shown}): each Pages Router page exists once per "
+            f"locale; revalidate the locale-prefixed path (e.g. /{site.locales[-1]}/about)"
         )

@@ -18,6 +18,7 @@ from isr_desk.services.revalidation._replies import (
     judge,
     parse_retry_after,
     results_for,
+    same_origin_redirect,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "judge",
     "parse_retry_after",
     "results_for",
+    "same_origin_redirect",
 ]

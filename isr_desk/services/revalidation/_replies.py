@@ -32,6 +32,7 @@ from isr_desk.domain import (
     Result,
     Timing,
     redact_text,
+    secret_place,
 )
 
 EXCERPT_CHARS = 2000
@@ -277,9 +278,12 @@ def hint_for(
     if outcome is Outcome.NOT_REVALIDATED:
         return "The route answered but reported revalidated: false — check the site's logs."
     if outcome is Outcome.WRONG_SECRET:
+        where = secret_place(request)
+        place = f" (sent in {where})" if where else ""
         return (
-            "The site rejected the secret: the secret stored for this site does not match "
-            "the one the site expects — ask your developer for the current one."
+            f"The site answered {reply.status}: it rejected the secret{place}. Either the "
+            "secret stored for this site is not the one the site expects — ask your developer "
+            "for the current one — or the route reads it from another place."
         )
     if outcome is Outcome.NOT_FOUND:
         return f"Nothing answers at {parts.path}: check the endpoint path in the site's settings."

@@ -25,6 +25,7 @@ from isr_desk.services.sites._profiles import (
     ProfileStore,
     profile_from_dict,
     profile_to_dict,
+    split_url_template,
     validate_profile,
 )
 from isr_desk.services.sites._secrets import SERVICE, SecretStore
@@ -65,6 +66,7 @@ __all__ = [
     "public_path",
     "secret_in_query",
     "site_path",
+    "split_url_template",
     "supports_paths",
     "supports_tags",
     "to_curl",

@@ -315,7 +315,7 @@ def profile_from_dict(data: Any, *, version: int = FORMAT_VERSION) -> SiteProfil
         if key in fields and not isinstance(fields[key], str):
             raise TypeError(f"endpoint.{key} must be text")
     if version < 2 or ("url_template" in fields and "tag_url_template" not in fields):
-        fields.update(_split_v1_template(fields.get("url_template", "{url}/api/revalidate")))
+        fields.update(split_url_template(fields.get("url_template", "{url}/api/revalidate")))
     fields["preset"] = Preset(fields.get("preset", Preset.APP_ROUTER.value))
     if "secret_placement" in fields:
         fields["secret_placement"] = SecretPlacement(fields["secret_placement"])
@@ -341,7 +341,7 @@ def profile_from_dict(data: Any, *, version: int = FORMAT_VERSION) -> SiteProfil
     )
 
 
-def _split_v1_template(template: str) -> dict[str, str]:
+def split_url_template(template: str) -> dict[str, str]:
     """A version-1 URL template (paths and tags alike) as a path and a tag template.
 
     The old builder sent an unfilled placeholder literally (``&tag={tag}`` on a path

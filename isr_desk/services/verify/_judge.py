@@ -23,6 +23,7 @@ class Verdict(enum.StrEnum):
     WILL_REFRESH = "will-refresh"
     UNCHANGED = "unchanged"
     CDN_STALE = "cdn-stale"
+    INCONCLUSIVE = "inconclusive"  # the "before" fetch itself started a rebuild
     FAILED = "failed"
     NOT_CHECKED = "not-checked"  # a tag no manifest maps to pages
 
@@ -40,6 +41,7 @@ _LABELS = {
     Verdict.WILL_REFRESH: "Will refresh on next visit",
     Verdict.UNCHANGED: "Unchanged",
     Verdict.CDN_STALE: "CDN still serving old copy",
+    Verdict.INCONCLUSIVE: "Inconclusive",
     Verdict.FAILED: "Page error",
     Verdict.NOT_CHECKED: "Not checked",
 }
@@ -157,12 +159,31 @@ class Verification:
 # --- judging ------------------------------------------------------------------------------
 
 
+INCONCLUSIVE = (
+    "Inconclusive — the page was already being rebuilt: the check before the revalidation "
+    "got {state}, so the site rebuilt it on its own and a change proves nothing. Check again "
+    "when the page is served fresh (HIT), or look at the page itself."
+)
+
+
+def rebuilding(before: PageState | None) -> bool:
+    """True when the "before" fetch was already a rebuild (STALE starts one, MISS is one)."""
+    return before is not None and not before.failed and before.cache in ("STALE", "MISS")
+
+
 def judge_now(
     before: PageState | None, after: PageState, *, tag_purge: bool
 ) -> tuple[Verdict | None, str]:
-    """A verdict from the first fetch, or (None, "") when it takes another fetch."""
+    """A verdict from the first fetch, or (None, "") when it takes another fetch.
+
+    After a "before" that was STALE or MISS, only a rebuild on this visit (MISS, then HIT)
+    proves the revalidation: new content alone may be the site's own background rebuild.
+    """
     if after.failed:
         return Verdict.FAILED, _failure(after)
+    if rebuilding(before) and after.cache not in REBUILT:
+        assert before is not None
+        return Verdict.INCONCLUSIVE, INCONCLUSIVE.format(state=before.cache)
     if before is not None and before.failed:
         was = before.error or f"answered {before.status}"
         return Verdict.REGENERATED, f"The page now answers {after.status}; before it {was}."

@@ -39,11 +39,12 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
+from dataclasses import replace
 from typing import TypeVar
 
 import httpx
 
-from isr_desk.domain import Result, SiteProfile, Target
+from isr_desk.domain import Result, SiteProfile, Target, TargetKind
 from isr_desk.services.verify._judge import (
     REBUILT,
     PageState,
@@ -61,6 +62,7 @@ from isr_desk.services.verify._plan import (
     TagPaths,
     checks_after,
     count_verdicts,
+    explain,
     plan,
     stale_instances,
     tag_paths_of,
@@ -211,16 +213,18 @@ async def verify_stream(
     A tag that no manifest maps to pages gets one ``NOT_CHECKED`` verdict (first).
     """
     checks, unmapped = checks_after(profile, list(results), tag_paths, max_per_tag)
-    for tag in unmapped:
+    for target in unmapped:
+        what = "tag" if target.kind is TargetKind.TAG else "route pattern"
         yield Verification(
             Verdict.NOT_CHECKED,
-            "No manifest maps this tag to pages: load the site's manifest to verify tags.",
+            f"No manifest maps this {what} to pages: load the site's manifest to verify "
+            f"{what}s (the {what} itself is not a page to fetch).",
             path="",
-            target=tag,
+            target=target,
         )
 
     async def one(check: PageCheck) -> Verification:
-        return await verifier.verify(
+        found = await verifier.verify(
             before.get(check.key),
             check.url,
             tag_purge=check.tag_purge,
@@ -229,6 +233,8 @@ async def verify_stream(
             instance=check.instance,
             target=check.target,
         )
+        cause = explain(profile, check, found.verdict)
+        return replace(found, detail=f"{found.detail} {cause}") if cause else found
 
     async with contextlib.aclosing(_bounded(one, checks, concurrency)) as done:
         async for _check, verification in done:

@@ -61,10 +61,10 @@ def test_custom_templates_escape_each_placeholder_for_where_it_goes() -> None:
         path_body_template='{"page": "{path}", "key": "{secret}"}',
         secret_placement=SecretPlacement.TEMPLATE,
     )
-    req = endpoints.build_request(p, Target.path('/a"b?c'), SECRET)
+    req = endpoints.build_request(p, Target.path('/a"b&c=d'), SECRET)
     assert req.method == "PUT"
-    assert httpx.URL(req.url).params["page"] == '/a"b?c'
-    assert body(req) == {"page": '/a"b?c', "key": SECRET}
+    assert httpx.URL(req.url).params["page"] == '/a"b&c=d'
+    assert body(req) == {"page": '/a"b&c=d', "key": SECRET}
 
 
 @pytest.mark.parametrize(
