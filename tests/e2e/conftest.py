@@ -27,7 +27,7 @@ SITE_DIR = Path(__file__).parent / "next_site"
 SITES_DIR = Path(__file__).parent / "sites"
 UNTOUCHED_SLUG = "pages-router"
 
-__all__ = ["SITE_DIR", "SITES_DIR", "UNTOUCHED_SLUG", "NextSite", "Page"]
+__all__ = ["SITES_DIR", "SITE_DIR", "UNTOUCHED_SLUG", "NextSite", "Page"]
 
 
 def _running(

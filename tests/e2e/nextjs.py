@@ -234,9 +234,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def run_site(site_dir: Path, workdir: Path, secret: str, *, instances: int = 1) -> Iterator[
-    list[NextSite]
-]:
+def run_site(
+    site_dir: Path, workdir: Path, secret: str, *, instances: int = 1
+) -> Iterator[list[NextSite]]:
     """Build ``site_dir`` (cached) and run it as ``instances`` ``next start`` processes, each
     on its own free port of 127.0.0.1, all reading one data file (a temp copy)."""
     require_node()

@@ -55,8 +55,12 @@ class Case:
 
 
 CASES = {
-    "app-path": Case(APP, "hello-world", "/blog/hello-world", ("--path", "/blog/hello-world"), "MISS"),
-    "app-tag": Case(APP, "new-arrivals", "/blog/new-arrivals", ("--tag", "post:new-arrivals"), "MISS"),
+    "app-path": Case(
+        APP, "hello-world", "/blog/hello-world", ("--path", "/blog/hello-world"), "MISS"
+    ),
+    "app-tag": Case(
+        APP, "new-arrivals", "/blog/new-arrivals", ("--tag", "post:new-arrivals"), "MISS"
+    ),
     "app-encoded-non-ascii": Case(
         APP, "über-café", "/blog/über-café", ("--path", "/blog/%C3%BCber-caf%C3%A9"), "MISS"
     ),
@@ -156,4 +160,5 @@ def test_next14_pages_page_sent_to_the_app_route_is_not_called_regenerated(
         return
     assert shop14.page(public("/news/new-arrivals")).title != title
     verdicts = [v["verdict"] for v in run.verdicts]
-    assert verdicts and "regenerated" not in verdicts, run.describe()
+    assert verdicts, run.describe()
+    assert "regenerated" not in verdicts, run.describe()

@@ -98,7 +98,9 @@ def test_next16_cache_life_max_home_page_follows_the_posts_tag(
 
     assert run.done.returncode == 0, run.describe()
     for site, old in zip(docs16, before, strict=True):
-        seen = site.wait_for("/", lambda p, old=old: p.cache == "HIT" and p.generated_at != old.generated_at)
+        seen = site.wait_for(
+            "/", lambda p, old=old: p.cache == "HIT" and p.generated_at != old.generated_at
+        )
         assert seen[0].cache == "STALE", [(p.cache, p.generated_at) for p in seen]
 
 

@@ -17,6 +17,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from isr_desk.domain import Endpoint, Preset, RunSummary, SecretPlacement, SiteProfile
+from isr_desk.services.manifest import site_conventions
 from tests.e2e.conftest import blog15, docs16, shop14  # noqa: F401 - fixtures used by name
 from tests.e2e.isr_cli import assert_refreshed
 from tests.e2e.nextjs import NextSite
@@ -71,13 +72,19 @@ def test_gui_refreshes_a_page_of_each_fixture_site(
     case: GuiCase,
 ) -> None:
     sites = _sites(request, case.fixture)
+    # The site's conventions from its build, as `site add --manifest` and the profile dialog
+    # detect them.
+    conventions = site_conventions(str(sites[0].build_dir))
+    assert conventions is not None
     profile = SiteProfile(
         name=f"GUI {case.fixture}",
         base_url=sites[0].url + case.base_path,
         endpoint=case.endpoint,
         manifest_source=str(sites[0].build_dir),
         retries=0,
-        instances=tuple(site.url + case.base_path for site in sites) if len(sites) > 1 else (),
+        instances=tuple(s.url + case.base_path for s in sites) if len(sites) > 1 else (),
+        base_path=conventions.base_path,
+        trailing_slash=conventions.trailing_slash,
     )
     window = make_window((profile, sites[0].secret))
     paths = window.targets.paths_tab
