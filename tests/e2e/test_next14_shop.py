@@ -64,6 +64,9 @@ CASES = {
     "app-encoded-non-ascii": Case(
         APP, "über-café", "/blog/über-café", ("--path", "/blog/%C3%BCber-caf%C3%A9"), "MISS"
     ),
+    "app-non-ascii-tag": Case(
+        APP, "über-café", "/blog/über-café", ("--tag", "post:über-café"), "MISS"
+    ),
     "pages-default-locale": Case(
         PAGES, "winter-sale", "/news/winter-sale", ("--path", "/news/winter-sale"), "HIT"
     ),

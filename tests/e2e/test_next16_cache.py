@@ -48,6 +48,11 @@ CASES = {
     "tag-max": Case("caching", "/blog/caching", ("--tag", "post:caching"), "STALE"),
     "path": Case("deploying", "/blog/deploying", ("--path", "/blog/deploying"), "MISS"),
     "non-ascii": Case("naïve-café", "/blog/naïve-café", ("--path", "/blog/naïve-café"), "MISS"),
+    # cacheTag(`post:${slug}`) as written, and as the build's .meta lists it (encoded).
+    "non-ascii-tag": Case("naïve-café", "/blog/naïve-café", ("--tag", "post:naïve-café"), "STALE"),
+    "non-ascii-tag-as-listed": Case(
+        "naïve-café", "/blog/naïve-café", ("--tag", "post:na%C3%AFve-caf%C3%A9"), "STALE"
+    ),
 }
 
 
