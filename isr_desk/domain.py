@@ -45,7 +45,7 @@ class Target:
 
 
 class Preset(enum.StrEnum):
-    """Endpoint conventions (see DESIGN.md, "Endpoint presets")."""
+    """Endpoint conventions (docs/conventions.md, "Route shapes")."""
 
     APP_ROUTER = "app-router"
     PAGES_ROUTER = "pages-router"
@@ -72,7 +72,7 @@ class Endpoint:
     ``{path}``, ``{paths}``, ``{type}``, ``{secret}``), ``tag_url_template`` and
     ``tag_body_template`` a tag request (``{url}``, ``{tag}``, ``{tags}``, ``{secret}``). An
     empty URL template means the route takes no paths (or no tags). Templates are filled in
-    one pass: a value is never scanned for placeholders (docs/user-guide.md, "Custom routes").
+    one pass: a value is never scanned for placeholders (docs/conventions.md, "Custom routes").
     ``batch_size`` > 1 turns on batch mode: every request carries its items as
     ``{"paths": [...]}`` or ``{"tags": [...]}``, even a request with a single item.
     """
@@ -383,7 +383,7 @@ class SiteConventions:
     """What a Next.js build says about how its pages must be named to each revalidation API.
 
     ``encoded_paths``: the cache keys use percent-encoded non-ASCII paths (``None``: the build
-    had no non-ASCII page to tell). See docs/compatibility.md.
+    had no non-ASCII page to tell). See docs/conventions.md.
     """
 
     next_version: str | None = None

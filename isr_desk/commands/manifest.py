@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from typing import Any
 
 from isr_desk.commands import Context
@@ -73,16 +74,14 @@ def settings_notes(manifest: Manifest, profile: SiteProfile) -> list[str]:
     site = manifest.site
     if site is None:
         return []
-    flags = []
-    if site.base_path != profile.base_path:
-        flags.append("--base-path " + (site.base_path or "''"))
-    if site.trailing_slash != profile.trailing_slash:
-        flags.append("--trailing-slash" if site.trailing_slash else "--no-trailing-slash")
+    from isr_desk.services.manifest import convention_fixes
+
+    flags = convention_fixes(site, profile)
     if not flags:
         return []
     return [
         f"the build says {site.summary()}, but site {profile.name!r} is set up otherwise; "
-        f"fix it with: isr-desk site set {profile.name} {' '.join(flags)}"
+        f"fix it with: isr-desk site set {shlex.quote(profile.name)} {' '.join(flags)}"
     ]
 
 

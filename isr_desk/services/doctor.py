@@ -321,6 +321,9 @@ class _Doctor:
             return
         request = build_request(self.profile, Target.path(path), secret, base_url=self.base)
         reply = await self.send(request)
+        followed = same_origin_redirect(request, reply)
+        if followed is not None:  # as the engine does
+            request, reply = followed, await self.send(followed)
         ok, outcome = judge(reply)
         status = reply.status
         if ok:

@@ -227,7 +227,7 @@ def _revalidate_key(value: int | float | bool | None) -> float:
 class PathsModel(IndexedTableModel[ManifestPath]):
     """The pages of a manifest: path, pattern, tags, revalidate seconds."""
 
-    columns = ("Path", "Pattern", "Tags", "Revalidate (s)")
+    columns = ("Path", "Pattern", "Tags", "Revalidate")
     numeric_columns = frozenset({3})
     column_widths: ClassVar[dict[int, int]] = {1: 150, 2: 320, 3: 110}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from shlex import quote
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from isr_desk.domain import Manifest, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import IsrError
-from isr_desk.services.manifest import load_manifest
+from isr_desk.services.manifest import convention_fixes, load_manifest
 from isr_desk.services.sites import Parsed, parse_targets
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.run_controller import plural
@@ -211,8 +212,13 @@ class TargetsPanel(QWidget):
             f"{plural(len(manifest.paths), 'page')} · {manifest.tag_counts()} · "
             f"loaded in {elapsed_ms:,.0f} ms"
         )
-        site = manifest.site
-        self.conventions.setText(site.summary() if site is not None else "")
+        site, profile = manifest.site, self._profile
+        line = site.summary() if site is not None else ""
+        fixes = convention_fixes(site, profile) if site and profile else []
+        if fixes and profile is not None:
+            line += f" — this site is set up otherwise: isr-desk site set {quote(profile.name)} "
+            line += " ".join(fixes)
+        self.conventions.setText(line)
         self.conventions.setVisible(site is not None)
         if manifest.warnings:
             text += f" · {plural(len(manifest.warnings), 'warning')}"
@@ -244,7 +250,7 @@ class TargetsPanel(QWidget):
 
     def typed(self) -> Parsed:
         as_tags = self.type_mode.currentIndex() == 1
-        return parse_targets(self.type_box.toPlainText(), as_tags=as_tags)
+        return parse_targets(self.type_box.toPlainText(), as_tags=as_tags, site=self._profile)
 
     def revalidate_selected(self) -> None:
         targets = self.selected_targets()

@@ -45,7 +45,8 @@ def test_human_output_of_a_build() -> None:
     assert "PATH" in out
     assert "REVALIDATE" in out
     line = next(x for x in out.splitlines() if x.startswith("/blog/hello "))
-    assert line.split()[:4] == ["/blog/hello", "/blog/[slug]", "30.5s", "app"]
+    # PATH, SENT AS ("=": the path as listed), PATTERN, REVALIDATE in words, ROUTER
+    assert line.split()[:6] == ["/blog/hello", "=", "/blog/[slug]", "30.5", "seconds", "app"]
     assert line.endswith("posts, post:hello")
     assert "DYNAMIC ROUTES" in out
     assert any(x.split()[:3] == ["/shop/[id]", "app", "404"] for x in out.splitlines())
@@ -91,6 +92,8 @@ def test_json_output_with_source_override() -> None:
         "router": "pages",
         "tags": [],
         "implicit_tags": [],
+        "revalidate_text": "1 minute",
+        "send": {"revalidatePath": None, "res.revalidate": "/blog/first-post", "tag": None},
     }
     assert doc["routes"][1] == {"pattern": "/docs/[...path]", "router": "pages", "fallback": False}
     assert doc["warnings"] == []

@@ -377,7 +377,7 @@ def test_kill_9_while_saving_leaves_the_old_or_the_new_file(tmp_path: Path) -> N
         profiles = ProfileStore(path).list()  # parses, or this raises
         names = [p.name for p in profiles]
         assert "site" in names
-        assert json.loads(path.read_text())["version"] == 1
+        assert json.loads(path.read_text())["version"] == 2
         path.write_text(json.dumps({"version": 1, "profiles": []}))  # fresh start each round
         for leftover in tmp_path.glob(".profiles.json.*.tmp"):
             leftover.unlink()  # a temp file may remain: never the profiles file itself

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from isr_desk.services.manifest._builder import ManifestBuilder
 from isr_desk.services.manifest._load import FREEZE_ITEMS, detect_kind, load_manifest
-from isr_desk.services.manifest._site import INTERNAL_PAGES, page_forms, site_conventions
+from isr_desk.services.manifest._site import (
+    INTERNAL_PAGES,
+    convention_fixes,
+    page_forms,
+    site_conventions,
+)
 
 __all__ = [
     "FREEZE_ITEMS",
     "INTERNAL_PAGES",
     "ManifestBuilder",
+    "convention_fixes",
     "detect_kind",
     "load_manifest",
     "page_forms",

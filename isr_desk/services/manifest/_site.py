@@ -9,9 +9,9 @@ Read from small files of ``.next`` (never the big prerender manifest):
   ``trailingSlash: true`` adds (a build without ``required-server-files.json`` still tells).
 
 :func:`page_forms` gives, for one page, the exact string each revalidation API needs
-(docs/compatibility.md): ``revalidatePath`` (no base path, the trailing slash, non-ASCII
-percent-encoded, as the page's implicit ``_N_T_`` tag shows), ``res.revalidate`` and the
-implicit tag.
+(docs/conventions.md, "The form each API needs"): ``revalidatePath`` (no base path, the
+trailing slash, non-ASCII percent-encoded, as the page's implicit ``_N_T_`` tag shows),
+``res.revalidate`` and the implicit tag.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote
 
-from isr_desk.domain import ManifestPath, Router, SiteConventions
+from isr_desk.domain import ManifestPath, Router, SiteConventions, SiteProfile
 from isr_desk.services.sites import api_path
 
 REQUIRED_SERVER_FILES = "required-server-files.json"
@@ -175,3 +175,13 @@ def site_conventions(source: str) -> SiteConventions | None:
         if os.path.isfile(os.path.join(candidate, ROUTES)):
             return read_conventions(candidate)
     return None
+
+
+def convention_fixes(site: SiteConventions, profile: SiteProfile) -> list[str]:
+    """The ``site set`` flags that make ``profile`` follow the build (empty: it does)."""
+    flags = []
+    if site.base_path != profile.base_path:
+        flags.append("--base-path " + (site.base_path or "''"))
+    if site.trailing_slash != profile.trailing_slash:
+        flags.append("--trailing-slash" if site.trailing_slash else "--no-trailing-slash")
+    return flags

@@ -1,4 +1,4 @@
-"""Request building for each endpoint preset (docs/user-guide.md, "Endpoint presets").
+"""Request building for each endpoint preset (docs/conventions.md, "Route shapes").
 
 Pure functions: a profile, targets and a secret in, :class:`PreparedRequest` out. Nothing
 here sends anything, so the profile dialog uses the same code for its live preview that

@@ -8,7 +8,7 @@ to fix or restore. Exports use the same shape and never carry a secret.
 Version 1 files (one URL template for paths and tags) are read and migrated: the template
 becomes a path template and a tag template, a query parameter that carried the other kind
 (``&tag={tag}`` in the path template) is dropped, and a template that could carry only one
-kind gives an empty template for the other (docs/user-guide.md, "Custom routes").
+kind gives an empty template for the other (docs/conventions.md, "Custom routes").
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 One line per target: a path (``/blog/a``), a full URL of the site (its path is used), or
 ``tag:NAME`` for a cache tag. Blank lines and ``#`` comments are skipped. Limits come from
-Next.js (docs/compatibility.md): a tag at most 256 characters, a path at most 1024. Given the
+Next.js (docs/conventions.md): a tag at most 256 characters, a path at most 1024. Given the
 site (``site=profile``), a full URL on another host is refused; a query or fragment is
 dropped with a note (a revalidation names a page, never a query).
 

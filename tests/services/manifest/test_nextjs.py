@@ -117,8 +117,12 @@ def test_base_path_and_locales_from_routes_manifest() -> None:
 
     assert manifest.base_path == "/docs"
     assert manifest.locales == ("en", "fr")
+    assert manifest.site is not None
+    assert manifest.site.base_path == "/docs"
     text = "\n".join(manifest.warnings)
-    assert "basePath '/docs'" in text
+    # No warning leads to a no-op: revalidatePath takes paths WITHOUT the base path, and
+    # ISR Desk sends them that way, so nothing tells users to add it.
+    assert "/docs" not in text
     assert "localised (en, fr)" in text
 
 

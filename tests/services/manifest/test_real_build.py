@@ -25,9 +25,8 @@ def test_paths_routers_and_revalidate() -> None:
     manifest = load_manifest(str(BUILD))
     paths = {p.path: p for p in manifest.paths}
 
-    assert list(paths) == [
+    assert list(paths) == [  # Next's own /_not-found is not a page anyone revalidates
         "/",
-        "/_not-found",
         *(f"/legacy/{s}" for s in SLUGS),
         *(f"/posts/{s}" for s in SLUGS),
     ]
@@ -36,7 +35,6 @@ def test_paths_routers_and_revalidate() -> None:
     assert paths["/posts/hello-world"].revalidate == 3600
     assert paths["/legacy/on-demand"].pattern == "/legacy/[id]"
     assert paths["/legacy/on-demand"].router is Router.PAGES
-    assert paths["/_not-found"].revalidate is False
     assert manifest.routes == (
         DynamicRoute("/legacy/[id]", Router.PAGES, None),
         DynamicRoute("/posts/[slug]", Router.APP, None),
@@ -54,7 +52,7 @@ def test_own_tags_and_what_a_purge_touches() -> None:
     by_path = {p.path: p for p in manifest.paths}
     assert by_path["/posts/on-demand"].tags == ("posts", "post:on-demand")
     assert by_path["/legacy/on-demand"].tags == ()  # Pages Router: no tags
-    assert by_path["/_not-found"].tags == ()
+    assert "/_not-found" not in by_path
 
 
 def test_implicit_tags_are_kept_apart() -> None:
@@ -63,7 +61,7 @@ def test_implicit_tags_are_kept_apart() -> None:
 
     assert all(tag.startswith("_N_T_") for tag in implicit)
     assert implicit["_N_T_/posts/[slug]/page"] == tuple(f"/posts/{s}" for s in SLUGS)
-    assert len(implicit["_N_T_/layout"]) == 7  # every App Router page
+    assert len(implicit["_N_T_/layout"]) == 6  # every App Router page but /_not-found
     hello = next(p for p in manifest.paths if p.path == "/posts/hello-world")
     assert hello.implicit_tags == (
         "_N_T_/layout",

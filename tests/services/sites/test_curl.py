@@ -117,7 +117,7 @@ def test_custom_header_placement_and_template() -> None:
 def test_quoting_survives_the_shell(path: str) -> None:
     request = build_request(profile(), Target.path(path), SECRET)
     words = argv(to_curl(request))
-    sent = api_path(path)  # non-ASCII travels percent-encoded (docs/compatibility.md)
+    sent = api_path(path)  # non-ASCII travels percent-encoded (docs/conventions.md)
     assert json.loads(option_values(words, "--data-raw")[0]) == {"path": sent}
 
 
