@@ -152,4 +152,6 @@ def assert_truthful(run: Run, sites: list[NextSite], page: str, title: str) -> s
         f"verify said {[v.get('verdict') for v in run.verdicts]} ({len(claimed)} regenerated)\n"
         + run.describe()
     )
+    # --verify fetched the public page (base path, slash, encoding), not a 404 of the form typed.
+    assert all(v.get("verdict") != "failed" for v in run.verdicts), run.describe()
     return "worked"

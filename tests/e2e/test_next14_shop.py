@@ -120,12 +120,23 @@ NO_OPS = {
     "full-url-with-base-path-and-query": (
         "winter-sale", "/blog/winter-sale", "{url}/shop/blog/winter-sale?utm_source=news#top"
     ),
-    # The docs' GET route cannot carry revalidatePath's type: a pattern does nothing there.
-    "pattern-on-the-get-route": ("new-arrivals", "/blog/new-arrivals", "/blog/[slug]"),
 }  # fmt: skip
+# The docs' GET route cannot carry revalidatePath's type: a pattern does nothing there.
+PATTERN_ON_GET_ROUTE = pytest.param(
+    ("new-arrivals", "/blog/new-arrivals", "/blog/[slug]"),
+    id="pattern-on-the-get-route",
+    marks=pytest.mark.xfail(
+        strict=True,
+        reason="open (docs/compatibility.md, 'Open'): the get-query preset sends a pattern as "
+        "&path=/blog/[slug]&type=page, the docs' route ignores type, and the run says "
+        "Refreshed while no page changes; it must be refused or sent as the matching pages",
+    ),
+)
 
 
-@pytest.mark.parametrize("case", NO_OPS.values(), ids=NO_OPS.keys())
+@pytest.mark.parametrize(
+    "case", [*(pytest.param(v, id=k) for k, v in NO_OPS.items()), PATTERN_ON_GET_ROUTE]
+)
 def test_next14_former_no_op_now_works_or_is_refused(
     shop14: NextSite, add_site: AddSite, case: tuple[str, str, str]
 ) -> None:
