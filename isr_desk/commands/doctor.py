@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     store = ProfileStore()
     profile = store.get(args.name)
-    path = _page(args.path) if args.path is not None else None
+    path = _page(args.path, profile) if args.path is not None else None
     secret: str | None = None
     if path is not None:
         # The keyring is touched only when the secret is used: without --path it is not.
@@ -64,8 +64,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return 1 if any(f.level.value == "problem" for f in findings) else 0
 
 
-def _page(text: str) -> str:
-    target = parse_target(text)
+def _page(text: str, profile: SiteProfile) -> str:
+    target = parse_target(text, site=profile)  # a pasted URL must be on the site
     if target.kind is not TargetKind.PATH:
         raise TargetError("--path takes a page path, not a tag", hint="For example --path /")
     return target.value

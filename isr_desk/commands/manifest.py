@@ -7,7 +7,7 @@ import shlex
 from typing import Any
 
 from isr_desk.commands import Context
-from isr_desk.domain import Manifest, ManifestPath, SiteProfile, human_duration
+from isr_desk.domain import Manifest, ManifestPath, Router, SiteProfile, human_duration
 from isr_desk.services.errors import ManifestError
 
 _EPILOG = """\
@@ -118,6 +118,12 @@ def manifest_to_json(manifest: Manifest, profile: SiteProfile | None = None) -> 
                 "pattern": r.pattern,
                 "router": r.router.value if r.router else None,
                 "fallback": r.fallback,
+                # revalidatePath(pattern, 'page') rebuilds every page of an App Router pattern
+                "send": (
+                    {"revalidatePath": r.pattern, "type": "page"}
+                    if r.router is not Router.PAGES
+                    else None
+                ),
             }
             for r in manifest.routes
         ],

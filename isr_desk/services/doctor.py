@@ -25,6 +25,7 @@ import secrets as random_tokens
 import ssl
 import time
 from dataclasses import dataclass
+from shlex import quote
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -34,7 +35,13 @@ from isr_desk.domain import Outcome, PreparedRequest, SiteProfile, Target
 from isr_desk.services.errors import EndpointError
 from isr_desk.services.manifest import site_conventions
 from isr_desk.services.revalidation import Reply, hint_for, judge, same_origin_redirect
-from isr_desk.services.sites import build_request, secret_in_query, supports_paths, supports_tags
+from isr_desk.services.sites import (
+    build_request,
+    secret_in_query,
+    supports_paths,
+    supports_tags,
+    with_base_path,
+)
 
 PROBE_PATH = "/__isr-desk-doctor-probe"
 PROBE_TAG = "__isr-desk-doctor-probe"
@@ -138,41 +145,25 @@ def settings_findings(profile: SiteProfile) -> list[Finding]:
     return found
 
 
-def known_base_path(profile: SiteProfile) -> str:
-    """The site's base path: the profile's, or what its local ``.next`` build says."""
-    if profile.base_path:
-        return profile.base_path
-    source = profile.manifest_source
-    if source and "://" not in source:
-        site = site_conventions(source)
-        if site is not None:
-            return site.base_path
-    return ""
-
-
 def base_path_findings(profile: SiteProfile) -> list[Finding]:
-    """A site URL without the base path: every route, the revalidation one too, is a 404."""
-    base_path = known_base_path(profile)
-    if not base_path:
+    """The build's base path against the profile's: without it every route is a 404."""
+    source = profile.manifest_source
+    site = site_conventions(source) if source and "://" not in source else None
+    if site is None or not site.base_path or site.base_path == profile.base_path:
         return []
-    found = []
-    for base in profile.bases:
-        if urlsplit(base).path.rstrip("/").endswith(base_path):
-            continue
-        fixed = base.rstrip("/") + base_path
-        flag = "--instance" if base in profile.instances else "--url"
-        found.append(
-            Finding(
-                Level.PROBLEM,
-                f"The site URL lacks the base path {base_path}",
-                f"The site is built with basePath {base_path}: every route, the revalidation "
-                f"route too, is under {fixed}.",
-                f"Set the site URL to {fixed} (isr-desk site add NAME {flag} {fixed}, or edit "
-                "the site).",
-                instance=base if len(profile.bases) > 1 else None,
-            )
+    fixed = profile.base_url.rstrip("/")
+    if not urlsplit(fixed).path.endswith(site.base_path):
+        fixed += site.base_path
+    return [
+        Finding(
+            Level.PROBLEM,
+            f"The site has the base path {site.base_path}, which its settings lack",
+            f"The build has basePath {site.base_path}: every route, the revalidation route "
+            f"too, is under {fixed}, and revalidatePath takes paths without it.",
+            f"Set it: isr-desk site set {quote(profile.name)} --base-path {site.base_path} "
+            f"(requests then go to {fixed}).",
         )
-    return found
+    ]
 
 
 class _Doctor:
@@ -199,7 +190,7 @@ class _Doctor:
 
     # --- GET / ---------------------------------------------------------------------------
     async def reachable(self) -> bool:
-        url = self.base.rstrip("/") + "/"
+        url = with_base_path(self.base, self.profile.base_path).rstrip("/") + "/"
         t0 = time.perf_counter()
         try:
             request = self.client.build_request("GET", url, timeout=self.profile.timeout)

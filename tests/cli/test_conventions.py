@@ -52,6 +52,8 @@ def test_manifest_shows_conventions_and_the_exact_fix_when_the_profile_differs()
     roadmap = next(p for p in doc["paths"] if p["path"] == "/en/blog/roadmap")
     assert roadmap["send"]["revalidatePath"] == "/en/blog/roadmap/"
     assert not any(p["path"] == "/_not-found" for p in doc["paths"])
+    (route,) = doc["routes"]
+    assert route["send"] == {"revalidatePath": "/[lang]/blog/[slug]", "type": "page"}
     assert isr("site", "set", "blog", "--trailing-slash").returncode == 0
     again = isr("manifest", "blog", "--source", str(SHAPES / "next15-blog"))
     assert "site set" not in again.stderr
@@ -63,3 +65,18 @@ def test_cache_life_max_is_shown_as_30_days() -> None:
     home = next(x for x in done.stdout.splitlines() if x.startswith("/ "))
     assert "30 days" in home
     assert "e+06" not in done.stdout
+
+
+def test_site_add_without_the_base_path_in_the_url_still_reaches_the_route() -> None:
+    done = isr("site", "add", "shop", "--url", "https://shop.example",
+               "--manifest", str(SHAPES / "next14-shop"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # basePath detected: every route, the revalidation route too, is under /shop
+    assert "POST https://shop.example/shop/api/revalidate?secret=" in done.stdout
+
+
+def test_doctor_refuses_a_page_url_of_another_host() -> None:
+    assert isr("site", "add", "blog", "--url", "http://127.0.0.1:9").returncode == 0
+    done = isr("doctor", "blog", "--path", "https://evil.example/a")
+    assert done.returncode == 2
+    assert "not on this site" in done.stderr

@@ -35,6 +35,7 @@ class Page:
     tags: tuple[str, ...] = ()
     version: int = 1
     state: str = "fresh"  # fresh | expired (next GET is a MISS) | window (next GET is STALE)
+    pages_router: bool = False  # revalidatePath / revalidateTag never rebuild it
 
 
 @dataclass
@@ -159,6 +160,8 @@ class NextLikeSite(InThread):
         with self._lock:
             self.revalidated.append(f"{kind}:{value}" + (f" ({page_type})" if page_type else ""))
             for path, page in self.pages.items():
+                if page.pages_router:  # the route calls revalidatePath, not res.revalidate
+                    continue
                 if kind == "tag":
                     hit = value in page.tags
                 elif page_type == "page":

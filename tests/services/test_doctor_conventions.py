@@ -7,6 +7,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
@@ -49,9 +50,13 @@ def test_missing_base_path_points_at_the_base_path_the_build_knows() -> None:
         )
         found = doctor(profile)
         expected = f"{site.origin}/shop"
+        fixed = doctor(replace(profile, base_path="/shop"))
     problem = next(f for f in found if f.level is Level.PROBLEM)
-    assert problem.title == "The site URL lacks the base path /shop"
-    assert expected in (problem.hint or "")
+    assert problem.title == "The site has the base path /shop, which its settings lack"
+    assert problem.hint == (
+        f"Set it: isr-desk site set shop --base-path /shop (requests then go to {expected})."
+    )
+    assert [f.title for f in fixed if f.level is Level.PROBLEM] == []
 
 
 def test_header_secret_route_answering_403_is_judged_a_rejection() -> None:

@@ -20,14 +20,14 @@ from isr_desk.services.sites._endpoints import (
     supports_paths,
     supports_tags,
     validate_endpoint,
+    with_base_path,
 )
-from isr_desk.services.sites._profiles import (
-    ProfileStore,
+from isr_desk.services.sites._format import (
     profile_from_dict,
     profile_to_dict,
     split_url_template,
-    validate_profile,
 )
+from isr_desk.services.sites._profiles import ProfileStore, validate_profile
 from isr_desk.services.sites._secrets import SERVICE, SecretStore
 from isr_desk.services.sites._targets import (
     Parsed,
@@ -72,4 +72,5 @@ __all__ = [
     "to_curl",
     "validate_endpoint",
     "validate_profile",
+    "with_base_path",
 ]

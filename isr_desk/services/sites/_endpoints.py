@@ -198,7 +198,7 @@ def _build(
 ) -> PreparedRequest:
     endpoint = profile.endpoint
     validate_endpoint(endpoint)
-    base = _base(base_url)
+    base = with_base_path(_base(base_url), profile.base_path)
     kind = targets[0].kind
     _check_supported(profile, kind, targets)
     values = [_value(profile, t) for t in targets]
@@ -326,6 +326,14 @@ def _base(base_url: str) -> str:
         raise EndpointError(
             f"{base_url!r} is not an http(s) URL", hint="For example https://www.example.com"
         )
+    return base
+
+
+def with_base_path(base: str, base_path: str) -> str:
+    """``base`` ending with the site's base path: with ``basePath`` every route, the
+    revalidation route too, is under it (an instance URL is often given without it)."""
+    if base_path and not urlsplit(base).path.rstrip("/").endswith(base_path):
+        return base.rstrip("/") + base_path
     return base
 
 

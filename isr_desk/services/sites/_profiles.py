@@ -5,10 +5,8 @@ directory, fsync, rename) with mode 0600. A file that cannot be read raises
 :class:`ProfileStoreCorruptError` and is never overwritten: the user's data stays for them
 to fix or restore. Exports use the same shape and never carry a secret.
 
-Version 1 files (one URL template for paths and tags) are read and migrated: the template
-becomes a path template and a tag template, a query parameter that carried the other kind
-(``&tag={tag}`` in the path template) is dropped, and a template that could carry only one
-kind gives an empty template for the other (docs/conventions.md, "Custom routes").
+The shape of one profile in the file, and the migration of version 1 files, are in
+:mod:`isr_desk.services.sites._format`.
 """
 
 from __future__ import annotations
@@ -21,10 +19,10 @@ import threading
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
+from isr_desk.domain import SiteProfile
 from isr_desk.services.errors import (
     EndpointError,
     InvalidProfileError,
@@ -35,26 +33,18 @@ from isr_desk.services.errors import (
 )
 from isr_desk.services.paths import profiles_file
 from isr_desk.services.sites._endpoints import validate_endpoint
+from isr_desk.services.sites._format import (
+    FORMAT_VERSION,
+    READABLE_VERSIONS,
+    profile_from_dict,
+    profile_to_dict,
+)
 
 if TYPE_CHECKING:
     from isr_desk.services.sites._secrets import SecretStore
 
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NAME_LENGTH = 80
-_ENDPOINT_FIELDS = {
-    "preset",
-    "path",
-    "method",
-    "url_template",
-    "tag_url_template",
-    "path_body_template",
-    "tag_body_template",
-    "secret_placement",
-    "secret_name",
-    "batch_size",
-}
 
 
 class ProfileStore:
@@ -270,118 +260,6 @@ def normalise_url(url: str) -> str:
 
 
 # --- file format -----------------------------------------------------------------------------
-
-
-def profile_to_dict(profile: SiteProfile) -> dict[str, Any]:
-    endpoint = profile.endpoint
-    data: dict[str, Any] = {
-        "name": profile.name,
-        "base_url": profile.base_url,
-        "endpoint": {"preset": endpoint.preset.value, "path": endpoint.path},
-        "manifest_source": profile.manifest_source,
-        "concurrency": profile.concurrency,
-        "timeout": profile.timeout,
-        "retries": profile.retries,
-        "headers": [list(h) for h in profile.headers],
-        "instances": list(profile.instances),
-        "base_path": profile.base_path,
-        "trailing_slash": profile.trailing_slash,
-        "encode_paths": profile.encode_paths,
-    }
-    if endpoint.preset is Preset.CUSTOM:
-        data["endpoint"].update(
-            method=endpoint.method,
-            url_template=endpoint.url_template,
-            tag_url_template=endpoint.tag_url_template,
-            path_body_template=endpoint.path_body_template,
-            tag_body_template=endpoint.tag_body_template,
-            secret_placement=endpoint.secret_placement.value,
-            secret_name=endpoint.secret_name,
-        )
-    if endpoint.batch_size:
-        data["endpoint"]["batch_size"] = endpoint.batch_size
-    return data
-
-
-def profile_from_dict(data: Any, *, version: int = FORMAT_VERSION) -> SiteProfile:
-    """A profile from its stored form; raises ValueError/TypeError/KeyError on bad shape."""
-    if not isinstance(data, dict):
-        raise TypeError("a profile must be an object")
-    raw_endpoint = data.get("endpoint") or {}
-    if not isinstance(raw_endpoint, dict):
-        raise TypeError("endpoint must be an object")
-    fields = {k: v for k, v in raw_endpoint.items() if k in _ENDPOINT_FIELDS}
-    for key in _ENDPOINT_FIELDS - {"preset", "secret_placement", "batch_size"}:
-        if key in fields and not isinstance(fields[key], str):
-            raise TypeError(f"endpoint.{key} must be text")
-    if version < 2 or ("url_template" in fields and "tag_url_template" not in fields):
-        fields.update(split_url_template(fields.get("url_template", "{url}/api/revalidate")))
-    fields["preset"] = Preset(fields.get("preset", Preset.APP_ROUTER.value))
-    if "secret_placement" in fields:
-        fields["secret_placement"] = SecretPlacement(fields["secret_placement"])
-    fields["batch_size"] = _int(fields.get("batch_size", 0))
-    headers = data.get("headers") or []
-    instances = data.get("instances") or []
-    if not isinstance(headers, list) or not isinstance(instances, list):
-        raise TypeError("headers and instances must be lists")
-    manifest = data.get("manifest_source")
-    return SiteProfile(
-        name=_str(data["name"]),
-        base_url=_str(data["base_url"]),
-        endpoint=Endpoint(**fields),
-        manifest_source=None if manifest in (None, "") else _str(manifest),
-        concurrency=_int(data.get("concurrency", 8)),
-        timeout=float(data.get("timeout", 10.0)),
-        retries=_int(data.get("retries", 2)),
-        headers=tuple((_str(k), _str(v)) for k, v in headers),
-        instances=tuple(_str(u) for u in instances),
-        base_path=_str(data.get("base_path") or ""),
-        trailing_slash=_bool(data.get("trailing_slash", False)),
-        encode_paths=_bool(data.get("encode_paths", True)),
-    )
-
-
-def split_url_template(template: str) -> dict[str, str]:
-    """A version-1 URL template (paths and tags alike) as a path and a tag template.
-
-    The old builder sent an unfilled placeholder literally (``&tag={tag}`` on a path
-    request): a query parameter whose value is the other kind's placeholder is dropped.
-    """
-    out = {}
-    for kind, other in (("path", "tag"), ("tag", "path")):
-        text = _drop_param(template, "{" + other + "}")
-        text = _drop_param(text, "{" + other + "s}")
-        carries = "{" + other + "}" in template or "{" + other + "s}" in template
-        lacks = "{" + kind + "}" not in text and "{" + kind + "s}" not in text
-        key = "url_template" if kind == "path" else "tag_url_template"
-        out[key] = "" if carries and lacks else text
-    return out
-
-
-def _drop_param(template: str, placeholder: str) -> str:
-    head, sep, query = template.partition("?")
-    if not sep:
-        return template
-    kept = [item for item in query.split("&") if item.partition("=")[2] != placeholder]
-    return head + ("?" + "&".join(kept) if kept else "")
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {value!r}")
-    return value
-
-
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected text, got {type(value).__name__}")
-    return value
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected a whole number, got {value!r}")
-    return value
 
 
 def _read(path: Path, *, missing_ok: bool = True, what: str = "profiles file") -> list[SiteProfile]:

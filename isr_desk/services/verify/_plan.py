@@ -10,13 +10,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from isr_desk.domain import Manifest, Result, SiteProfile, Target, TargetKind
+from isr_desk.domain import Manifest, Preset, Result, Router, SiteProfile, Target, TargetKind
 from isr_desk.services.sites import is_pattern, profile_api_path, profile_page_url, site_path
 from isr_desk.services.verify._judge import Verdict, Verification
 
 PageKey = tuple[str | None, str]  # (instance, path); instance None on a one-base profile
 TagPaths = Mapping[str, Sequence[str]] | Callable[[str], Sequence[str] | None]
 MAX_PAGES_PER_TAG = 20
+# Pages Router pages in a tag_paths_of() map: a name Next never gives a tag (a space after
+# the implicit prefix), so verify can tell which pages revalidatePath cannot rebuild.
+PAGES_ROUTER_KEY = "_N_T_ pages-router"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,8 @@ def tag_paths_of(manifest: Manifest) -> dict[str, tuple[str, ...]]:
             found.setdefault(name, {})[page.path] = None
         if page.pattern:
             found.setdefault(pattern_key(page.pattern), {})[page.path] = None
+        if page.router is Router.PAGES:
+            found.setdefault(PAGES_ROUTER_KEY, {})[page.path] = None
     return {tag: tuple(paths) for tag, paths in found.items()}
 
 
@@ -166,10 +171,20 @@ def page_url(base: str, path: str, profile: SiteProfile | None = None) -> str:
     return profile_page_url(profile, base, path)
 
 
-def explain(profile: SiteProfile, check: PageCheck, verdict: Verdict) -> str:
+def explain(
+    profile: SiteProfile, check: PageCheck, verdict: Verdict, tag_paths: TagPaths | None = None
+) -> str:
     """The likely cause of an Unchanged or failed page, in the site's own conventions."""
     if check.target.kind is not TargetKind.PATH or is_pattern(check.target.value):
         return ""
+    pages_page = verdict is Verdict.UNCHANGED and check.path in _tag_pages(
+        tag_paths, PAGES_ROUTER_KEY
+    )
+    if pages_page and profile.endpoint.preset is not Preset.PAGES_ROUTER:
+        return (
+            "This is a Pages Router page: revalidatePath and revalidateTag do not rebuild it. "
+            "Send it to a route that calls res.revalidate (the pages-router preset)."
+        )
     if verdict is Verdict.FAILED:
         if profile.base_path and check.url.count(profile.base_path + "/") > 1:
             return f"The address has the base path {profile.base_path} twice."

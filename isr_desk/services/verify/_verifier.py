@@ -233,7 +233,7 @@ async def verify_stream(
             instance=check.instance,
             target=check.target,
         )
-        cause = explain(profile, check, found.verdict)
+        cause = explain(profile, check, found.verdict, tag_paths)
         return replace(found, detail=f"{found.detail} {cause}") if cause else found
 
     async with contextlib.aclosing(_bounded(one, checks, concurrency)) as done:

@@ -264,3 +264,12 @@ def test_conventions_round_trip_through_the_file(tmp_path: Path) -> None:
     assert (shop.base_path, shop.trailing_slash, shop.encode_paths) == ("/shop", True, True)
     with pytest.raises(InvalidProfileError, match="Base path"):
         validate_profile(SiteProfile("x", "https://x.example", base_path="/a b"))
+
+
+def test_an_instance_without_the_base_path_still_reaches_the_route() -> None:
+    profile = SiteProfile(
+        "shop", "https://shop.example/shop", base_path="/shop", instances=("http://10.0.0.2:3000",)
+    )
+    request = build_request(profile, Target.path("/blog/x"), SECRET, base_url=profile.instances[0])
+    assert httpx.URL(request.url).path == "/shop/api/revalidate"
+    assert json.loads(request.body or b"") == {"path": "/blog/x"}

@@ -151,3 +151,16 @@ def test_unchanged_page_names_the_form_that_was_sent() -> None:
     assert [v.verdict for v in found] == [Verdict.UNCHANGED]
     assert "sent '/blog/x'" in found[0].detail
     assert "no trailing slash" in found[0].detail
+
+
+def test_a_pages_router_page_sent_to_an_app_router_route_is_named_as_the_cause() -> None:
+    manifest = load_manifest(str(SHAPES / "next14-shop"))
+    tag_paths = tag_paths_of(manifest)
+    with NextLikeSite({"/de/news/hello-world": Page(pages_router=True)}) as site:
+        profile = SiteProfile("shop", site.url, retries=0)
+        _, found = revalidate_and_verify(
+            site, profile, [Target.path("/de/news/hello-world")], tag_paths
+        )
+    assert [v.verdict for v in found] == [Verdict.UNCHANGED]
+    assert "This is a Pages Router page" in found[0].detail
+    assert "pages-router preset" in found[0].detail
