@@ -16,7 +16,7 @@ same run sends the same N path revalidations (``POST /api/revalidate?secret=…`
 * ``cli-1k``  — the issue-2 figure: 1,000 paths at concurrency 16 through the CLI.
 
 For each: wall time, requests/s, ratio to the ideal N x latency / concurrency, p50/p95 per
-request, client and server CPU. Goals (DESIGN.md): engine <= 1.15 x ideal and no slower
+request, client and server CPU. Goals (docs/performance.md): engine <= 1.15 x ideal and no slower
 than ``xargs -P 32 curl``.
 
     .venv/bin/python -m bench.throughput [--n 10000] [--concurrency 32] [--latency 0.02]

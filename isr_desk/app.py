@@ -19,7 +19,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import httpx
 import qasync
+from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -47,7 +49,7 @@ log = logging.getLogger(__name__)
 class SessionSecrets(SecretStore):
     """A secret store whose ``memory_names`` live in memory only (the demo site's secret)."""
 
-    def __init__(self, backend: Any = None) -> None:
+    def __init__(self, backend: KeyringBackend | None = None) -> None:
         super().__init__(backend)
         self._memory: dict[str, str | None] = {}
 
@@ -220,6 +222,15 @@ def _open_history() -> tuple[HistoryStore | None, str | None]:
     return history, None
 
 
+def own_the_gc(window: MainWindow, collector: GuiThreadCollector) -> None:
+    """The app's one decision point about the cyclic GC (docs/architecture.md).
+
+    ``collector`` already runs collections on the GUI thread only; here a big manifest is
+    frozen out of them once the targets panel has it (on the GUI thread, after the load).
+    """
+    window.targets.manifest_loaded.connect(collector.keep_out)
+
+
 def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = "main") -> int:
     """Run the desktop app until its window closes (or the screenshot is saved)."""
     app, theme = _make_application()
@@ -256,6 +267,7 @@ def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = 
             initial_site=transient[0].name if demo else None,
         )
         reporter.window = window
+        own_the_gc(window, collector)
         window.show()
         for notice in notices:
             window.messages.error(notice)
@@ -272,7 +284,11 @@ def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = 
 
 
 async def _session(
-    window: MainWindow, client: Any, screenshot: Path | None, demo: bool, panel: str
+    window: MainWindow,
+    client: httpx.AsyncClient,
+    screenshot: Path | None,
+    demo: bool,
+    panel: str,
 ) -> int:
     try:
         if screenshot is not None:

@@ -12,6 +12,7 @@ import importlib
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from isr_desk import __version__
 from isr_desk.commands import Context
@@ -35,7 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 class _Parser(argparse.ArgumentParser):
     """argparse that exits with status 2 and one line, as the CLI contract says."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"isr-desk: {message} (see `{self.prog} --help`)\n")
 
 

@@ -269,7 +269,7 @@ class Result:
     response_headers: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's ``--json`` line shape (DESIGN.md, "CLI contract")."""
+        """The CLI's ``--json`` line shape (docs/architecture.md, "What the faces promise")."""
         data: dict[str, Any] = {
             "kind": self.target.kind.value,
             "target": self.target.value,

@@ -20,7 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NEXT_TELEMETRY_DISABLED", "1")
 
 from tests.helpers.keyrings import MemoryKeyring
-from tests.helpers.servers import LoopbackSite
+from tests.helpers.sites import LoopbackSite
 
 
 @pytest.fixture(autouse=True)

@@ -6,10 +6,14 @@ Each module defines ``register(subparsers)``, which adds its parsers and sets
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TextIO, TypeAlias
+
+# What ``ArgumentParser.add_subparsers`` returns (typeshed names it; argparse keeps it private).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 @dataclass
@@ -26,5 +30,5 @@ class Context:
     def err(self, text: str) -> None:
         print(text, file=self.stderr, flush=True)
 
-    def json_line(self, data: Any) -> None:
+    def json_line(self, data: object) -> None:
         self.out(json.dumps(data, ensure_ascii=False, default=str))

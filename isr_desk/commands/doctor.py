@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from isr_desk.commands import Context
+from isr_desk.commands import Context, Subparsers
 from isr_desk.domain import TargetKind
 from isr_desk.services.sites import ProfileStore, TargetError, parse_target
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 MARKS = {"ok": "✓", "info": "·", "warning": "!", "problem": "✗"}
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "doctor",
         help="check a site's revalidation endpoint",

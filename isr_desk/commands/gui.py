@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
-from isr_desk.commands import Context
+from isr_desk.commands import Context, Subparsers
 
 _EPILOG = """\
 examples:
@@ -23,7 +22,7 @@ examples:
 """
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "gui",
         help="open the desktop app",

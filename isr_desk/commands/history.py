@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from isr_desk.commands import Context
+from isr_desk.commands import Context, Subparsers
 from isr_desk.services.errors import HistoryError
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ received before it died.
 """
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "history",
         help="list past runs; export a run's log",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from collections.abc import Sequence
 from typing import Any
 
-from isr_desk.commands import Context
-from isr_desk.domain import Manifest, ManifestPath, Router, SiteProfile, human_duration
+from isr_desk.commands import Context, Subparsers
+from isr_desk.domain import Manifest, ManifestPath, ManifestTag, Router, SiteProfile, human_duration
 from isr_desk.services.errors import ManifestError
 
 _EPILOG = """\
@@ -25,7 +26,7 @@ _MAX_PATH_WIDTH = 60
 _MAX_EXAMPLES = 3
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "manifest",
         help="list the paths and cache tags a site knows",
@@ -145,11 +146,11 @@ def _human(manifest: Manifest, *, implicit: bool) -> list[str]:
         rows = [_path_row(p, manifest) for p in manifest.paths]
         lines += ["", "PATHS", *_table(header, rows)]
     if manifest.routes:
-        rows = [
+        routes = [
             (r.pattern, r.router.value if r.router else "-", _fallback(r.fallback))
             for r in manifest.routes
         ]
-        lines += ["", "DYNAMIC ROUTES", *_table(("PATTERN", "ROUTER", "FALLBACK"), rows)]
+        lines += ["", "DYNAMIC ROUTES", *_table(("PATTERN", "ROUTER", "FALLBACK"), routes)]
     if own:
         lines += ["", "TAGS", *_table(("TAG", "PATHS", "TOUCHES"), [_tag_row(t) for t in own])]
     if hidden and implicit:
@@ -179,7 +180,7 @@ def _path_row(p: ManifestPath, manifest: Manifest) -> tuple[str, ...]:
     )
 
 
-def _tag_row(tag: Any) -> tuple[str, ...]:
+def _tag_row(tag: ManifestTag) -> tuple[str, ...]:
     shown = ", ".join(tag.paths[:_MAX_EXAMPLES])
     more = f", … (+{len(tag.paths) - _MAX_EXAMPLES})" if len(tag.paths) > _MAX_EXAMPLES else ""
     return (tag.tag, str(len(tag.paths)), (shown + more) or "-")
@@ -193,7 +194,7 @@ def _fallback(value: str | bool | None) -> str:
     return "yes" if value is True else str(value)
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [len(h) for h in header]
     for row in rows:
         for i, cell in enumerate(row[:-1]):

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from isr_desk.commands import Context
+from isr_desk.commands import Context, Subparsers
 from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
 from isr_desk.services import logsafe
 from isr_desk.services.errors import InvalidProfileError, SecretError
@@ -23,7 +23,7 @@ from isr_desk.services.sites import (
 )
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     site = subparsers.add_parser("site", help="add, list, show, remove, export, import sites")
     site_cmds = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QPainter, QPaintEvent
@@ -102,7 +101,7 @@ def response_text(result: Result) -> str:
     return "\n".join(lines)
 
 
-def pretty(body: Any) -> str:
+def pretty(body: object) -> str:
     """JSON indented (a parsed value, or text that parses); anything else as it is."""
     if isinstance(body, str):
         try:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from isr_desk.services.history import RunRecord
@@ -77,7 +77,7 @@ def _cells(record: RunRecord) -> tuple[str, ...]:
 class HistoryModel(QAbstractTableModel):
     """Past runs (a few hundred at most: the panel asks the store for the latest)."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._records: list[RunRecord] = []
         self._cells: list[tuple[str, ...]] = []

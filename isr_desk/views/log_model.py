@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
@@ -118,7 +119,9 @@ class LogModel(QAbstractTableModel):
 
     rows_flushed = Signal(int)  # how many rows the last flush added
 
-    def __init__(self, parent: Any = None, *, flush_ms: int = 50, max_rows: int = 0) -> None:
+    def __init__(
+        self, parent: QObject | None = None, *, flush_ms: int = 50, max_rows: int = 0
+    ) -> None:
         super().__init__(parent)
         self.max_rows = max_rows  # 0: keep every row
         self.has_verifications = False

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
@@ -259,11 +258,11 @@ class LogPanel(QWidget):
         self.progress_label.setText(f"Verified: {text}" if text else "Finished")
 
     # --- table --------------------------------------------------------------------------
-    def _on_model_rows_about_to_be_inserted(self, *_: Any) -> None:
+    def _on_model_rows_about_to_be_inserted(self, *_: object) -> None:
         bar = self.table.verticalScrollBar()
         self._follow = bar.value() >= bar.maximum() - 2
 
-    def _on_model_rows_inserted(self, *_: Any) -> None:
+    def _on_model_rows_inserted(self, *_: object) -> None:
         if self.archive_model is not None:
             return  # live rows arrive while a past run is shown: keep it as it is
         self.stack.setCurrentWidget(self.table)

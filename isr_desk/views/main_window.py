@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -265,7 +263,7 @@ class MainWindow(QMainWindow):
         self.doctor.open()
         self.doctor.start()
 
-    def _on_doctor_destroyed(self, *_: Any) -> None:
+    def _on_doctor_destroyed(self, *_: object) -> None:
         self.doctor = None
 
     def open_preferences(self) -> None:

@@ -187,8 +187,8 @@ def _note(text: str) -> QLabel:
 
 def current_theme(app: QGuiApplication | None = None) -> str:
     """``dark`` or ``light``: what the window shows now (from the palette)."""
-    app = app or QGuiApplication.instance()  # type: ignore[assignment]
-    if not isinstance(app, QGuiApplication):
+    current = app if app is not None else QGuiApplication.instance()
+    if not isinstance(current, QGuiApplication):
         return "light"
-    window = app.palette().color(QPalette.ColorRole.Window)
+    window = current.palette().color(QPalette.ColorRole.Window)
     return "dark" if window.lightness() < 128 else "light"

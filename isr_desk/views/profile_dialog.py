@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
@@ -303,7 +303,7 @@ class ProfileDialog(QDialog):
             encode_paths=self._conventions.encode_paths,
         )
 
-    def _update_preview(self, *_: Any) -> None:
+    def _update_preview(self, *_: object) -> None:
         self.custom.setVisible(self.preset_combo.currentData() == Preset.CUSTOM)
         try:
             profile = self.profile_from_fields()

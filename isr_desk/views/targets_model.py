@@ -2,10 +2,11 @@
 
 Each model holds the manifest's items and an array of the indexes shown, in order. Filtering
 and sorting rebuild that array, which is what keeps a keystroke on 100k rows under 50 ms; a
-stock QSortFilterProxyModel over a Python model takes about a second per keystroke (DESIGN.md,
-"Known pitfalls"). Display cells and targets are made only for the rows asked for (a view
-asks for the few dozen it shows); only the search keys are kept per row, and a row whose text
-ends in one of a few shared strings (a tag's count and kind) keeps just its own head.
+stock QSortFilterProxyModel over a Python model takes about a second per keystroke
+(docs/architecture.md, "Index-list table models"). Display cells and targets are made only
+for the rows asked for (a view asks for the few dozen it shows); only the search keys are
+kept per row, and a row whose text ends in one of a few shared strings (a tag's count and
+kind) keeps just its own head.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
 )
@@ -64,7 +66,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
     numeric_columns: ClassVar[frozenset[int]] = frozenset()
     column_widths: ClassVar[dict[int, int]] = {}
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._items: tuple[Item, ...] = ()
         self._heads: tuple[str, ...] = ()
@@ -171,7 +173,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         column, direction = self._sort
         items = self._items
         if column in self.numeric_columns:
-            keys: list[Any] = [self.numeric_key(item, column) for item in items]
+            keys: list[float] | list[str] = [self.numeric_key(item, column) for item in items]
         else:
             keys = self.text_keys(items, column)
         return array("I", sorted(every, key=keys.__getitem__, reverse=direction != _ASCENDING))

@@ -10,7 +10,6 @@ import asyncio
 import time
 from collections.abc import Callable
 from shlex import quote
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from isr_desk.domain import Manifest, SiteProfile, Target, TargetKind
+from isr_desk.domain import Manifest, ManifestPath, ManifestTag, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import IsrError
 from isr_desk.services.manifest import convention_fixes, load_manifest
 from isr_desk.services.sites import Parsed, parse_targets
@@ -192,12 +191,16 @@ class TargetsPanel(QWidget):
 
     def _load_prepared(
         self, source: str, base_url: str
-    ) -> tuple[Manifest, Prepared[Any], Prepared[Any]]:
+    ) -> tuple[Manifest, Prepared[ManifestPath], Prepared[ManifestTag]]:
         manifest = self._loader(source, base_url=base_url)
         return manifest, PathsModel.prepare(manifest.paths), TagsModel.prepare(manifest.tags)
 
     def _apply(
-        self, manifest: Manifest, paths: Prepared[Any], tags: Prepared[Any], elapsed_ms: float
+        self,
+        manifest: Manifest,
+        paths: Prepared[ManifestPath],
+        tags: Prepared[ManifestTag],
+        elapsed_ms: float,
     ) -> None:
         self.manifest = manifest
         self._tag_pages = None  # ~200k tags: built on the first question, not on every load
@@ -241,7 +244,7 @@ class TargetsPanel(QWidget):
         self.filter_edit.setFocus()
         self.filter_edit.selectAll()
 
-    def current_tab(self) -> TargetTab:
+    def current_tab(self) -> TargetTab[ManifestPath] | TargetTab[ManifestTag]:
         return self.paths_tab if self.tabs.currentIndex() == 0 else self.tags_tab
 
     def selected_targets(self) -> list[Target]:
@@ -285,14 +288,15 @@ class TargetsPanel(QWidget):
         self.tags_tab.model.set_filter(text)
 
     def _update_tab_titles(self) -> None:
-        for position, (tab, name) in enumerate(
-            ((self.paths_tab, "Paths"), (self.tags_tab, "Tags"))
+        paths, tags = self.paths_tab.model, self.tags_tab.model
+        for position, name, shown, total in (
+            (0, "Paths", paths.rowCount(), paths.total),
+            (1, "Tags", tags.rowCount(), tags.total),
         ):
-            shown, total = tab.model.rowCount(), tab.model.total
             count = f"{shown:,}" if shown == total else f"{shown:,} of {total:,}"
             self.tabs.setTabText(position, f"{name} ({count})" if total else name)
 
-    def _update_selection_button(self, *_: Any) -> None:
+    def _update_selection_button(self, *_: object) -> None:
         count = self.current_tab().selected_count()
         what = "page" if self.current_tab() is self.paths_tab else "tag"
         self.revalidate_button.setEnabled(count > 0)
@@ -300,7 +304,7 @@ class TargetsPanel(QWidget):
             f"Revalidate {plural(count, 'selected ' + what)}" if count else "Revalidate selected"
         )
 
-    def _on_typed_changed(self, *_: Any) -> None:
+    def _on_typed_changed(self, *_: object) -> None:
         parsed = self.typed()
         self.problems.setText("; ".join(parsed.problems[:3]))
         targets = parsed.targets

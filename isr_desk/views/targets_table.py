@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Generic
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -15,13 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from isr_desk.views.targets_model import IndexedTableModel
+from isr_desk.views.targets_model import IndexedTableModel, Item
 
 
-class TargetTab(QWidget):
+class TargetTab(QWidget, Generic[Item]):
     """One tab: a table over an index-list model, or a message when there is nothing."""
 
-    def __init__(self, model: IndexedTableModel[Any]) -> None:
+    def __init__(self, model: IndexedTableModel[Item]) -> None:
         super().__init__()
         self.model = model
         self.table = QTableView()

@@ -12,7 +12,7 @@ import pytest
 
 from isr_desk.domain import SiteProfile
 from isr_desk.services.sites import ProfileStore
-from tests.helpers.servers import LoopbackSite, Reply
+from tests.helpers.sites import LoopbackSite, Reply
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "manifests"
 ISR_DESK = str(Path(sys.executable).parent / "isr-desk")
@@ -122,7 +122,7 @@ def test_json_tags_flag_implicit() -> None:
 
 def test_relative_url_source_against_the_profile_base_url(site: LoopbackSite) -> None:
     doc = {"version": 1, "paths": [{"path": "/a", "tags": ["posts"], "revalidate": 60}]}
-    site.route("/isr-manifest.json", lambda _rec: Reply(200, doc))
+    site.on("/isr-manifest.json", lambda _rec: Reply(200, doc), repeat=True)
     _add("demo", url=site.url, source="/isr-manifest.json")
 
     done = _run("demo", "--json")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.servers import LoopbackSite, Reply
+from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Reply
 
 ISR = str(Path(sys.executable).with_name("isr-desk"))
 
@@ -73,7 +73,7 @@ def test_revalidate_one_path_and_a_thousand_from_a_file(
 
 
 def test_a_failing_target_exits_1_with_the_hint(named_site: str, site: LoopbackSite) -> None:
-    site.script(Reply(401, {"message": "Invalid token"}))
+    site.on(REVALIDATE_PATH, Reply(401, {"message": "Invalid token"}))
     out = isr("revalidate", named_site, "--path", "/a", "--retries", "0")
     assert out.returncode == 1
     assert "Wrong secret" in out.stdout

@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers.servers import free_port
+from tests.helpers.sites import free_port
 
 E2E_DIR = Path(__file__).parent
 REPO_DIR = E2E_DIR.parents[1]

@@ -1,4 +1,4 @@
-"""The real Next.js test site behaves as the seed tutorials and NEXTJS.md say.
+"""The real Next.js test site behaves as the seed tutorials and docs/nextjs.md say.
 
 These pin down the ground truth the ISR Desk end-to-end tests rely on: a page changes only after
 a revalidation, a path revalidation regenerates on the next GET, a ``max`` tag purge serves the

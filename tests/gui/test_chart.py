@@ -13,7 +13,7 @@ from isr_desk.domain import Outcome, Result, SiteProfile, Target, percentile
 from isr_desk.views.latency_chart import MAX_POINTS, LatencyChart, thin
 from isr_desk.views.main_window import LATENCY
 from tests.gui.conftest import WindowFactory
-from tests.helpers.servers import LoopbackSite, Reply
+from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Reply
 
 
 def _result(i: int, ms: float, status: int | None = 200) -> Result:
@@ -85,7 +85,9 @@ def test_the_chart_follows_a_run_in_the_window(
     qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
 ) -> None:
     window = make_window((SiteProfile("Blog", site.url, retries=0), site.secret))
-    site.script(*[Reply(200, {"revalidated": True})] * 4, Reply(503, {"message": "down"}))
+    site.on(
+        REVALIDATE_PATH, *[Reply(200, {"revalidated": True})] * 4, Reply(503, {"message": "down"})
+    )
     window.tabs.setCurrentIndex(LATENCY)
     window.targets.type_box.setPlainText("\n".join(f"/p/{i}" for i in range(5)))
     with qtbot.waitSignal(window.controller.run_finished, timeout=5000):

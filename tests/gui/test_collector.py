@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 from typing import ClassVar
@@ -9,7 +10,10 @@ from typing import ClassVar
 from PySide6.QtCore import QObject, QTimer
 from pytestqt.qtbot import QtBot
 
-from isr_desk.views.collector import GuiThreadCollector
+from isr_desk.app import own_the_gc
+from isr_desk.domain import Manifest, ManifestPath, SiteProfile
+from isr_desk.views.collector import FREEZE_ITEMS, GuiThreadCollector
+from tests.gui.conftest import WindowFactory
 
 
 class _Cyclic(QObject):
@@ -66,3 +70,40 @@ def test_only_generations_over_their_threshold_are_collected(qtbot: QtBot) -> No
         del keep
     finally:
         collector.stop()
+
+
+def _manifest(paths: int) -> Manifest:
+    return Manifest(
+        source="test", kind="list", paths=tuple(ManifestPath(f"/p/{i}") for i in range(paths))
+    )
+
+
+def test_a_big_manifest_is_frozen_out_of_collections_and_a_small_one_is_not() -> None:
+    collector = GuiThreadCollector()
+    gc.unfreeze()
+    try:
+        assert collector.keep_out(_manifest(3)) is False
+        assert gc.get_freeze_count() == 0
+        big = _manifest(FREEZE_ITEMS)
+        assert collector.keep_out(big) is True
+        assert gc.get_freeze_count() >= FREEZE_ITEMS  # its ManifestPath objects at least
+    finally:
+        gc.unfreeze()
+
+
+def test_the_app_freezes_a_big_manifest_once_the_targets_panel_has_it(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, make_window: WindowFactory
+) -> None:
+    big = _manifest(FREEZE_ITEMS)
+    profile = SiteProfile("Big", "http://127.0.0.1:9", manifest_source="big.txt")
+    window = make_window((profile, None), loader=lambda source, base_url: big)
+    collector = GuiThreadCollector()
+    own_the_gc(window, collector)
+    gc.unfreeze()
+    try:
+        with qtbot.waitSignal(window.targets.manifest_loaded, timeout=5000):
+            window.targets.reload()
+        assert window.targets.manifest is big
+        assert gc.get_freeze_count() >= FREEZE_ITEMS
+    finally:
+        gc.unfreeze()

@@ -22,7 +22,7 @@ from isr_desk.domain import REDACTED, Endpoint, Preset, SiteProfile
 from isr_desk.views.details_panel import phases
 from isr_desk.views.main_window import MainWindow
 from tests.gui.conftest import WindowFactory
-from tests.helpers.servers import LoopbackSite, Recorded, Reply
+from tests.helpers.sites import LoopbackSite, Recorded, Reply
 
 SECRET = "s3cret-token"
 
@@ -59,7 +59,7 @@ def _run_two(qtbot: QtBot, window: MainWindow, site: LoopbackSite) -> None:
             return Reply(500, {"error": f"bad {SECRET}"})
         return Reply(200, {"revalidated": True})
 
-    site.route("/api/revalidate", reply)
+    site.on("/api/revalidate", reply, repeat=True)
     window.targets.type_box.setPlainText("/blog/a\n/blog/b")
     with qtbot.waitSignal(window.controller.run_finished, timeout=5000):
         window.targets.refresh_button.click()

@@ -17,7 +17,7 @@ from isr_desk.services.history import HistoryStore
 from isr_desk.views.history_model import STATUS, HistoryModel
 from isr_desk.views.main_window import HISTORY, MainWindow
 from tests.gui.conftest import WindowFactory
-from tests.helpers.servers import LoopbackSite, Reply
+from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Reply
 
 
 def _show_history(qtbot: QtBot, window: MainWindow) -> HistoryModel:
@@ -39,7 +39,7 @@ def test_runs_persist_across_a_restart_and_reopen_read_only(
 ) -> None:
     history = HistoryStore()
     window = make_window((SiteProfile("Blog", site.url, retries=0), site.secret), history=history)
-    site.script(Reply(200, {"revalidated": True}), Reply(404, {"message": "nope"}))
+    site.on(REVALIDATE_PATH, Reply(200, {"revalidated": True}), Reply(404, {"message": "nope"}))
     window.targets.type_box.setPlainText("/blog/a\n/blog/b")
     with qtbot.waitSignal(window.controller.run_finished, timeout=5000):
         window.targets.refresh_button.click()

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from isr_desk.domain import RunSummary, SiteProfile
 from isr_desk.views.main_window import MainWindow
 from tests.gui.conftest import WindowFactory
-from tests.helpers.servers import LoopbackSite, Recorded, Reply
+from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Recorded, Reply
 
 MANIFEST = {
     "version": 1,
@@ -31,7 +31,7 @@ def _serve_manifest(site: LoopbackSite) -> None:
     def manifest(_: Recorded) -> Reply:
         return Reply(200, MANIFEST)
 
-    site.route("/isr-manifest.json", manifest)
+    site.on("/isr-manifest.json", manifest, repeat=True)
 
 
 def _profile(site: LoopbackSite, **kwargs: Any) -> SiteProfile:
@@ -83,7 +83,7 @@ def test_typed_page_and_a_server_error_show_in_the_log(
 ) -> None:
     window = make_window((_profile(site, retries=0), site.secret))
     assert "no list of pages" in window.targets.paths_tab.message.text()
-    site.script(Reply(500, {"message": "Error revalidating"}))
+    site.on(REVALIDATE_PATH, Reply(500, {"message": "Error revalidating"}))
     window.targets.type_box.setPlainText("/pricing")
     assert window.targets.refresh_button.text() == "Refresh this page"
     summary = _run(qtbot, window, window.targets.refresh_button.click)

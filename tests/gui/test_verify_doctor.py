@@ -15,8 +15,7 @@ from isr_desk.domain import SiteProfile
 from isr_desk.views.log_model import INSTANCE, TARGET, VERIFY
 from isr_desk.views.main_window import MainWindow
 from tests.gui.conftest import WindowFactory
-from tests.helpers.ci_servers import Behaviour, CaseSite
-from tests.helpers.servers import LoopbackSite
+from tests.helpers.sites import Behaviour, CaseSite, LoopbackSite
 
 SECRET = "s3cret-token"
 

@@ -20,13 +20,50 @@ query (GET) or ``path``/``paths``/``tag``/``tags``/``type`` from a JSON body.
 from __future__ import annotations
 
 import json
+import socketserver
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
-from typing import Any
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from tests.helpers.servers import InThread, LoopbackServer
+
+class LoopbackServer(ThreadingHTTPServer):
+    # The default backlog of 5 makes concurrent tests see resets that are the server's fault.
+    request_queue_size = 1024
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class InThread:
+    """Runs a socketserver in a daemon thread: ``start``/``stop``, or ``with``."""
+
+    _server: socketserver.BaseServer
+
+    def _serve_in_thread(self, server: socketserver.BaseServer) -> None:
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])  # type: ignore[index]
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 @dataclass

@@ -20,8 +20,7 @@ import pytest
 from isr_desk.domain import Endpoint, Preset, SiteProfile
 from isr_desk.services.doctor import PROBE_PATH, Finding, Level, check_endpoint, settings_findings
 from isr_desk.services.http import make_client
-from tests.helpers.ci_servers import Behaviour, CaseSite
-from tests.helpers.servers import LoopbackSite, Reply, free_port
+from tests.helpers.sites import REVALIDATE_PATH, Behaviour, CaseSite, LoopbackSite, Reply, free_port
 
 ISR = str(Path(sys.executable).with_name("isr-desk"))
 BEARER = Endpoint(preset=Preset.BEARER)
@@ -127,8 +126,12 @@ def test_a_site_that_is_down_is_a_problem_and_stops_there() -> None:
 
 
 def test_odd_answers_are_warnings(site: LoopbackSite) -> None:
-    site.route("/", lambda rec: Reply(500, "boom"))
-    site.script(Reply(400, {"message": "Missing path"}), Reply(400, {"message": "Missing path"}))
+    site.on("/", lambda rec: Reply(500, "boom"), repeat=True)
+    site.on(
+        REVALIDATE_PATH,
+        Reply(400, {"message": "Missing path"}),
+        Reply(400, {"message": "Missing path"}),
+    )
     found = doctor(SiteProfile("s", site.url, endpoint=BEARER))
     assert levels(found)[:3] == [
         (Level.WARNING, "The home page answers 500"),
@@ -139,7 +142,7 @@ def test_odd_answers_are_warnings(site: LoopbackSite) -> None:
 
 def test_a_base_url_that_redirects_elsewhere_is_a_warning(site: LoopbackSite) -> None:
     elsewhere = f"http://localhost:{site.port}/"
-    site.route("/", lambda rec: Reply(301, b"", {"Location": elsewhere}))
+    site.on("/", lambda rec: Reply(301, b"", {"Location": elsewhere}), repeat=True)
     found = doctor(SiteProfile("s", site.url, endpoint=BEARER))
     assert found[0].title == "The site's address redirects"
     assert f"http://localhost:{site.port}" in found[0].hint

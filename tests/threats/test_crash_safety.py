@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers.servers import LoopbackSite
+from tests.helpers.sites import LoopbackSite
 
 ISR = str(Path(sys.executable).with_name("isr-desk"))
 TOTAL = 5000

@@ -1,4 +1,4 @@
-"""The engine and the CLI against servers that misbehave on purpose (tests/helpers/faults.py).
+"""The engine and the CLI against sites that misbehave on purpose (tests/helpers/sites).
 
 For each fault: the right outcome, hint and retry behaviour, and the run goes on with the
 other targets. Backoff sleeps are recorded instead of slept, so Retry-After values are
@@ -21,8 +21,8 @@ import pytest
 from isr_desk.domain import Endpoint, Outcome, Preset, Result, SecretPlacement, SiteProfile, Target
 from isr_desk.services.http import make_client
 from isr_desk.services.revalidation import EXCERPT_CHARS, Revalidator, RunOptions
-from tests.helpers import faults as f
-from tests.helpers.faults import FaultServer
+from tests.helpers import sites as f
+from tests.helpers.sites import LoopbackSite
 
 SECRET = "fault-s3cret/+&="
 ISR = str(Path(sys.executable).with_name("isr-desk"))
@@ -87,8 +87,8 @@ def collect(
 
 
 @pytest.fixture
-def server() -> Iterator[FaultServer]:
-    with FaultServer() as srv:
+def server() -> Iterator[LoopbackSite]:
+    with LoopbackSite(any_secret=True) as srv:
         yield srv
 
 
@@ -116,10 +116,10 @@ MIXED = [
 
 
 def test_one_run_through_every_fault_gives_each_its_outcome_hint_and_retries(
-    server: FaultServer,
+    server: LoopbackSite,
 ) -> None:
     for key, sequence, *_ in MIXED:
-        server.on(key, *sequence)
+        server.on(key, *sequence, repeat=True)
     sleeps: list[float] = []
     results = collect(profile_for(server.url), [m[0] for m in MIXED], sleeps=sleeps)
     assert set(results) == {m[0] for m in MIXED}  # the run finished every target
@@ -140,12 +140,12 @@ def test_one_run_through_every_fault_gives_each_its_outcome_hint_and_retries(
 
 
 def test_a_one_byte_a_second_answer_times_out_after_the_configured_timeout(
-    server: FaultServer,
+    server: LoopbackSite,
 ) -> None:
     # Each read gets a byte within httpx's per-read timeout: only a deadline on the whole
     # attempt ends it (without one this test hangs until GUARD_S fails it).
-    server.on("/drip", f.drip(interval=1.0))
-    server.on("/ok", f.ok())
+    server.on("/drip", f.drip(interval=1.0), repeat=True)
+    server.on("/ok", f.ok(), repeat=True)
     results = collect(profile_for(server.url), ["/drip", "/ok"], options(timeout=1.5, retries=1))
     drip = results["/drip"]
     assert (drip.outcome, drip.attempts, drip.status) == (Outcome.TIMED_OUT, 2, None)
@@ -154,10 +154,10 @@ def test_a_one_byte_a_second_answer_times_out_after_the_configured_timeout(
     assert results["/ok"].ok
 
 
-def test_bodies_that_are_not_json_become_a_text_excerpt(server: FaultServer) -> None:
-    server.on("/html", f.html_page(500))
-    server.on("/utf8", f.invalid_utf8(502))
-    server.on("/huge", f.huge_body())
+def test_bodies_that_are_not_json_become_a_text_excerpt(server: LoopbackSite) -> None:
+    server.on("/html", f.html_page(500), repeat=True)
+    server.on("/utf8", f.invalid_utf8(502), repeat=True)
+    server.on("/huge", f.huge_body(), repeat=True)
     results = collect(profile_for(server.url), ["/html", "/utf8", "/huge"], options(retries=0))
     html = results["/html"].response
     assert isinstance(html, str)
@@ -177,9 +177,9 @@ def test_bodies_that_are_not_json_become_a_text_excerpt(server: FaultServer) -> 
     "fault", [f.huge_body(), f.gzip_bomb()], ids=["50MB-body", "50MB-gzip-bomb"]
 )
 def test_a_50mb_answer_is_read_capped_and_memory_stays_bounded(
-    server: FaultServer, fault: f.Fault
+    server: LoopbackSite, fault: f.Fault
 ) -> None:
-    server.on("/big", fault)
+    server.on("/big", fault, repeat=True)
     tracemalloc.start()
     try:
         results = collect(profile_for(server.url), ["/big"], options(retries=0))
@@ -208,12 +208,12 @@ def test_a_50mb_answer_is_read_capped_and_memory_stays_bounded(
 def test_a_redirect_to_another_host_never_carries_the_secret_there(
     endpoint: Endpoint, status: int
 ) -> None:
-    with FaultServer() as site, FaultServer() as elsewhere:
+    with LoopbackSite(any_secret=True) as site, LoopbackSite(any_secret=True) as elsewhere:
         location = f"{elsewhere.url}/api/revalidate?secret={SECRET}"
-        site.on("/a", f.redirect(location, status))
+        site.on("/a", f.redirect(location, status), repeat=True)
         results = collect(profile_for(site.url, endpoint), ["/a"])
     result = results["/a"]
-    assert elsewhere.seen == []  # the other host never saw a request at all
+    assert elsewhere.requests == []  # the other host never saw a request at all
     assert result.outcome is Outcome.REDIRECTED
     assert result.attempts == 1
     assert "redirects to" in (result.hint or "")
@@ -221,12 +221,12 @@ def test_a_redirect_to_another_host_never_carries_the_secret_there(
     assert SECRET not in json.dumps(result.to_json())
 
 
-def test_a_same_origin_307_is_followed_with_the_request(server: FaultServer) -> None:
+def test_a_same_origin_307_is_followed_with_the_request(server: LoopbackSite) -> None:
     # The repeated request carries the same body (same fault key): redirect once, then ok.
-    server.on("/a", f.redirect(f"{server.url}/api/other", 307), f.ok())
+    server.on("/a", f.redirect(f"{server.url}/api/other", 307), f.ok(), repeat=True)
     result = collect(profile_for(server.url), ["/a"])["/a"]
     assert result.outcome is Outcome.REFRESHED
-    assert [s.path for s in server.seen] == ["/api/revalidate", "/api/other"]
+    assert [s.path for s in server.requests] == ["/api/revalidate", "/api/other"]
 
 
 @pytest.mark.parametrize("which", ["self-signed", "expired"])
@@ -234,12 +234,15 @@ def test_tls_self_signed_or_expired_is_a_certificate_problem(tmp_path: Path, whi
     certs = f.make_certs(tmp_path)
     # The expired one is signed by a CA the client trusts: expiry is the only fault.
     verify = f.client_context(certs) if which == "expired" else True
-    with FaultServer(tls=f.server_context(certs, which)) as bad, FaultServer() as good:
+    with (
+        LoopbackSite(any_secret=True, tls=f.server_context(certs, which)) as bad,
+        LoopbackSite(any_secret=True) as good,
+    ):
         # Two instances of one site: the run goes on with the healthy one.
         profile = profile_for(bad.url, instances=(bad.url, good.url))
         results = collect_all(profile, ["/a"], verify=verify)
-        assert bad.seen == []  # not a byte of the request went over the bad connection
-        assert len(good.seen) == 1
+        assert bad.requests == []  # not a byte of the request went over the bad connection
+        assert len(good.requests) == 1
     by_instance = {r.instance: r for r in results}
     assert by_instance[good.url].ok
     tls = by_instance[bad.url]
@@ -275,10 +278,10 @@ CLI_FAULTS = {
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
 def test_cli_revalidate_through_faults_exits_1_with_one_line_per_result(
-    server: FaultServer, as_json: bool
+    server: LoopbackSite, as_json: bool
 ) -> None:
     for key, fault in CLI_FAULTS.items():
-        server.on(key, fault)
+        server.on(key, fault, repeat=True)
     add = isr("site", "add", "faulty", "--url", server.url, "--timeout", "1", "--retries", "1")
     assert add.returncode == 0, add.stderr
     args = [a for key in CLI_FAULTS for a in ("--path", key)]
@@ -312,7 +315,7 @@ def test_cli_revalidate_through_faults_exits_1_with_one_line_per_result(
 
 def test_cli_revalidate_against_a_self_signed_site_names_the_certificate(tmp_path: Path) -> None:
     certs = f.make_certs(tmp_path)
-    with FaultServer(tls=f.server_context(certs, "self-signed")) as server:
+    with LoopbackSite(any_secret=True, tls=f.server_context(certs, "self-signed")) as server:
         assert isr("site", "add", "tls", "--url", server.url).returncode == 0
         out = isr("revalidate", "tls", "--path", "/a", "--json", "--secret-stdin", stdin=SECRET)
     assert out.returncode == 1

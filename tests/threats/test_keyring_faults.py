@@ -30,9 +30,9 @@ from isr_desk.services.errors import (
     SecretError,
 )
 from isr_desk.services.sites import SecretStore
-from tests.helpers import faults
+from tests.helpers import keyrings
 from tests.helpers.keyrings import MemoryKeyring
-from tests.helpers.servers import LoopbackSite
+from tests.helpers.sites import LoopbackSite
 
 ROOT = Path(__file__).parents[2]
 ISR = str(Path(sys.executable).with_name("isr-desk"))
@@ -108,10 +108,10 @@ def run_cli(*argv: str, stdin: str = "") -> tuple[int, str, str]:
 @pytest.mark.parametrize(
     ("backend", "words"),
     [
-        (faults.LockedKeyring, "locked"),
-        (faults.DismissedKeyring, "dismissed"),
-        (faults.NoBackendKeyring, "No system keyring"),
-        (faults.DbusGoneKeyring, "cannot be reached"),
+        (keyrings.LockedKeyring, "locked"),
+        (keyrings.DismissedKeyring, "dismissed"),
+        (keyrings.NoBackendKeyring, "No system keyring"),
+        (keyrings.DbusGoneKeyring, "cannot be reached"),
     ],
     ids=["locked", "dismissed", "no-backend", "dbus-gone"],
 )
@@ -156,7 +156,7 @@ def test_the_installed_cli_with_a_locked_keyring_prints_one_line(site: LoopbackS
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.helpers.faults.LockedKeyring",
+        "PYTHON_KEYRING_BACKEND": "tests.helpers.keyrings.LockedKeyring",
     }
     add = subprocess.run([ISR, "site", "add", "s", "--url", site.url], env=env,
                          capture_output=True, text=True, timeout=60)  # fmt: skip

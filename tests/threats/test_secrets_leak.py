@@ -31,7 +31,7 @@ from isr_desk.domain import Target
 from isr_desk.services import logsafe
 from isr_desk.services.sites import ProfileStore, build_request, to_curl
 from tests.helpers.keyrings import MemoryKeyring
-from tests.helpers.servers import LoopbackSite, Recorded, Reply, free_port
+from tests.helpers.sites import LoopbackSite, Recorded, Reply, free_port
 
 SECRET = 'Lk9/q+r&t=u"v\\w%z~LEAKME'
 PREVIEW_ID = "preview-mode-id-LEAKME-7f3a9c"
@@ -162,9 +162,9 @@ def test_a_full_session_leaves_the_secret_nowhere(
     memory_backend: MemoryKeyring,
 ) -> None:
     site.secret = SECRET
-    site.route("/api/echo", echo)
+    site.on("/api/echo", echo, repeat=True)
     elsewhere = f"http://127.0.0.1:{free_port()}/api/revalidate?secret={quote(SECRET)}"
-    site.route("/api/moved", lambda rec: Reply(307, b"", headers={"Location": elsewhere}))
+    site.on("/api/moved", lambda rec: Reply(307, b"", headers={"Location": elsewhere}), repeat=True)
     isr = Session()
     exports = tmp_path / "exports"
     exports.mkdir()

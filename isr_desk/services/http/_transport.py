@@ -2,13 +2,45 @@
 
 httpx's default transport goes through httpcore's connection pool and anyio: every request
 takes a dozen lock, event and cancel-scope round trips, which were measured at over 40 % of
-the engine's CPU in a 10,000-path run (docs/performance.md). A revalidation run sends
-thousands of small requests to one origin over keep-alive connections; this transport does
-just that: a per-origin stack of idle connections, h11 for the protocol (the parser httpcore
-uses too), asyncio protocols for the bytes, httpx's exceptions for every failure, and
-httpcore's ``trace`` event names so timing phases (connect, TLS, first byte) still work.
+the engine's CPU in a 10,000-path run (docs/performance.md, docs/architecture.md). A
+revalidation run sends thousands of small requests to one origin over keep-alive
+connections; this transport does just that: a per-origin stack of idle connections, h11 for
+the protocol (the parser httpcore uses too), asyncio protocols for the bytes, and httpx's
+exceptions for every failure.
 
 Not supported, because nothing in ISR Desk needs them: HTTP/2, proxies, Unix sockets.
+
+The contract with httpcore that the rest of ISR Desk relies on
+--------------------------------------------------------------
+Timing (``services/revalidation``) and ``services/doctor`` were written against httpx's own
+transport; this one keeps the parts they use, so either transport can sit under the client
+(``tests/services/http/test_wire.py`` runs every case against both):
+
+* ``request.extensions["trace"]``: an async callable ``trace(name, info)`` awaited with these
+  event names, in this order, on the request's task:
+  ``connection.connect_tcp.started`` → ``connection.connect_tcp.complete`` →
+  (https only) ``connection.start_tls.started`` → ``connection.start_tls.complete`` →
+  ``http11.receive_response_headers.complete``. A request on a kept-alive connection gets
+  only the last one. httpcore sends more names besides (``http11.send_request_headers.*``,
+  ``*.failed``, ...) and puts other things in ``info``: a listener must ignore names it does
+  not know and must not read ``info``.
+* ``response.extensions["network_stream"]``: an object whose ``get_extra_info(name)``,
+  asked while the response is open, answers ``"ssl_object"`` (the ``ssl.SSLObject`` of an
+  https connection, ``None`` for http), ``"client_addr"`` and ``"server_addr"`` (``(host,
+  port)`` of each end); ``"is_readable"`` is true once the server closed the connection or
+  sent bytes it was not asked for (what makes an idle connection unfit for reuse). Other
+  names differ: httpcore answers ``"socket"`` with a ``socket.socket`` and nothing else, this
+  transport asyncio's ``TransportSocket`` and whatever asyncio knows; nothing here uses them.
+* ``response.extensions["http_version"]`` (``b"HTTP/1.1"``) and ``["reason_phrase"]``.
+* Redirects are answers like any other: the transport never follows one.
+* Timeouts per phase from ``request.extensions["timeout"]``: ``connect`` (TCP and TLS),
+  ``write``, ``read`` (each wait for bytes), ``pool`` (waiting for a free connection), raised
+  as ``httpx.ConnectTimeout`` / ``WriteTimeout`` / ``ReadTimeout`` / ``PoolTimeout``.
+
+Where the two differ on purpose: a kept-alive connection that the server closes just as the
+next request goes out is retried once on a new connection here (httpcore raises
+``RemoteProtocolError``), because a revalidation to a server with a short keep-alive would
+otherwise fail at random.
 """
 
 from __future__ import annotations
@@ -21,8 +53,6 @@ from typing import Any
 
 import h11
 import httpx
-
-from isr_desk import __version__
 
 MAX_CONNECTIONS = 1024  # requests in flight at once (the engine caps its own below this)
 KEEPALIVE_EXPIRY = 5.0  # seconds an idle connection is kept (httpx's default)
@@ -449,38 +479,15 @@ class H11Transport(httpx.AsyncBaseTransport):
                 conn.transport.abort()
 
 
-def make_transport(*, verify: ssl.SSLContext | bool = True) -> H11Transport:
-    """The transport of :func:`make_client`; ``verify`` as httpx takes it."""
+def make_transport(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncBaseTransport:
+    """The transport under the app's client; ``verify`` as httpx takes it.
+
+    Going back to httpx's own transport is the one line below:
+    ``return httpx.AsyncHTTPTransport(verify=context)`` (tests/services/http/ runs the same
+    wire-level cases against both).
+    """
     if isinstance(verify, ssl.SSLContext):
         context = verify
     else:
         context = httpx.create_ssl_context(verify=verify, trust_env=False)
     return H11Transport(ssl_context=context)
-
-
-class LazyCookies(httpx.Cookies):
-    """httpx's cookie store, skipping the work for a response that sets no cookie.
-
-    httpx hands every response to the jar through urllib adapters that copy the request
-    and every response header (~60 µs a response); the jar then looks only at
-    ``Set-Cookie`` and ``Set-Cookie2``, which a revalidation route hardly ever sends.
-    """
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        headers = response.headers
-        if "set-cookie" in headers or "set-cookie2" in headers:
-            super().extract_cookies(response)
-
-
-def make_client(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
-    """The one client of the app. Redirects are never followed by httpx: the engine decides."""
-    client = httpx.AsyncClient(
-        transport=make_transport(verify=verify),
-        follow_redirects=False,
-        headers={"User-Agent": f"isr-desk/{__version__}"},
-        timeout=httpx.Timeout(10.0),
-        trust_env=False,  # a proxy from the environment must not see the secret silently
-    )
-    # The constructor wraps any store it is given in a plain Cookies; set ours afterwards.
-    client._cookies = LazyCookies()
-    return client

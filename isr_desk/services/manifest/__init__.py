@@ -10,7 +10,7 @@ i18n); :func:`page_forms` gives the exact string each revalidation API needs for
 from __future__ import annotations
 
 from isr_desk.services.manifest._builder import ManifestBuilder
-from isr_desk.services.manifest._load import FREEZE_ITEMS, detect_kind, load_manifest
+from isr_desk.services.manifest._load import detect_kind, load_manifest
 from isr_desk.services.manifest._site import (
     INTERNAL_PAGES,
     convention_fixes,
@@ -19,7 +19,6 @@ from isr_desk.services.manifest._site import (
 )
 
 __all__ = [
-    "FREEZE_ITEMS",
     "INTERNAL_PAGES",
     "ManifestBuilder",
     "convention_fixes",

@@ -11,7 +11,6 @@ The format is documented in ``docs/manifest-format.md``.
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
@@ -51,7 +50,6 @@ __all__ = ["DEFAULT_MAX_BYTES", "KINDS", "detect_kind", "load_manifest"]
 KINDS = ("next-build", "json", "sitemap", "list")
 MAX_SITEMAP_DEPTH = 3  # an index, an index it lists, and the sitemaps that one lists
 MAX_SITEMAPS = 1000
-FREEZE_ITEMS = 20_000  # paths + tags from which a manifest's objects are kept out of the GC
 _EXTENSIONS = {".json": "json", ".xml": "sitemap", ".txt": "list", ".list": "list", ".lst": "list"}
 
 
@@ -82,28 +80,11 @@ def load_manifest(
     base_url: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Manifest:
-    """Load ``source`` (path, directory or URL); see the module docstring."""
-    # A big build allocates millions of objects that all live on: without this the cyclic
-    # GC re-scans them again and again (about a third of the time of a 100k-route load).
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        manifest = _load(source, client=client, base_url=base_url, max_bytes=max_bytes)
-        if len(manifest.paths) + len(manifest.tags) >= FREEZE_ITEMS:
-            # They live as long as the manifest is shown, and every full collection would
-            # scan them again: ~90 ms at 100k routes, a stall of the GUI in the middle of
-            # a run. Frozen objects are still freed by reference counting (a manifest holds
-            # no cycles) when the next manifest replaces this one.
-            gc.freeze()
-        return manifest
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    """Load ``source`` (path, directory or URL); see the module docstring.
 
-
-def _load(
-    source: str, *, client: httpx.Client | None, base_url: str | None, max_bytes: int
-) -> Manifest:
+    Process-wide state (the cyclic GC) is left alone: the app decides about it
+    (``isr_desk/app.py``, docs/architecture.md).
+    """
     text = source.strip()
     if not text:
         raise ManifestError("no manifest source given", hint="set one in the site profile")

@@ -8,7 +8,7 @@ sends at once; requests in flight are abandoned and reported as cancelled, targe
 sent are counted in the summary's ``not_sent``.
 
 Concurrency is a fixed pool of worker tasks pulling from a queue rather than one task per
-target: httpcore's pool is O(n²) in requests waiting for a connection (DESIGN.md).
+target: httpcore's pool is O(n²) in requests waiting for a connection (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -233,7 +233,8 @@ class _ParsedCache:
         return parsed
 
 
-# The trace events a Timing needs (httpcore's names, which services/transport.py sends too),
+# The trace events a Timing needs (httpcore's names, which services/http/_transport.py sends
+# too, a contract written in its docstring and tested against both transports),
 # by the short name used below; any other event is ignored at once.
 _TRACE_MARKS = {
     "connection.connect_tcp.started": "connect",

@@ -1,9 +1,10 @@
 """Judging a revalidation response: success rule, plain-words outcome and hint.
 
 A result is a success when the status is 2xx and, if the body is JSON with
-``revalidated``, that field is true (DESIGN.md). Every failure gets a hint that says what
-to do. The secret is redacted from everything kept: the request, the response excerpt and
-error texts (a route that echoes its input must not leak it into the log).
+``revalidated``, that field is true (docs/architecture.md, "What the faces promise"). Every
+failure gets a hint that says what to do. The secret is redacted from everything kept: the
+request, the response excerpt and error texts (a route that echoes its input must not leak
+it into the log).
 
 A bulk run keeps every result (the live log holds 100,000 of them), and most of what a
 result carries repeats from one to the next: the redacted URL and request headers, the

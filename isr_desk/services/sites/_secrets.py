@@ -44,7 +44,7 @@ class SecretStore:
         if self._backend is None:
             backend = keyring.get_keyring()
             if type(backend).__module__.startswith("keyrings.alt"):
-                # Never a silent plaintext fallback (DESIGN.md).
+                # Never a silent plaintext fallback (docs/architecture.md).
                 raise NoKeyringError(
                     "Only a plaintext file keyring (keyrings.alt) is available",
                     hint=_NO_BACKEND_HINT,

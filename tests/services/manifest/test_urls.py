@@ -13,7 +13,7 @@ import pytest
 
 from isr_desk.services.errors import ManifestError
 from isr_desk.services.manifest import load_manifest
-from tests.helpers.servers import Handler, LoopbackSite, Recorded, Reply, free_port
+from tests.helpers.sites import Answer, LoopbackSite, Recorded, Reply, free_port
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "manifests"
 DEMO = {
@@ -35,8 +35,8 @@ class _Web:
         """The URL paths of ``paths`` in this corner (what a sitemap of it lists)."""
         return [self.prefix + p for p in paths]
 
-    def route(self, path: str, handler: Handler) -> None:
-        self._server.route(self.prefix + path, handler)
+    def on(self, path: str, *answers: Answer, repeat: bool = False) -> None:
+        self._server.on(self.prefix + path, *answers, repeat=repeat)
 
     def count(self, path: str) -> int:
         return self._server.count(self.prefix + path)
@@ -58,7 +58,7 @@ def site(_server: LoopbackSite) -> _Web:
 
 
 def _serve(site: _Web, path: str, reply: Reply) -> str:
-    site.route(path, lambda _rec: reply)
+    site.on(path, lambda _rec: reply, repeat=True)
     return site.url + path
 
 
@@ -263,7 +263,7 @@ def test_plain_list_from_a_url(site: _Web) -> None:
     def handler(_rec: Recorded) -> Reply:
         return Reply(200, f"/a\n{site.url}/b\ntag:posts\n# done\n")
 
-    site.route("/paths.txt", handler)
+    site.on("/paths.txt", handler, repeat=True)
     manifest = load_manifest(site.url + "/paths.txt", base_url=site.url)
 
     assert [p.path for p in manifest.paths] == ["/a", site.prefix + "/b"]

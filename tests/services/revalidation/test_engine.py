@@ -1,4 +1,4 @@
-"""The engine against real HTTP servers on 127.0.0.1 (tests/helpers/servers.py)."""
+"""The engine against real HTTP servers on 127.0.0.1 (tests/helpers/sites)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from isr_desk.domain import Endpoint, Outcome, Preset, Result, SiteProfile, Targ
 from isr_desk.services.http import make_client
 from isr_desk.services.revalidation import Revalidator, Run, RunOptions
 from isr_desk.services.revalidation import _replies as responses
-from tests.helpers.servers import LoopbackSite, Recorded, Reply, free_port
+from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Recorded, Reply, free_port
 
 FAST = {"backoff_base": 0.01, "backoff_max": 0.05}
 
@@ -81,7 +81,7 @@ def test_wrong_secret_gives_the_secret_hint_and_is_not_retried(site: LoopbackSit
 def test_failures_get_outcome_and_hint(
     site: LoopbackSite, reply: Reply, outcome: Outcome, hint_word: str
 ) -> None:
-    site.script(reply)
+    site.on(REVALIDATE_PATH, reply)
     (result,), _ = run_sync(profile_for(site), site.secret, [Target.path("/a")])
     assert not result.ok
     assert result.outcome is outcome
@@ -90,7 +90,7 @@ def test_failures_get_outcome_and_hint(
 
 
 def test_server_errors_are_retried_then_reported_with_the_body(site: LoopbackSite) -> None:
-    site.script(*[Reply(500, {"message": "Error revalidating"})] * 3)
+    site.on(REVALIDATE_PATH, *[Reply(500, {"message": "Error revalidating"})] * 3)
     options = RunOptions(retries=2, **FAST)
     (result,), _ = run_sync(profile_for(site), site.secret, [Target.path("/a")], options)
     assert (result.outcome, result.attempts, result.status) == (Outcome.SERVER_ERROR, 3, 500)
@@ -99,13 +99,13 @@ def test_server_errors_are_retried_then_reported_with_the_body(site: LoopbackSit
 
 
 def test_a_503_then_success_counts_attempts(site: LoopbackSite) -> None:
-    site.script(Reply(503, "busy"))
+    site.on(REVALIDATE_PATH, Reply(503, "busy"))
     (result,), _ = run_sync(profile_for(site), site.secret, [Target.path("/a")], RunOptions(**FAST))
     assert (result.ok, result.attempts) == (True, 2)
 
 
 def test_429_waits_for_retry_after(site: LoopbackSite) -> None:
-    site.script(Reply(429, "slow down", {"Retry-After": "1"}))
+    site.on(REVALIDATE_PATH, Reply(429, "slow down", {"Retry-After": "1"}))
     (result,), _ = run_sync(profile_for(site), site.secret, [Target.path("/a")], RunOptions(**FAST))
     assert (result.ok, result.attempts) == (True, 2)
     first, second = site.requests
@@ -113,13 +113,13 @@ def test_429_waits_for_retry_after(site: LoopbackSite) -> None:
 
 
 def test_429_asking_for_too_long_a_pause_gives_up(site: LoopbackSite) -> None:
-    site.script(Reply(429, "", {"Retry-After": "3600"}))
+    site.on(REVALIDATE_PATH, Reply(429, "", {"Retry-After": "3600"}))
     (result,), _ = run_sync(profile_for(site), site.secret, [Target.path("/a")], RunOptions(**FAST))
     assert (result.outcome, result.attempts) == (Outcome.RATE_LIMITED, 1)
 
 
 def test_timeout_is_reported_with_a_hint(site: LoopbackSite) -> None:
-    site.script(Reply(200, {"revalidated": True}, delay=1.0))
+    site.on(REVALIDATE_PATH, Reply(200, {"revalidated": True}, delay=1.0))
     options = RunOptions(timeout=0.2, retries=0)
     (result,), _ = run_sync(profile_for(site), site.secret, [Target.path("/a")], options)
     assert result.outcome is Outcome.TIMED_OUT
@@ -136,8 +136,9 @@ def test_connection_refused_is_retried_and_explained() -> None:
 
 def test_redirect_to_another_host_is_not_followed(site: LoopbackSite) -> None:
     with LoopbackSite(secret=site.secret) as other:
-        site.script(
-            Reply(307, "", {"Location": f"{other.url}/api/revalidate?secret={site.secret}"})
+        site.on(
+            REVALIDATE_PATH,
+            Reply(307, "", {"Location": f"{other.url}/api/revalidate?secret={site.secret}"}),
         )
         (result,), _ = run_sync(profile_for(site), site.secret, [Target.path("/a")])
         assert other.requests == []
@@ -146,7 +147,9 @@ def test_redirect_to_another_host_is_not_followed(site: LoopbackSite) -> None:
 
 
 def test_same_origin_308_is_followed_with_method_and_body(site: LoopbackSite) -> None:
-    site.script(Reply(308, "", {"Location": f"/api/revalidate?secret={site.secret}&x=1"}))
+    site.on(
+        REVALIDATE_PATH, Reply(308, "", {"Location": f"/api/revalidate?secret={site.secret}&x=1"})
+    )
     (result,), _ = run_sync(profile_for(site), site.secret, [Target.path("/a")])
     assert result.ok
     assert [r.method for r in site.requests] == ["POST", "POST"]
@@ -159,7 +162,7 @@ def test_duplicates_are_sent_once_and_results_stream_in_completion_order(
     def slow_first(rec: Recorded) -> Reply:
         return Reply(200, {"revalidated": True}, delay=0.3 if rec.json()["path"] == "/slow" else 0)
 
-    site.route("/api/revalidate", slow_first)
+    site.on("/api/revalidate", slow_first, repeat=True)
     targets = [Target.path("/slow"), Target.path("/fast"), Target.path("/slow")]
     results, run = run_sync(profile_for(site), site.secret, targets, RunOptions(concurrency=2))
     assert [str(r.target) for r in results] == ["/fast", "/slow"]
@@ -213,7 +216,7 @@ def test_instances_fan_out_with_a_column_per_instance(site: LoopbackSite) -> Non
 
 
 def test_a_route_echoing_the_secret_does_not_leak_it(site: LoopbackSite) -> None:
-    site.route("/api/revalidate", lambda rec: Reply(500, {"got": rec.query["secret"][0]}))
+    site.on("/api/revalidate", lambda rec: Reply(500, {"got": rec.query["secret"][0]}), repeat=True)
     (result,), _ = run_sync(
         profile_for(site), site.secret, [Target.path("/a")], RunOptions(retries=0)
     )
@@ -222,7 +225,7 @@ def test_a_route_echoing_the_secret_does_not_leak_it(site: LoopbackSite) -> None
 
 
 def test_big_bodies_are_capped(site: LoopbackSite) -> None:
-    site.script(Reply(500, "x" * 5_000_000))
+    site.on(REVALIDATE_PATH, Reply(500, "x" * 5_000_000))
     (result,), _ = run_sync(
         profile_for(site), site.secret, [Target.path("/a")], RunOptions(retries=0)
     )

@@ -20,7 +20,7 @@ from isr_desk.domain import (
     Target,
 )
 from isr_desk.services.sites import api_path, build_request, to_curl
-from tests.helpers.servers import LoopbackSite
+from tests.helpers.sites import LoopbackSite
 
 SECRET = "s3 cr&t/+=x"  # characters that need URL-encoding and shell quoting
 

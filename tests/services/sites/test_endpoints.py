@@ -1,4 +1,4 @@
-"""Request shaping per preset (DESIGN.md, "Endpoint presets"), checked through httpx too."""
+"""Request shaping per preset (docs/nextjs.md, "The route a site exposes"), through httpx too."""
 
 from __future__ import annotations
 

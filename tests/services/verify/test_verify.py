@@ -32,8 +32,15 @@ from isr_desk.services.verify import (
     verify_results,
     verify_stream,
 )
-from tests.helpers.ci_servers import Behaviour, CachingProxy, CaseSite
-from tests.helpers.servers import LoopbackSite, Reply, free_port
+from tests.helpers.sites import (
+    REVALIDATE_PATH,
+    Behaviour,
+    CachingProxy,
+    CaseSite,
+    LoopbackSite,
+    Reply,
+    free_port,
+)
 
 T = TypeVar("T")
 ISR = str(Path(sys.executable).with_name("isr-desk"))
@@ -205,7 +212,7 @@ def test_a_caching_proxy_serving_the_old_copy_is_cdn_stale(style: str) -> None:
 
 def test_page_errors_say_what_went_wrong(site: LoopbackSite) -> None:
     async def scenario(client: httpx.AsyncClient) -> None:
-        site.route("/gone", lambda rec: Reply(404, "not here"))
+        site.on("/gone", lambda rec: Reply(404, "not here"), repeat=True)
         verifier = Verifier(client)
         missing = await verifier.verify(None, site.url + "/gone", tag_purge=False)
         assert missing.verdict is Verdict.FAILED
@@ -222,7 +229,7 @@ def test_page_errors_say_what_went_wrong(site: LoopbackSite) -> None:
 def test_without_etags_the_body_hash_decides(site: LoopbackSite) -> None:
     async def scenario(client: httpx.AsyncClient) -> None:
         bodies = iter(["<p>one</p>", "<p>one</p>", "<p>two</p>"])
-        site.route("/plain", lambda rec: Reply(200, next(bodies)))
+        site.on("/plain", lambda rec: Reply(200, next(bodies)), repeat=True)
         verifier = Verifier(client)
         before = await verifier.snapshot(site.url + "/plain")
         same = await verifier.verify(before, site.url + "/plain", tag_purge=False)
@@ -240,7 +247,7 @@ def test_pages_are_fetched_without_the_secret_and_the_body_read_is_bounded(
 ) -> None:
     async def scenario(client: httpx.AsyncClient) -> None:
         big = iter(["x" * 5000 + "a", "x" * 5000 + "b"])
-        site.route("/big", lambda rec: Reply(200, next(big)))
+        site.on("/big", lambda rec: Reply(200, next(big)), repeat=True)
         verifier = Verifier(client, max_body_bytes=4096, headers=[("X-Staging", "let-me-in")])
         first = await verifier.snapshot(site.url + "/big")
         second = await verifier.snapshot(site.url + "/big")
@@ -328,9 +335,13 @@ def test_two_instances_one_regenerates_one_stays_stale() -> None:
 
 def test_only_successful_revalidations_are_verified(site: LoopbackSite) -> None:
     async def scenario(client: httpx.AsyncClient) -> None:
-        site.route("/a", lambda rec: Reply(200, "a"))
+        site.on("/a", lambda rec: Reply(200, "a"), repeat=True)
         profile = SiteProfile("s", site.url, retries=0)
-        site.script(Reply(200, {"revalidated": True}), Reply(401, {"message": "Invalid token"}))
+        site.on(
+            REVALIDATE_PATH,
+            Reply(200, {"revalidated": True}),
+            Reply(401, {"message": "Invalid token"}),
+        )
         run = Revalidator(client).start(
             profile, site.secret, [Target.path("/a"), Target.path("/b")]
         )

@@ -1,0 +1,108 @@
+"""Each service package's face: exactly these names, every one real, nothing else public.
+
+A name added to or dropped from a face is an API change for the views and commands that
+import it (they may import nothing else: the import-linter contract in pyproject.toml), so
+it shows up here, as httpx pins its own ``__all__``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+
+import pytest
+
+FACES = {
+    "demo": ["MANIFEST_PATH", "REVALIDATE_PATH", "DemoSite"],
+    "history": ["HistoryStore", "RunRecord", "result_from_dict"],
+    "http": ["CookielessClient", "H11Transport", "make_client", "make_transport", "read_capped"],
+    "manifest": [
+        "INTERNAL_PAGES",
+        "ManifestBuilder",
+        "convention_fixes",
+        "detect_kind",
+        "load_manifest",
+        "page_forms",
+        "site_conventions",
+    ],
+    "revalidation": [
+        "EXCERPT_CHARS",
+        "Reply",
+        "Revalidator",
+        "Run",
+        "RunOptions",
+        "hint_for",
+        "judge",
+        "parse_retry_after",
+        "results_for",
+        "same_origin_redirect",
+    ],
+    "sites": [
+        "Parsed",
+        "ProfileStore",
+        "SERVICE",
+        "SecretStore",
+        "TargetError",
+        "api_path",
+        "build_request",
+        "build_requests",
+        "describe",
+        "fill",
+        "is_pattern",
+        "parse_target",
+        "parse_target_noted",
+        "parse_targets",
+        "preview_request",
+        "profile_api_path",
+        "profile_from_dict",
+        "profile_page_url",
+        "profile_to_dict",
+        "public_path",
+        "secret_in_query",
+        "site_path",
+        "split_url_template",
+        "supports_paths",
+        "supports_tags",
+        "to_curl",
+        "validate_endpoint",
+        "validate_profile",
+        "with_base_path",
+    ],
+    "verify": [
+        "PageKey",
+        "PageState",
+        "TagPaths",
+        "Verdict",
+        "Verification",
+        "Verifier",
+        "count_verdicts",
+        "plan",
+        "snapshot_all",
+        "stale_instances",
+        "tag_paths_of",
+        "verify_results",
+        "verify_stream",
+    ],
+}
+
+
+@pytest.mark.parametrize("package", sorted(FACES))
+def test_the_face_exports_exactly_these_names(package: str) -> None:
+    face = importlib.import_module(f"isr_desk.services.{package}")
+    assert sorted(face.__all__) == sorted(FACES[package])
+    assert len(set(face.__all__)) == len(face.__all__)
+
+
+@pytest.mark.parametrize("package", sorted(FACES))
+def test_every_exported_name_exists_and_nothing_else_is_public(package: str) -> None:
+    face = importlib.import_module(f"isr_desk.services.{package}")
+    for name in face.__all__:
+        assert hasattr(face, name), name
+    public = {
+        name
+        for name, value in vars(face).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name != "annotations"  # from __future__
+    }
+    assert public <= set(face.__all__), public - set(face.__all__)
