@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from isr_desk.commands import Context, Subparsers
-from isr_desk.domain import Manifest, ManifestPath, ManifestTag, Router, SiteProfile, human_duration
+from isr_desk.domain import (
+    Manifest,
+    ManifestPath,
+    ManifestTag,
+    Router,
+    SiteProfile,
+    human_duration,
+)
 from isr_desk.services.errors import ManifestError
 
 _EPILOG = """\

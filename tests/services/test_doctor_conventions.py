@@ -14,7 +14,7 @@ from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
 from isr_desk.services.doctor import Finding, Level, check_endpoint
 from isr_desk.services.http import make_client
 from isr_desk.services.sites import ProfileStore
-from tests.helpers.next_like import NextLikeSite, Page
+from tests.helpers.sites import NextLikeSite, Page
 
 ISR = str(Path(sys.executable).with_name("isr-desk"))
 SHAPES = Path(__file__).parents[1] / "fixtures" / "next-shapes"

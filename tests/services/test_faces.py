@@ -47,7 +47,6 @@ FACES = {
         "build_request",
         "build_requests",
         "describe",
-        "fill",
         "is_pattern",
         "parse_target",
         "parse_target_noted",

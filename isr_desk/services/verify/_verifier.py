@@ -2,7 +2,7 @@
 
 :class:`Verifier` fetches pages the way a visitor does (GET, no secret, no cache-busting
 headers, a bounded body read) and compares what it saw before the run with what it sees
-after (docs/conventions.md, "Verify"):
+after (docs/nextjs.md, "What a visitor can see after a revalidation"):
 
 * **Regenerated**: the ETag (or, without ETags, the body hash) changed, or the site rebuilt
   the page on this visit (``MISS`` then ``HIT``) or in the background (``STALE`` then ``HIT``);

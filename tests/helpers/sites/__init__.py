@@ -10,7 +10,9 @@ What a site does when nothing is scripted is its kind:
 - :class:`FakeSite`: 404 for everything (a base for a test's own site);
 - :class:`LoopbackSite`: the seed tutorials' revalidation route (``_revalidation.py``);
 - :class:`CaseSite`: pages that react to a revalidation as each :class:`Behaviour` says, and
-  :class:`CachingProxy`, a CDN in front of one (``_cases.py``).
+  :class:`CachingProxy`, a CDN in front of one (``_cases.py``);
+- :class:`NextLikeSite`: Next's conventions (basePath, trailingSlash, cache keys, STALE
+  windows, patterns) that turn a revalidation into a silent no-op (``_next_like.py``).
 
 The misbehaving answers (``reset_mid_response``, ``never_answer``, ``drip``, ``huge_body``,
 ``gzip_bomb``, ...) and the test certificates (``make_certs``) come from here too.
@@ -45,6 +47,7 @@ from tests.helpers.sites._faults import (
     retry_after_date,
     retry_after_seconds,
 )
+from tests.helpers.sites._next_like import NextLikeSite, Page
 from tests.helpers.sites._revalidation import LoopbackSite, items_of
 
 __all__ = [
@@ -59,6 +62,8 @@ __all__ = [
     "FakeSite",
     "Fault",
     "LoopbackSite",
+    "NextLikeSite",
+    "Page",
     "Recorded",
     "Reply",
     "client_context",

@@ -27,7 +27,7 @@ from isr_desk.services.verify import (
     tag_paths_of,
     verify_results,
 )
-from tests.helpers.next_like import NextLikeSite, Page
+from tests.helpers.sites import NextLikeSite, Page
 
 T = TypeVar("T")
 SHAPES = Path(__file__).parents[2] / "fixtures" / "next-shapes"
