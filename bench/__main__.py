@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("throughput", "startup", "manifest_scale", "gui_lag", "nextjs_throughput")
+BENCHMARKS = ("throughput", "startup", "manifest_scale", "gui_lag", "nextjs_throughput", "hostile")
 
 
 def main(argv: list[str]) -> int:

@@ -12,7 +12,7 @@ echo "== bulk throughput (bench.throughput)"
 $PY -m bench.throughput "$@"
 echo "== start-up and memory (bench.startup)"
 $PY -m bench.startup
-for name in manifest_scale gui_lag nextjs_throughput; do
+for name in manifest_scale gui_lag nextjs_throughput hostile; do
     if [ -f "bench/$name.py" ]; then
         echo "== bench.$name"
         $PY -m "bench.$name" || echo "bench.$name failed (exit $?)"

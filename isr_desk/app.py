@@ -9,7 +9,7 @@ Unexpected exceptions go to one handler that logs them to ``crash.log`` and show
 from __future__ import annotations
 
 import asyncio
-import datetime
+import contextlib
 import logging
 import sys
 import traceback
@@ -166,25 +166,26 @@ class CrashReporter:
             log.warning("asyncio: %s", context.get("message"))
 
     def _log(self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
-        path = paths.log_dir() / "crash.log"
-        stamp = datetime.datetime.now().isoformat(timespec="seconds")
         try:
-            with path.open("a", encoding="utf-8") as fh:
-                text = "".join(traceback.format_exception(kind, exc, tb))
-                fh.write(f"--- {stamp}\n" + logsafe.scrub(text))
-        except OSError:
-            return "(the log file could not be written)"
-        return str(path)
+            text = "".join(traceback.format_exception(kind, exc, tb))
+        except Exception:  # noqa: BLE001 - an exception whose str() fails
+            text = f"{kind.__name__} (its traceback could not be formatted)\n"
+        return logsafe.append_crash(text, paths.log_dir)
 
     def _show(self, text: str, details: str) -> None:
-        box = QMessageBox(self.window)
-        box.setIcon(QMessageBox.Icon.Critical)
-        box.setWindowTitle("ISR Desk")
-        box.setText(text)
-        box.setInformativeText(details)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog = box
-        box.open()
+        try:
+            box = QMessageBox(self.window)
+            box.setIcon(QMessageBox.Icon.Critical)
+            box.setWindowTitle("ISR Desk")
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setText(text)
+            box.setInformativeText(details)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.dialog = box
+            box.open()
+        except Exception:  # noqa: BLE001 - the reporter of last resort must not raise
+            with contextlib.suppress(Exception):
+                print(f"isr-desk: {text} {details}", file=sys.stderr)  # noqa: T201
 
 
 # --- start-up ------------------------------------------------------------------------------
@@ -240,6 +241,7 @@ def run_app(*, demo: bool = False, screenshot: Path | None = None, panel: str = 
     asyncio.set_event_loop(loop)
     reporter = CrashReporter()
     sys.excepthook = reporter
+    logsafe.enable_faulthandler(paths.log_dir)
     loop.set_exception_handler(reporter.loop_handler)
     secrets = SessionSecrets()
     store = ProfileStore(secrets=secrets)

@@ -12,6 +12,7 @@ import importlib
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from isr_desk import __version__
@@ -30,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "isr_desk.commands.gui",
     "isr_desk.commands.manifest",
     "isr_desk.commands.doctor",
+    "isr_desk.commands.desktop",
 )
 
 
@@ -50,16 +52,24 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    # Completion scripts are made from this very parser (commands cannot import the CLI).
+    parser.set_defaults(root_parser=parser)
     return parser
 
 
 def _log_unexpected(exc: BaseException) -> str:
-    from isr_desk.services.paths import log_dir
+    """Where the traceback went; never raises (:func:`logsafe.append_crash`)."""
+    try:
+        text = "".join(traceback.format_exception(exc))
+    except Exception:  # noqa: BLE001 - an exception whose str() fails
+        text = f"{type(exc).__name__} (its traceback could not be formatted)\n"
 
-    path = log_dir() / "crash.log"
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(logsafe.scrub("".join(traceback.format_exception(exc))))
-    return str(path)
+    def directory() -> Path:
+        from isr_desk.services.paths import log_dir
+
+        return log_dir()
+
+    return logsafe.append_crash(text, directory)
 
 
 def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
@@ -96,6 +106,11 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
         where = _log_unexpected(exc)
         ctx.err(f"isr-desk: unexpected error ({type(exc).__name__}); details in {where}")
         return EXIT_USAGE
+
+
+def gui_main() -> int:
+    """The ``isr-desk-gui`` launcher (a GUI script: no console window on Windows)."""
+    return main(["gui", *sys.argv[1:]])
 
 
 if __name__ == "__main__":

@@ -6,10 +6,14 @@ the disk or the keyring lives in :mod:`isr_desk.services`.
 
 from __future__ import annotations
 
+import base64
 import enum
 import functools
+import html
 import json
 import math
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +106,10 @@ class SiteProfile:
     retries: int = 2
     headers: tuple[tuple[str, str], ...] = ()
     instances: tuple[str, ...] = ()
+    # A company network (docs/networks.md): None = the environment's *_PROXY; "direct" = none.
+    proxy: str | None = None
+    ca_bundle: str | None = None  # a PEM file trusted beside the system store
+    rate_limit: int = 0  # requests per minute at most (0 = no limit); hosts cap purges
     # Site conventions (from the build's manifest, or set by hand): see SiteConventions.
     base_path: str = ""
     trailing_slash: bool = False
@@ -163,28 +171,57 @@ def secret_place(request: PreparedRequest) -> str:
 
 
 def redact_text(text: str, *secrets: str | None) -> str:
-    """Replace every form of each secret by ``•••``: raw, URL-encoded, JSON-escaped."""
+    """Replace every echo form of each secret by ``•••`` (docs/reliability.md, "Redaction").
+
+    The forms a site or a proxy echoes a secret in: raw, percent-encoded (either case),
+    ``+`` for spaces, JSON-escaped (``\\u00e9``, PHP's ``\\/``), HTML-escaped, base64,
+    hex, NFC/NFD, all matched regardless of case (upper-cased, lower-cased).
+    """
     for secret in secrets:
         if not secret:
             continue
-        for form in _secret_forms(secret):
-            if form in text:
-                text = text.replace(form, REDACTED)
+        pattern = _secret_pattern(secret)
+        if pattern.search(text):
+            text = pattern.sub(REDACTED, text)
     return text
 
 
 @functools.lru_cache(maxsize=64)
-def _secret_forms(secret: str) -> tuple[str, ...]:
-    forms = {
-        secret,
-        quote(secret, safe=""),
-        quote(secret, safe="/"),
-        quote_plus(secret),
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-    }
+def _secret_pattern(secret: str) -> re.Pattern[str]:
     # Longest first, so a form that contains another is replaced whole.
-    return tuple(sorted((f for f in forms if f), key=len, reverse=True))
+    forms = sorted(_secret_forms(secret), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, forms)), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=64)
+def _secret_forms(secret: str) -> tuple[str, ...]:
+    forms: set[str] = set()
+    for text in {
+        secret,
+        unicodedata.normalize("NFC", secret),
+        unicodedata.normalize("NFD", secret),
+    }:
+        raw = text.encode("utf-8")
+        json_ascii = json.dumps(text)[1:-1]
+        json_plain = json.dumps(text, ensure_ascii=False)[1:-1]
+        forms |= {
+            text,
+            quote(text, safe=""),
+            quote(text, safe="/"),
+            quote_plus(text),
+            json_ascii,
+            json_plain,
+            json_ascii.replace("/", "\\/"),
+            json_plain.replace("/", "\\/"),
+            html.escape(text, quote=True),
+            html.escape(text, quote=False),
+            html.escape(text, quote=True).replace("&#x27;", "&#39;"),
+            raw.hex(),
+        }
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            b64 = encode(raw).decode("ascii")
+            forms |= {b64, b64.rstrip("=")}
+    return tuple(f for f in forms if f)
 
 
 def redact_bytes(data: bytes, *secrets: str | None) -> bytes:
@@ -287,18 +324,38 @@ class Result:
         return data
 
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile; 0.0 for no values."""
+def percentile(values: Sequence[float], fraction: float, *, presorted: bool = False) -> float:
+    """Nearest-rank percentile; 0.0 for no values. ``presorted``: ``values`` are in order
+    already (a chart keeping a sorted list skips the sort)."""
     if not values:
         return 0.0
-    ordered = sorted(values)
+    ordered = values if presorted else sorted(values)
     rank = max(1, math.ceil(fraction * len(ordered)))
     return ordered[rank - 1]
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 page``, ``2 pages``, ``1,000 pages``: the one plural of the CLI and the window."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def format_duration(ms: float | None) -> str:
+    """``850 ms``, ``12.3 s``, ``2 min 00 s``; ``—`` when unknown (a run still going)."""
+    if ms is None:
+        return "—"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f} s"
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes} min {seconds:02d} s"
+
+
 @dataclass(frozen=True, slots=True)
 class RunSummary:
-    """Totals of one run. ``not_sent`` counts targets a cancel kept from being sent."""
+    """Totals of one run. ``not_sent`` counts targets a cancel kept from being sent;
+    ``in_flight`` the requests a cancel abandoned (they may or may not have been applied),
+    counted apart from ``failed``."""
 
     total: int
     ok: int
@@ -308,6 +365,7 @@ class RunSummary:
     p95_ms: float
     not_sent: int = 0
     cancelled: bool = False
+    in_flight: int = 0
 
     @classmethod
     def from_results(
@@ -315,11 +373,13 @@ class RunSummary:
     ) -> RunSummary:
         done = list(results)
         ok = sum(1 for r in done if r.ok)
+        in_flight = sum(1 for r in done if r.outcome is Outcome.CANCELLED)
         durations = [r.duration_ms for r in done if r.outcome is not Outcome.CANCELLED]
         return cls(
             total=total,
             ok=ok,
-            failed=len(done) - ok,
+            failed=len(done) - ok - in_flight,
+            in_flight=in_flight,
             duration_ms=duration_ms,
             p50_ms=percentile(durations, 0.50),
             p95_ms=percentile(durations, 0.95),
@@ -334,6 +394,7 @@ class RunSummary:
             "failed": self.failed,
             "not_sent": self.not_sent,
             "cancelled": self.cancelled,
+            "in_flight": self.in_flight,
             "duration_ms": round(self.duration_ms, 1),
             "p50_ms": round(self.p50_ms, 1),
             "p95_ms": round(self.p95_ms, 1),

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in node npm; do
   if ! command -v "$tool" >/dev/null; then
-    echo "setup-e2e: $tool is missing; install it with scripts/setup.sh" >&2; exit 1
+    echo "setup-e2e: $tool is missing; install it with scripts/setup-test.sh" >&2; exit 1
   fi
 done
 if [ "$#" -gt 0 ]; then

@@ -1,37 +1,27 @@
 #!/usr/bin/env bash
-# Sets up everything ISR Desk needs on a Debian machine: the apt packages Qt, the
-# Secret Service and the end-to-end tests use, then the virtualenv in .venv.
-# Safe to run again: it installs only what is missing.
+# Sets up what the ISR Desk *app* needs on a Debian machine: the apt packages Qt and the
+# Secret Service use, then the virtualenv in .venv with the app installed (editable).
+# The test and benchmark tools (node, wrk, xvfb, curl, pytest, ruff ...) are not installed
+# here: scripts/setup-test.sh adds them. Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  # Qt runtime (offscreen and xcb)
+  # Qt runtime (offscreen and a real window under X11/xcb)
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core
-  xvfb xauth libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
+  libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1
-  # a real Secret Service for the keyring (tests and desktops without one)
-  dbus dbus-x11 gnome-keyring
-  # tests and benchmarks: the curl and wrk peers, process tools
-  curl wrk procps
+  # a Secret Service for the keyring, where the desktop has none
+  dbus gnome-keyring
 )
 
-missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
+# shellcheck source=scripts/apt-install.sh
+source scripts/apt-install.sh
+need_python=()
 if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
-  missing+=(python3 python3-venv python3-pip)
+  need_python=(python3 python3-venv python3-pip)
 fi
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  missing+=(nodejs npm)
-fi
-if ((${#missing[@]})); then
-  echo "setup: installing apt packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+apt_install "${APT_PACKAGES[@]}" "${need_python[@]}"
 
 python3 - <<'PY'
 import sys
@@ -43,5 +33,5 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test]'
-echo "setup: done (.venv ready)"
+.venv/bin/python -m pip install -q -e .
+echo "setup: done (.venv has the app)"

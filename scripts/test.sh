@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Sets up (idempotent) and runs every check ISR Desk has: ruff, mypy, the Qt-free import
+# Sets up (idempotent; scripts/setup-test.sh) and runs every check ISR Desk has: ruff, mypy, the Qt-free import
 # contract, then the whole pytest suite inside a private D-Bus session with a real, unlocked
 # Secret Service (gnome-keyring). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-bash scripts/setup-e2e.sh
+bash scripts/setup-test.sh
 export PATH="$PWD/.venv/bin:$PATH"
 export QT_QPA_PLATFORM=offscreen NEXT_TELEMETRY_DISABLED=1
 

@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO, TypeAlias
 
+from isr_desk.services.logsafe import terminal_safe
+
 # What ``ArgumentParser.add_subparsers`` returns (typeshed names it; argparse keeps it private).
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -25,10 +27,12 @@ class Context:
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
 
     def out(self, text: str = "") -> None:
-        print(text, file=self.stdout, flush=True)
+        """Print a line; control characters from sites, manifests or profiles are escaped
+        here, once for every command (an ESC from a server's ETag must not reach the tty)."""
+        print(terminal_safe(text), file=self.stdout, flush=True)
 
     def err(self, text: str) -> None:
-        print(text, file=self.stderr, flush=True)
+        print(terminal_safe(text), file=self.stderr, flush=True)
 
     def json_line(self, data: object) -> None:
         self.out(json.dumps(data, ensure_ascii=False, default=str))

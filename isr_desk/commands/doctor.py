@@ -14,7 +14,13 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from isr_desk.commands import Context, Subparsers
-from isr_desk.domain import TargetKind
+from isr_desk.commands._site_args import (
+    HelpFormatter,
+    add_site_source_flags,
+    resolve_secret,
+    resolve_site,
+)
+from isr_desk.domain import TargetKind, plural
 from isr_desk.services.sites import ProfileStore, TargetError, parse_target
 
 if TYPE_CHECKING:
@@ -30,35 +36,29 @@ def register(subparsers: Subparsers) -> None:
         help="check a site's revalidation endpoint",
         description="Check that the site is reachable and that its revalidation route rejects "
         "wrong and missing secrets. Exit 0: no problem; 1: a problem was found.",
+        epilog="examples:\n  isr-desk doctor blog\n  isr-desk doctor blog --path /  "
+        "# also revalidate / with the stored secret\n"
+        "  isr-desk doctor --url https://www.example.com --preset bearer",
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("name", help="site name (see `isr-desk site list`)")
+    add_site_source_flags(parser)
     parser.add_argument(
         "--path",
         metavar="P",
-        help="also revalidate this page with the stored secret (proves the secret works)",
-    )
-    parser.add_argument(
-        "--secret-stdin",
-        action="store_true",
-        help="with --path: read the secret from stdin instead of the keyring",
+        help="also revalidate this page with the secret (proves the secret works)",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from isr_desk.commands.sites import read_secret
-
     store = ProfileStore()
-    profile = store.get(args.name)
+    profile = resolve_site(args, store)
     path = _page(args.path, profile) if args.path is not None else None
     secret: str | None = None
     if path is not None:
         # The keyring is touched only when the secret is used: without --path it is not.
-        if args.secret_stdin:
-            secret = read_secret(ctx, from_stdin=True, prompt="")
-        else:
-            secret = store.secrets.require(profile.name)
+        secret = resolve_secret(args, ctx) or store.secrets.require(profile.name)
     findings = asyncio.run(_check(profile, secret, path))
     _print(findings, args.json, ctx)
     return 1 if any(f.level.value == "problem" for f in findings) else 0
@@ -75,7 +75,7 @@ async def _check(profile: SiteProfile, secret: str | None, path: str | None) -> 
     from isr_desk.services.doctor import check_endpoint
     from isr_desk.services.http import make_client
 
-    async with make_client() as client:
+    async with make_client(profile=profile) as client:
         return await check_endpoint(client, profile, secret, path=path)
 
 
@@ -100,10 +100,6 @@ def _print(findings: list[Finding], as_json: bool, ctx: Context) -> None:
         return
     problems, warnings = counts["problem"], counts["warning"]
     if problems:
-        ctx.out(f"{_plural(problems, 'problem')}, {_plural(warnings, 'warning')}.")
+        ctx.out(f"{plural(problems, 'problem')}, {plural(warnings, 'warning')}.")
     else:
-        ctx.out(f"No problems found ({_plural(warnings, 'warning')}).")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+        ctx.out(f"No problems found ({plural(warnings, 'warning')}).")

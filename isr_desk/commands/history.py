@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from isr_desk.commands import Context, Subparsers
+from isr_desk.domain import format_duration, plural
 from isr_desk.services.errors import HistoryError
 
 if TYPE_CHECKING:
@@ -45,8 +46,10 @@ def register(subparsers: Subparsers) -> None:
         "`isr-desk history`) to FILE. Requests are stored and exported with the secret "
         "replaced by •••.",
     )
-    export.add_argument("run_id", type=int, metavar="RUN_ID")
-    export.add_argument("file", type=Path, metavar="FILE")
+    export.add_argument(
+        "run_id", type=int, metavar="RUN_ID", help="a run id from `isr-desk history`"
+    )
+    export.add_argument("file", type=Path, metavar="FILE", help="the file to write")
     export.add_argument("--format", choices=("csv", "json"),
                         help="file format (default: from FILE's suffix, else csv)")  # fmt: skip
     export.set_defaults(handler=_export)
@@ -99,18 +102,6 @@ def _row(run: RunRecord) -> tuple[str, ...]:
     )
 
 
-def format_duration(ms: float | None) -> str:
-    """``850 ms``, ``12.3 s``, ``4 min 05 s``; ``—`` when unknown."""
-    if ms is None:
-        return "—"
-    if ms < 1000:
-        return f"{ms:.0f} ms"
-    if ms < 60_000:
-        return f"{ms / 1000:.1f} s"
-    minutes, seconds = divmod(round(ms / 1000), 60)
-    return f"{minutes} min {seconds:02d} s"
-
-
 def _export(args: argparse.Namespace, ctx: Context) -> int:
     path: Path = args.file
     fmt = args.format or ("json" if path.suffix.lower() == ".json" else "csv")
@@ -125,5 +116,5 @@ def _export(args: argparse.Namespace, ctx: Context) -> int:
         else:
             store.export_csv(args.run_id, path)
     done = run.ok + run.failed
-    ctx.out(f"Exported {done} result{'s' if done != 1 else ''} of run {run.id} to {path}")
+    ctx.out(f"Exported {plural(done, 'result')} of run {run.id} to {path}")
     return 0

@@ -63,9 +63,10 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             hint="pass --source (a .next directory, a JSON manifest, a sitemap or a list)",
         )
     # httpx comes with the manifest loader: imported only by the command that needs it.
+    from isr_desk.services.http import Network
     from isr_desk.services.manifest import load_manifest
 
-    manifest = load_manifest(source, base_url=profile.base_url)
+    manifest = load_manifest(source, base_url=profile.base_url, network=Network.of(profile))
     if args.json:
         ctx.json_line(manifest_to_json(manifest, profile))
         return 0
@@ -89,7 +90,7 @@ def settings_notes(manifest: Manifest, profile: SiteProfile) -> list[str]:
         return []
     return [
         f"the build says {site.summary()}, but site {profile.name!r} is set up otherwise; "
-        f"fix it with: isr-desk site set {shlex.quote(profile.name)} {' '.join(flags)}"
+        f"fix it with: isr-desk site edit {shlex.quote(profile.name)} {' '.join(flags)}"
     ]
 
 

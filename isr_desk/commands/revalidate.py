@@ -1,7 +1,7 @@
 """``isr-desk revalidate NAME``: send revalidations and print one line per result.
 
 With ``--json`` every result is one JSON object per line as it arrives, then one
-``{"summary": ...}`` line (DESIGN.md, "CLI contract"). Exit status 0 when every target
+``{"summary": ...}`` line (docs/architecture.md, "CLI contract"). Exit status 0 when every target
 succeeded, 1 when any failed or the run was interrupted, 2 for bad input.
 
 ``--verify`` fetches every page of the run (on every instance; a tag's pages from the site's
@@ -9,6 +9,12 @@ manifest) before and after it, and prints one verdict per page after the results
 ``--json``: one ``{"verify": ...}`` line each, before the summary line). Verdicts do not
 change the exit status; ``--verify-strict`` makes it 1 when a page is Unchanged, still
 served by a CDN, or fails.
+
+``--resume RUN_ID`` sends the rest of a recorded run: the targets a cancel or a crash kept
+from being sent, and those cancelled in flight.
+
+The run itself is :class:`isr_desk.services.runs.RunSession` (the window uses the same one);
+this module only parses the arguments and prints the session's events.
 """
 
 from __future__ import annotations
@@ -21,47 +27,59 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from isr_desk.commands import Context
-from isr_desk.commands.sites import read_secret
-from isr_desk.domain import Result, RunSummary, SiteProfile, Target, TargetKind
-from isr_desk.services.errors import HistoryError, IsrError, RevalidationError
-from isr_desk.services.sites import (
-    ProfileStore,
-    parse_target,
-    parse_target_noted,
-    parse_targets,
+from isr_desk.commands._dry_run import print_dry_run
+from isr_desk.commands._output import RunPrinter, add_output_flags
+from isr_desk.commands._site_args import (
+    HelpFormatter,
+    add_site_source_flags,
+    resolve_secret,
+    resolve_site,
 )
+from isr_desk.domain import RunSummary, SiteProfile, Target
+from isr_desk.services.errors import RevalidationError
+from isr_desk.services.sites import ProfileStore, parse_target, parse_target_noted, parse_targets
 
 if TYPE_CHECKING:
-    from isr_desk.services.history import HistoryStore
-    from isr_desk.services.revalidation import RunOptions
-    from isr_desk.services.verify import PageKey, PageState, Verification, Verifier
+    from isr_desk.services.runs import Event, RunPlan
+    from isr_desk.services.verify import Verdict, Verification
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+EXAMPLES = """\
+examples:
+  isr-desk revalidate blog --path /posts/hello --tag posts
+  isr-desk revalidate blog --from-file paths.txt --concurrency 16 --failures-only
+  isr-desk revalidate blog --path / --dry-run            # print the requests, send nothing
+  # CI, no keyring and no stored site (docs/ci.md):
+  isr-desk revalidate --url https://www.example.com --preset bearer \\
+      --secret-env REVALIDATE_SECRET --from-file changed.txt --junit revalidate.xml --quiet
+"""
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "revalidate",
         help="revalidate paths and tags of a site",
-        description="Revalidate paths and cache tags. Exit 0: all refreshed; 1: some failed.",
+        description="Revalidate paths and cache tags of a stored site, or of a site given with "
+        "--url / --site-file. Exit 0: all refreshed; 1: some failed; 2: bad input.",
+        epilog=EXAMPLES,
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("name", help="site name (see `isr-desk site list`)")
-    parser.add_argument("--path", action="append", default=[], metavar="P", help="a page path")
-    parser.add_argument("--tag", action="append", default=[], metavar="T", help="a cache tag")
-    parser.add_argument(
+    add_site_source_flags(parser)
+    targets = parser.add_argument_group("targets")
+    targets.add_argument("--path", action="append", default=[], metavar="P", help="a page path")
+    targets.add_argument("--tag", action="append", default=[], metavar="T", help="a cache tag")
+    targets.add_argument(
         "--from-file",
         type=Path,
         metavar="F",
         help="one path or tag:NAME per line ('-' reads stdin)",
     )
-    parser.add_argument("--concurrency", type=int, metavar="N")
-    parser.add_argument("--timeout", type=float, metavar="S", help="seconds per request")
-    parser.add_argument("--retries", type=int, metavar="N")
-    parser.add_argument("--batch", type=int, metavar="N", help="items per request")
     parser.add_argument(
-        "--secret-stdin",
+        "--dry-run",
         action="store_true",
-        help="read the secret from stdin for this run instead of the keyring",
+        help="print the requests (secret as •••) and send nothing",
     )
     parser.add_argument(
         "--verify",
@@ -73,7 +91,13 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="--verify, and exit 1 when a page is unchanged, still cached by a CDN or fails",
     )
-    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--resume",
+        type=int,
+        metavar="RUN_ID",
+        help="send the rest of a recorded run (see `isr-desk history`): what was not sent",
+    )
+    add_output_flags(parser)
     parser.set_defaults(handler=run)
 
 
@@ -81,7 +105,7 @@ def collect_targets(
     args: argparse.Namespace, ctx: Context, site: SiteProfile | None = None
 ) -> list[Target]:
     targets = []
-    for text in args.path:
+    for text in args.path:  # a pasted URL must be on the site; its query is dropped
         target, note = parse_target_noted(text, site=site)
         targets.append(target)
         if note:
@@ -97,7 +121,7 @@ def collect_targets(
             more = f" (and {len(parsed.problems) - 3} more)" if len(parsed.problems) > 3 else ""
             raise RevalidationError(f"{args.from_file}: {shown}{more}")
         targets += parsed.targets
-    if not targets:
+    if not targets and args.resume is None:
         raise RevalidationError("Nothing to revalidate", hint="Give --path, --tag or --from-file")
     return list(dict.fromkeys(targets))
 
@@ -121,228 +145,162 @@ def _read_list(path: Path, ctx: Context) -> str:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     # httpx and sqlite3 are imported by the command that uses them, not by every command.
     from isr_desk.services.revalidation import RunOptions
+    from isr_desk.services.runs import RunPlan
 
     store = ProfileStore()
-    profile = store.get(args.name)
+    profile = resolve_site(args, store)  # the site flags override a stored profile's values
     if args.secret_stdin and args.from_file is not None and str(args.from_file) == "-":
         raise RevalidationError("--secret-stdin and --from-file - both want stdin")
     targets = collect_targets(args, ctx, profile)
-    if args.secret_stdin:
-        secret = read_secret(ctx, from_stdin=True, prompt="")
-    else:
-        secret = store.secrets.require(profile.name)
-    options = RunOptions.from_profile(
+    if args.resume is not None:
+        targets = _rest_of(args.resume, profile.name, targets, ctx)
+        if not targets:
+            ctx.out(f"Nothing left to send: every target of run {args.resume} has an answer")
+            return 0
+    options = RunOptions.from_profile(profile)
+    if args.dry_run:
+        return print_dry_run(profile, targets, ctx, as_json=args.format == "json")
+    # None: the stored site's secret, which the session reads from the keyring.
+    secret = resolve_secret(args, ctx)
+    plan = RunPlan(
         profile,
-        concurrency=args.concurrency,
-        timeout=args.timeout,
-        retries=args.retries,
-        batch_size=args.batch,
+        tuple(targets),
+        options=options,
+        verify=args.verify or args.verify_strict,
+        secret=secret,
+        resumes=args.resume,
     )
-    verify = None
-    if args.verify or args.verify_strict:
-        verify = _Verify(profile, options, _tag_paths(profile, targets, ctx))
-    summary = asyncio.run(_run(profile, secret, targets, options, args.json, ctx, verify))
-    if args.verify_strict and verify is not None and not verify.all_fresh:
-        return 1
-    return 0 if summary.failed == 0 and summary.not_sent == 0 and not summary.cancelled else 1
+    output = RunPrinter(args, ctx, profile.name, total=len(targets) * len(profile.bases))
+    printer = _Printer(ctx, output)
+    asyncio.run(_run(plan, store, printer))
+    return printer.exit_status(strict=args.verify_strict)
 
 
-async def _run(
-    profile: SiteProfile,
-    secret: str,
-    targets: list[Target],
-    options: RunOptions,
-    as_json: bool,
-    ctx: Context,
-    verify: _Verify | None = None,
-) -> RunSummary:
+def _rest_of(run_id: int, site: str, extra: list[Target], ctx: Context) -> list[Target]:
+    """The rest of recorded run ``run_id`` (it must be a run of ``site``), then ``extra``."""
+    from isr_desk.services.history import HistoryStore
+    from isr_desk.services.runs import recorded_rest
+
+    rest = recorded_rest(run_id, history=HistoryStore)
+    if rest.site != site:
+        raise RevalidationError(
+            f"Run {run_id} was a run of site {rest.site!r}, not {site!r}",
+            hint=f"Resume it with `isr-desk revalidate {rest.site!r} --resume {run_id}`",
+        )
+    if rest.targets:
+        ctx.err(f"isr-desk: resuming run {run_id}: {len(rest.targets)} targets not sent yet")
+    return list(dict.fromkeys([*rest.targets, *extra]))
+
+
+async def _run(plan: RunPlan, store: ProfileStore, printer: _Printer) -> None:
+    from isr_desk.services.history import HistoryStore
     from isr_desk.services.http import make_client
     from isr_desk.services.revalidation import Revalidator
+    from isr_desk.services.runs import RunSession
 
-    async with make_client() as client:
-        if verify is not None:
-            await verify.before(client, targets)
-        run = Revalidator(client).start(profile, secret, targets, options)
-        history = _open_history(ctx)
-        run_id = _start_record(history, profile, run.total, targets, ctx)
+    async with make_client(profile=plan.profile) as client:  # its proxy and CA bundle
+        session = RunSession(
+            plan, revalidator=Revalidator(client), secrets=store.secrets, history=HistoryStore
+        )
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGINT, run.cancel)
+            loop.add_signal_handler(signal.SIGINT, session.cancel)
         try:
-            async for batch in run.batches():
-                # Committed before printed: whatever a user saw is in the history even
-                # if this process is killed the next moment.
-                _record(history, run_id, batch, ctx)
-                for result in batch:
-                    _print_result(result, as_json, ctx)
+            async for event in session.stream():
+                printer.print(event)
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGINT)
-            await run.aclose()
-        summary = run.summary()
-        if history is not None and run_id is not None:
-            with contextlib.suppress(HistoryError):
-                history.finish_run(run_id, summary)
-            history.close()
-        if verify is not None and not summary.cancelled:
-            await verify.after(run.results, as_json, ctx)
-    _print_summary(summary, as_json, ctx)
-    return summary
 
 
-def _open_history(ctx: Context) -> HistoryStore | None:
-    """The history store, or None (with one warning) when it cannot be used: a broken
-    history must not stop a revalidation."""
-    from isr_desk.services.history import HistoryStore
+class _Printer:
+    """Turns a session's events into output (:class:`RunPrinter` decides what goes where:
+    text, JSON lines, JUnit, the progress line); keeps the exit status."""
 
-    try:
-        return HistoryStore()
-    except HistoryError as exc:
-        ctx.err(f"isr-desk: warning: this run is not recorded: {exc.describe()}")
-        return None
+    def __init__(self, ctx: Context, output: RunPrinter) -> None:
+        self.ctx, self.output = ctx, output
+        self.as_json = output.format == "json"
+        self.summary: RunSummary | None = None
+        self.verifications: tuple[Verification, ...] = ()
 
+    def print(self, event: Event) -> None:
+        from isr_desk.services import runs
 
-def _start_record(
-    history: HistoryStore | None,
-    profile: SiteProfile,
-    total: int,
-    targets: list[Target],
-    ctx: Context,
-) -> int | None:
-    if history is None:
-        return None
-    try:
-        return history.start_run(profile.name, total=total, targets=targets)
-    except HistoryError as exc:
-        ctx.err(f"isr-desk: warning: this run is not recorded: {exc.describe()}")
-        return None
+        match event:
+            case runs.ResultsBatch(results=results):
+                for result in results:
+                    self.output.result(result)
+            case runs.Finished(summary=summary, verify_follows=follows):
+                self.summary = summary
+                if not follows:
+                    self.output.finish(summary)
+            case runs.Verified(verifications=verifications):
+                self.verifications = verifications
+                if self.output.format != "junit":
+                    _print_verifications(verifications, self.as_json, self.ctx)
+                assert self.summary is not None
+                self.output.finish(self.summary)
+            case runs.RunWarning(text=text):
+                self.output.progress.clear()
+                self.ctx.err(f"isr-desk: warning: {text}")
+            case runs.Failed(error=error):
+                self.output.progress.clear()
+                raise error
+            case runs.Stopped(text=text):
+                self.output.progress.clear()
+                self.ctx.err(f"isr-desk: {text}")
+                if self.summary is not None:  # verification cancelled after the run
+                    self.output.finish(self.summary)
+            case _:
+                pass
 
+    def exit_status(self, *, strict: bool) -> int:
+        summary = self.summary
+        if summary is None or summary.failed or summary.not_sent or summary.cancelled:
+            return 1
+        if strict:
+            from isr_desk.services.verify import Verdict
 
-def _record(
-    history: HistoryStore | None, run_id: int | None, batch: list[Result], ctx: Context
-) -> None:
-    if history is None or run_id is None:
-        return
-    try:
-        history.add_results(run_id, batch)
-    except HistoryError as exc:
-        ctx.err(f"isr-desk: warning: results not recorded: {exc.describe()}")
-
-
-def _print_result(result: Result, as_json: bool, ctx: Context) -> None:
-    if as_json:
-        ctx.json_line(result.to_json())
-        return
-    mark = "ok  " if result.ok else "FAIL"
-    status = result.status if result.status is not None else "---"
-    where = f" @ {result.instance}" if result.instance else ""
-    line = f"{mark} {status} {result.target}{where}  {result.outcome.label}"
-    line += f"  {result.duration_ms:.0f} ms"
-    if result.attempts > 1:
-        line += f" ({result.attempts} attempts)"
-    ctx.out(line)
-    if not result.ok and result.hint:
-        ctx.out(f"     {result.hint}")
-
-
-def _print_summary(summary: RunSummary, as_json: bool, ctx: Context) -> None:
-    if as_json:
-        ctx.json_line({"summary": summary.to_json()})
-        return
-    text = (
-        f"{summary.ok} of {summary.total} refreshed, {summary.failed} failed"
-        f" in {summary.duration_ms / 1000:.2f} s (p50 {summary.p50_ms:.0f} ms,"
-        f" p95 {summary.p95_ms:.0f} ms)"
-    )
-    if summary.cancelled:
-        text += f"; cancelled, {summary.not_sent} not sent"
-    ctx.out(text)
+            fresh = (v.ok or v.verdict is Verdict.NOT_CHECKED for v in self.verifications)
+            return 0 if all(fresh) else 1
+        return 0
 
 
 # --- --verify ------------------------------------------------------------------------------
 
-_VERDICT_MARKS = {
-    "regenerated": "✓",
-    "will-refresh": "~",
-    "unchanged": "!",
-    "cdn-stale": "!",
-    "inconclusive": "?",
-    "failed": "✗",
-    "not-checked": "·",
-}
+
+def _verdict_marks() -> dict[Verdict, str]:
+    from isr_desk.services.verify import Verdict
+
+    return {
+        Verdict.REGENERATED: "✓",
+        Verdict.WILL_REFRESH: "~",
+        Verdict.UNCHANGED: "!",
+        Verdict.CDN_STALE: "!",
+        Verdict.INCONCLUSIVE: "?",
+        Verdict.FAILED: "✗",
+        Verdict.NOT_CHECKED: "·",
+    }
 
 
-def _tag_paths(
-    profile: SiteProfile, targets: list[Target], ctx: Context
-) -> dict[str, tuple[str, ...]] | None:
-    """Tag (and route pattern) → pages from the site's manifest, loaded only when needed."""
-    from isr_desk.services.sites import is_pattern
+def _print_verifications(
+    verifications: tuple[Verification, ...], as_json: bool, ctx: Context
+) -> None:
+    from isr_desk.services.verify import stale_instances
 
-    if not profile.manifest_source or all(
-        t.kind is TargetKind.PATH and not is_pattern(t.value) for t in targets
-    ):
-        return None
-    from isr_desk.services.manifest import load_manifest
-    from isr_desk.services.verify import tag_paths_of
-
-    try:
-        return tag_paths_of(load_manifest(profile.manifest_source, base_url=profile.base_url))
-    except IsrError as exc:
-        ctx.err(f"isr-desk: warning: tags are not verified: {exc.describe()}")
-        return None
-
-
-class _Verify:
-    """``--verify``: snapshots of the run's pages before it, verdicts after it."""
-
-    def __init__(
-        self,
-        profile: SiteProfile,
-        options: RunOptions,
-        tag_paths: dict[str, tuple[str, ...]] | None,
-    ) -> None:
-        self.profile, self.options, self.tag_paths = profile, options, tag_paths
-        self.states: dict[PageKey, PageState] = {}
-        self.verifications: list[Verification] = []
-        self.verifier: Verifier | None = None
-
-    async def before(self, client: Any, targets: list[Target]) -> None:
-        from isr_desk.services.verify import Verifier, plan, snapshot_all
-
-        # Page GETs carry the profile's extra headers (a staging site's basic auth), never
-        # the secret.
-        self.verifier = Verifier(client, timeout=self.options.timeout, headers=self.profile.headers)
-        checks = plan(self.profile, targets, tag_paths=self.tag_paths)
-        self.states = await snapshot_all(
-            self.verifier, checks, concurrency=self.options.concurrency
-        )
-
-    async def after(self, results: list[Result], as_json: bool, ctx: Context) -> None:
-        from isr_desk.services.verify import stale_instances, verify_results
-
-        if self.verifier is None:  # before() did not run
-            return
-        self.verifications = await verify_results(
-            self.verifier, self.profile, results, self.states,
-            tag_paths=self.tag_paths, concurrency=self.options.concurrency,
-        )  # fmt: skip
-        for verification in self.verifications:
-            if as_json:
-                ctx.json_line({"verify": verification.to_json()})
-                continue
-            where = f" @ {verification.instance}" if verification.instance else ""
-            target = verification.target
-            page = verification.path or str(target)
-            tagged = target is not None and verification.path not in ("", target.value)
-            via = f" ({target})" if tagged else ""
-            mark = _VERDICT_MARKS[verification.verdict.value]
-            ctx.out(f"verify {mark} {page}{via}{where}  {verification.label}")
-            ctx.out(f"     {verification.detail}")
-        if not as_json:
-            for path, instances in stale_instances(self.verifications).items():
-                ctx.out(f"Still serving the old copy of {path}: {', '.join(instances)}")
-
-    @property
-    def all_fresh(self) -> bool:
-        """True when no verified page is unchanged, stale in a CDN or failing."""
-        return all(v.ok or v.verdict.value == "not-checked" for v in self.verifications)
+    marks = _verdict_marks()
+    for verification in verifications:
+        if as_json:
+            ctx.json_line({"verify": verification.to_json()})
+            continue
+        where = f" @ {verification.instance}" if verification.instance else ""
+        target = verification.target
+        page = verification.path or str(target)
+        tagged = target is not None and verification.path not in ("", target.value)
+        via = f" ({target})" if tagged else ""
+        mark = marks[verification.verdict]
+        ctx.out(f"verify {mark} {page}{via}{where}  {verification.label}")
+        ctx.out(f"     {verification.detail}")
+    if not as_json:
+        for path, instances in stale_instances(verifications).items():
+            ctx.out(f"Still serving the old copy of {path}: {', '.join(instances)}")

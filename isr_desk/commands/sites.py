@@ -3,184 +3,124 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from isr_desk.commands import Context, Subparsers
-from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
+from isr_desk.commands._site_args import HelpFormatter, add_site_flags, apply_site_flags
+from isr_desk.commands._site_args import profile_from_args as new_profile
+from isr_desk.domain import SiteProfile
 from isr_desk.services import logsafe
-from isr_desk.services.errors import InvalidProfileError, SecretError
+from isr_desk.services.errors import SecretError
 from isr_desk.services.sites import (
     ProfileStore,
+    check_secret,
     describe,
     preview_request,
     profile_to_dict,
     secret_in_query,
-    split_url_template,
 )
+
+ADD_EXAMPLES = """\
+examples:
+  isr-desk site add blog --url https://blog.example.com --preset bearer --secret-stdin < secret.txt
+  isr-desk site add shop --url https://shop.example.com --manifest https://shop.example.com/isr-manifest.json
+  isr-desk site add cdn --url https://www.example.com --preset custom --method POST \\
+      --url-template '{url}/purge' --tag-body '{"tags": ["{tag}"]}' --secret-in header \\
+      --secret-name X-Purge-Key --rate-limit 600
+  isr-desk site add intranet --url https://wiki.corp.example --proxy http://proxy.corp:3128 \\
+      --ca-bundle /etc/corp/ca.pem
+"""
+EDIT_EXAMPLES = """\
+examples:
+  isr-desk site edit blog --concurrency 16 --rate-limit 1200
+  isr-desk site edit blog --preset bearer --endpoint /api/revalidate-v2
+  isr-desk site edit blog --rename blog-prod
+"""
 
 
 def register(subparsers: Subparsers) -> None:
-    site = subparsers.add_parser("site", help="add, list, show, remove, export, import sites")
+    site = subparsers.add_parser("site", help="add, edit, list, show, remove, export, import sites")
     site_cmds = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
 
-    add = site_cmds.add_parser("add", help="add a site")
-    add.add_argument("name")
+    add = site_cmds.add_parser(
+        "add",
+        help="add a site",
+        description="Add a site profile. Its secret goes to the system keyring, never a file.",
+        epilog=ADD_EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    add.add_argument("name", help="a name for the site (used by every other command)")
     add.add_argument("--url", required=True, help="the site's base URL, e.g. https://example.com")
-    _endpoint_options(add)
-    add.add_argument("--secret-stdin", action="store_true", help="read the secret from stdin")
+    add_site_flags(add)
+    _secret_stdin(add, "read the secret from stdin and store it in the keyring")
     add.set_defaults(handler=_add)
+
+    edit = site_cmds.add_parser(
+        "edit",
+        help="change some settings of a site",
+        description="Change the settings given; every other setting stays as it is.",
+        epilog=EDIT_EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    edit.add_argument("name", help="the site to change")
+    edit.add_argument("--url", default=argparse.SUPPRESS, help="a new base URL")
+    edit.add_argument("--rename", metavar="NEW", help="a new name (the secret moves with it)")
+    add_site_flags(edit, edit=True)
+    edit.set_defaults(handler=_edit)
 
     listing = site_cmds.add_parser("list", help="list sites")
     listing.add_argument("--json", action="store_true", help="one JSON document")
     listing.set_defaults(handler=_list)
 
-    set_site = site_cmds.add_parser(
-        "set", help="change a site's conventions (base path, trailing slash, path encoding)"
-    )
-    set_site.add_argument("name")
-    _convention_options(set_site)
-    set_site.set_defaults(handler=_set)
-
     show = site_cmds.add_parser("show", help="show one site and the request it sends")
-    show.add_argument("name")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("name", help="the site to show")
+    show.add_argument("--json", action="store_true", help="one JSON document")
     show.set_defaults(handler=_show)
 
     remove = site_cmds.add_parser("remove", help="remove a site and its secret")
-    remove.add_argument("name")
+    remove.add_argument("name", help="the site to remove")
     remove.set_defaults(handler=_remove)
 
     export = site_cmds.add_parser("export", help="write sites to a file (never secrets)")
-    export.add_argument("file", type=Path)
-    export.add_argument("--site", action="append", dest="names", help="only this site")
+    export.add_argument("file", type=Path, help="the file to write")
+    export.add_argument(
+        "--site", action="append", dest="names", help="only this site (repeat for more)"
+    )
     export.set_defaults(handler=_export)
 
     imp = site_cmds.add_parser("import", help="add the sites of an export file")
-    imp.add_argument("file", type=Path)
+    imp.add_argument("file", type=Path, help="a file `site export` wrote")
     imp.add_argument("--replace", action="store_true", help="replace sites with the same name")
+    imp.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm a local manifest source or a changed address/instances in the file",
+    )
     imp.set_defaults(handler=_import)
 
     secret = subparsers.add_parser("secret", help="store or clear a site's secret (keyring)")
     secret_cmds = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
     set_ = secret_cmds.add_parser("set", help="store the secret (prompted without echo)")
-    set_.add_argument("name")
-    set_.add_argument("--stdin", action="store_true", help="read the secret from stdin")
+    set_.add_argument("name", help="the site")
+    _secret_stdin(set_, "read the secret from stdin instead of a prompt")
     set_.set_defaults(handler=_secret_set)
     clear = secret_cmds.add_parser("clear", help="delete the stored secret")
-    clear.add_argument("name")
+    clear.add_argument("name", help="the site")
     clear.set_defaults(handler=_secret_clear)
 
 
-def _endpoint_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("endpoint")
-    group.add_argument("--preset", choices=[p.value for p in Preset], default="app-router")
-    group.add_argument("--endpoint", default="/api/revalidate", help="route path on the site")
-    group.add_argument("--manifest", help="manifest source: .next dir, file or URL")
-    group.add_argument("--concurrency", type=int, default=8)
-    group.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
-    group.add_argument("--retries", type=int, default=2)
-    group.add_argument("--batch", type=int, default=0, help="items per request (0 = off)")
-    group.add_argument(
-        "--header", action="append", default=[], metavar="NAME:VALUE", help="extra header"
-    )
-    group.add_argument("--instance", action="append", default=[], metavar="URL")
-    _convention_options(parser)
-    custom = parser.add_argument_group("custom preset")
-    custom.add_argument("--method", default="POST")
-    custom.add_argument(
-        "--url-template",
-        default="{url}/api/revalidate",
-        help="address of a path request ({url} {path} {paths} {type} {secret}); '' = no paths",
-    )
-    custom.add_argument(
-        "--tag-url-template",
-        default=None,
-        help="address of a tag request ({url} {tag} {tags} {secret}); '' = no tags "
-        "(default: the path address without its {path} parameter)",
-    )
-    custom.add_argument("--path-body", default='{"path": "{path}"}')
-    custom.add_argument("--tag-body", default='{"tag": "{tag}"}')
-    custom.add_argument("--secret-in", choices=[p.value for p in SecretPlacement], default="query")
-    custom.add_argument("--secret-name", default="secret", help="query parameter or header")
-
-
-def _convention_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group(
-        "site conventions (detected from a .next build given as --manifest)"
-    )
-    group.add_argument("--base-path", default=None, help="next.config basePath, e.g. /shop")
-    slash = group.add_mutually_exclusive_group()
-    slash.add_argument(
-        "--trailing-slash", dest="trailing_slash", action="store_true", default=None,
-        help="next.config trailingSlash: true (paths are sent as /blog/x/)",
-    )  # fmt: skip
-    slash.add_argument("--no-trailing-slash", dest="trailing_slash", action="store_false")
-    group.add_argument(
-        "--raw-paths", action="store_true", default=None,
-        help="send non-ASCII paths as typed, not percent-encoded",
-    )  # fmt: skip
-
-
-def _tag_url(args: argparse.Namespace) -> str:
-    if args.tag_url_template is not None:
-        return str(args.tag_url_template)
-    return str(split_url_template(args.url_template)["tag_url_template"])
+def _secret_stdin(parser: argparse.ArgumentParser, text: str) -> None:
+    """``--secret-stdin`` everywhere; ``--stdin`` (the old spelling) still works, unlisted."""
+    parser.add_argument("--secret-stdin", dest="secret_stdin", action="store_true", help=text)
+    parser.add_argument("--stdin", dest="secret_stdin", action="store_true", help=argparse.SUPPRESS)
 
 
 def profile_from_args(args: argparse.Namespace) -> SiteProfile:
-    headers = []
-    for item in args.header:
-        key, sep, value = item.partition(":")
-        if not sep:
-            raise InvalidProfileError(f"--header {item!r} must look like NAME:VALUE")
-        headers.append((key.strip(), value.strip()))
-    endpoint = Endpoint(
-        preset=Preset(args.preset),
-        path=args.endpoint,
-        method=args.method,
-        url_template=args.url_template,
-        tag_url_template=_tag_url(args),
-        path_body_template=args.path_body,
-        tag_body_template=args.tag_body,
-        secret_placement=SecretPlacement(args.secret_in),
-        secret_name=args.secret_name,
-        batch_size=args.batch,
-    )
-    return SiteProfile(
-        name=args.name,
-        base_url=args.url,
-        endpoint=endpoint,
-        manifest_source=args.manifest,
-        concurrency=args.concurrency,
-        timeout=args.timeout,
-        retries=args.retries,
-        headers=tuple(headers),
-        instances=tuple(args.instance),
-        base_path=args.base_path or "",
-        trailing_slash=bool(args.trailing_slash),
-        encode_paths=not args.raw_paths,
-    )
-
-
-def _detected(args: argparse.Namespace, profile: SiteProfile) -> tuple[SiteProfile, str | None]:
-    """``profile`` with the conventions of its ``--manifest`` build where no flag set them."""
-    if not profile.manifest_source:
-        return profile, None
-    from isr_desk.services.manifest import site_conventions
-
-    site = site_conventions(profile.manifest_source)
-    if site is None:
-        return profile, None
-    changes: dict[str, Any] = {}
-    if args.base_path is None:
-        changes["base_path"] = site.base_path
-    if args.trailing_slash is None:
-        changes["trailing_slash"] = site.trailing_slash
-    return replace(profile, **changes), site.summary()
+    return new_profile(args, args.name, args.url)
 
 
 def read_secret(ctx: Context, *, from_stdin: bool, prompt: str) -> str:
@@ -204,13 +144,56 @@ def _add(args: argparse.Namespace, ctx: Context) -> int:
         ctx.out(f"Detected from the build: {detected}")
     if args.secret_stdin:
         try:
-            store.secrets.set(profile.name, read_secret(ctx, from_stdin=True, prompt=""))
+            secret = read_secret(ctx, from_stdin=True, prompt="")
+            check_secret(profile, secret)
+            store.secrets.set(profile.name, secret)
         except SecretError as exc:
             ctx.err(f"isr-desk: the site was added but its secret was not stored: {exc.describe()}")
             return 2
         ctx.out("Secret stored in the system keyring.")
     else:
         ctx.out(f"Next: store its secret with `isr-desk secret set {profile.name}`.")
+    return 0
+
+
+def _detected(args: argparse.Namespace, profile: SiteProfile) -> tuple[SiteProfile, str | None]:
+    """``profile`` with the conventions of its ``--manifest`` build where no flag set them."""
+    if not profile.manifest_source:
+        return profile, None
+    from isr_desk.services.manifest import site_conventions
+
+    site = site_conventions(profile.manifest_source)
+    if site is None:
+        return profile, None
+    given = vars(args)
+    changes: dict[str, Any] = {}
+    if given.get("base_path") is None:
+        changes["base_path"] = site.base_path
+    if given.get("trailing_slash") is None:
+        changes["trailing_slash"] = site.trailing_slash
+    return dataclasses.replace(profile, **changes), site.summary()
+
+
+def conventions_text(profile: SiteProfile) -> str:
+    parts = [f"base path {profile.base_path}" if profile.base_path else "no base path"]
+    parts.append("trailing slash" if profile.trailing_slash else "no trailing slash")
+    parts.append("non-ASCII percent-encoded" if profile.encode_paths else "paths sent as typed")
+    return ", ".join(parts)
+
+
+def _edit(args: argparse.Namespace, ctx: Context) -> int:
+    store = ProfileStore()
+    old = store.get(args.name)
+    changed = apply_site_flags(old, args)
+    if "url" in vars(args):
+        changed = dataclasses.replace(changed, base_url=args.url)
+    if args.rename:
+        changed = dataclasses.replace(changed, name=args.rename)
+    if changed == old:
+        ctx.out(f"Nothing to change for {old.name!r}: give the settings to change (see --help).")
+        return 0
+    profile = store.update(old.name, changed)
+    ctx.out(f"Updated site {profile.name!r}: {describe(profile)}")
     return 0
 
 
@@ -257,37 +240,17 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
     ]
     if profile.instances:
         rows.append(("Instances", ", ".join(profile.instances)))
+    if profile.rate_limit:
+        rows.append(("Rate limit", f"{profile.rate_limit} requests a minute"))
+    if profile.proxy:
+        rows.append(("Proxy", profile.proxy))
+    if profile.ca_bundle:
+        rows.append(("CA bundle", profile.ca_bundle))
     if secret_in_query(profile):
         rows.append(("Note", "the secret travels in the URL; the bearer preset keeps it out"))
     for key, value in rows:
         ctx.out(f"{key + ':':<13}{value}")
     return 0
-
-
-def _set(args: argparse.Namespace, ctx: Context) -> int:
-    store = ProfileStore()
-    profile = store.get(args.name)
-    changes: dict[str, Any] = {}
-    if args.base_path is not None:
-        changes["base_path"] = args.base_path
-    if args.trailing_slash is not None:
-        changes["trailing_slash"] = args.trailing_slash
-    if args.raw_paths is not None:
-        changes["encode_paths"] = not args.raw_paths
-    if not changes:
-        raise InvalidProfileError(
-            "Nothing to change", hint="Give --base-path, --trailing-slash or --no-trailing-slash"
-        )
-    profile = store.update(profile.name, replace(profile, **changes))
-    ctx.out(f"Site {profile.name!r}: {conventions_text(profile)}")
-    return 0
-
-
-def conventions_text(profile: SiteProfile) -> str:
-    parts = [f"base path {profile.base_path}" if profile.base_path else "no base path"]
-    parts.append("trailing slash" if profile.trailing_slash else "no trailing slash")
-    parts.append("non-ASCII percent-encoded" if profile.encode_paths else "paths sent as typed")
-    return ", ".join(parts)
 
 
 def _remove(args: argparse.Namespace, ctx: Context) -> int:
@@ -311,7 +274,7 @@ def _export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _import(args: argparse.Namespace, ctx: Context) -> int:
-    added = ProfileStore().import_(args.file, replace_existing=args.replace)
+    added = ProfileStore().import_(args.file, replace_existing=args.replace, confirmed=args.yes)
     names = ", ".join(p.name for p in added) or "none"
     ctx.out(f"Imported {len(added)} site(s): {names}. Set their secrets with `secret set`.")
     return 0
@@ -320,7 +283,8 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
 def _secret_set(args: argparse.Namespace, ctx: Context) -> int:
     store = ProfileStore()
     profile = store.get(args.name)
-    secret = read_secret(ctx, from_stdin=args.stdin, prompt=f"Secret for {profile.name}: ")
+    secret = read_secret(ctx, from_stdin=args.secret_stdin, prompt=f"Secret for {profile.name}: ")
+    check_secret(profile, secret)
     store.secrets.set(profile.name, secret)
     ctx.out(f"Secret for {profile.name!r} stored in the system keyring.")
     return 0

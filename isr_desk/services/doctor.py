@@ -19,11 +19,14 @@ The secret never appears in a finding: request texts are redacted.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 import ipaddress
 import secrets as random_tokens
 import ssl
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from shlex import quote
 from typing import Any
@@ -33,6 +36,7 @@ import httpx
 
 from isr_desk.domain import Outcome, PreparedRequest, SiteProfile, Target
 from isr_desk.services.errors import EndpointError
+from isr_desk.services.http import IDENTITY, read_capped, route_profile
 from isr_desk.services.manifest import site_conventions
 from isr_desk.services.revalidation import Reply, hint_for, judge, same_origin_redirect
 from isr_desk.services.sites import (
@@ -47,6 +51,13 @@ PROBE_PATH = "/__isr-desk-doctor-probe"
 PROBE_TAG = "__isr-desk-doctor-probe"
 CERT_WARN_DAYS = 14
 _BODY_LIMIT = 16 * 1024
+
+
+_UNREACHABLE_TITLES = {
+    Outcome.TLS_ERROR: "Certificate problem",
+    Outcome.UNREACHABLE: "Site unreachable",
+    Outcome.TIMED_OUT: "Site unreachable",
+}
 
 
 class Level(enum.StrEnum):
@@ -87,6 +98,7 @@ async def check_endpoint(
 ) -> list[Finding]:
     """Every finding for ``profile``; revalidates ``path`` with ``secret`` only if given."""
     findings = settings_findings(profile)
+    route_profile(client, profile)  # its proxy and CA bundle, if it has them
     bases = profile.bases
     for base in bases:
         instance = base if len(bases) > 1 else None
@@ -160,7 +172,7 @@ def base_path_findings(profile: SiteProfile) -> list[Finding]:
             f"The site has the base path {site.base_path}, which its settings lack",
             f"The build has basePath {site.base_path}: every route, the revalidation route "
             f"too, is under {fixed}, and revalidatePath takes paths without it.",
-            f"Set it: isr-desk site set {quote(profile.name)} --base-path {site.base_path} "
+            f"Set it: isr-desk site edit {quote(profile.name)} --base-path {site.base_path} "
             f"(requests then go to {fixed}).",
         )
     ]
@@ -193,15 +205,18 @@ class _Doctor:
         url = with_base_path(self.base, self.profile.base_path).rstrip("/") + "/"
         t0 = time.perf_counter()
         try:
-            request = self.client.build_request("GET", url, timeout=self.profile.timeout)
-            response = await self.client.send(request, stream=True, follow_redirects=False)
-            try:
-                cert = _peer_cert(response)
-            finally:
-                await response.aclose()
+            async with _deadline(self.profile.timeout):
+                request = self.client.build_request(
+                    "GET", url, headers=IDENTITY, timeout=self.profile.timeout
+                )
+                response = await self.client.send(request, stream=True, follow_redirects=False)
+                try:
+                    cert = _peer_cert(response)
+                finally:
+                    await response.aclose()
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             kind, text = _error(exc)
-            title = "Certificate problem" if kind is Outcome.TLS_ERROR else "Site unreachable"
+            title = _UNREACHABLE_TITLES.get(kind, "The site's answer is not valid HTTP")
             reply = Reply(None, error_kind=kind)
             hint = hint_for(kind, _get(url), reply, timeout=self.profile.timeout)
             self.add(Level.PROBLEM, title, f"GET {url}: {text}", hint)
@@ -328,23 +343,36 @@ class _Doctor:
 
     async def send(self, request: PreparedRequest) -> Reply:
         """One attempt, redirects not followed, body capped; errors become a Reply."""
+        headers = list(request.headers)
+        if not any(k.lower() == "accept-encoding" for k, _ in headers):
+            headers += IDENTITY.items()  # a probe's answer is a few bytes: nothing to compress
         try:
-            http_request = self.client.build_request(
-                request.method, request.url, headers=list(request.headers),
-                content=request.body, timeout=self.profile.timeout,
-            )  # fmt: skip
-            response = await self.client.send(http_request, stream=True, follow_redirects=False)
-            try:
-                body = b""
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) >= _BODY_LIMIT:
-                        break
-            finally:
-                await response.aclose()
+            async with _deadline(self.profile.timeout):
+                http_request = self.client.build_request(
+                    request.method, request.url, headers=headers,
+                    content=request.body, timeout=self.profile.timeout,
+                )  # fmt: skip
+                response = await self.client.send(http_request, stream=True, follow_redirects=False)
+                try:
+                    body = await read_capped(response, _BODY_LIMIT)
+                finally:
+                    await response.aclose()
         except httpx.HTTPError as exc:
             return Reply.from_error(exc, request)
-        return Reply.from_response(response, body[:_BODY_LIMIT], request)
+        except httpx.InvalidURL as exc:
+            return Reply(None, error=f"Not a valid address ({exc})", error_kind=Outcome.OTHER)
+        return Reply.from_response(response, body, request)
+
+
+@contextlib.asynccontextmanager
+async def _deadline(seconds: float) -> AsyncIterator[None]:
+    """A total deadline for one request and its body: httpx's timeouts are per read, so a
+    server sending a byte a second never trips them."""
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        raise httpx.ReadTimeout(f"no complete answer within {seconds:g} s") from None
 
 
 def _without(request: PreparedRequest, token: str) -> PreparedRequest:

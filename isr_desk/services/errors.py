@@ -74,6 +74,10 @@ class SecretMissingError(SecretError):
 # --- endpoints and revalidation -------------------------------------------------------------
 
 
+class NetworkError(IsrError):
+    """A proxy or CA bundle setting that cannot be used (docs/networks.md)."""
+
+
 class EndpointError(IsrError):
     """A request cannot be built for this endpoint (e.g. a tag on ``pages-router``)."""
 

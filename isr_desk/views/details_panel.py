@@ -30,6 +30,7 @@ from isr_desk.services.errors import IsrError
 from isr_desk.services.sites import SecretStore, to_curl
 from isr_desk.views.log_model import LogRow, verdict_text
 from isr_desk.views.messages import MessageBridge
+from isr_desk.views.plain import plain
 from isr_desk.views.tasks import TaskSet
 
 EMPTY_TEXT = "Select a row in the log to see the request as sent, the response and its timing."
@@ -167,9 +168,14 @@ class DetailsPanel(QWidget):
         self._row: LogRow | None = None
         self.warning: QMessageBox | None = None
         self.title = QLabel("")
+        plain(self.title)  # a target and an instance come from sites and manifests
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
         self.title.setObjectName("detailsTitle")
         self.title.setWordWrap(True)
         self.hint = QLabel("")
+        plain(self.hint)  # quotes a server's Location, body or error
         self.hint.setObjectName("hintLine")
         self.hint.setWordWrap(True)
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -238,9 +244,9 @@ class DetailsPanel(QWidget):
         status = "no answer" if result.status is None else str(result.status)
         where = f" · {result.instance}" if result.instance else ""
         self.title.setText(
-            f"<b>{_escape(str(result.target))}</b> — {result.outcome.label} · {status} · "
+            f"{result.target} — {result.outcome.label} · {status} · "
             f"{result.duration_ms:,.0f} ms · {result.attempts} attempt"
-            f"{'s' if result.attempts != 1 else ''}{_escape(where)}"
+            f"{'s' if result.attempts != 1 else ''}{where}"
         )
         self.hint.setText("" if result.ok else (result.hint or result.error or ""))
         self.hint.setVisible(not result.ok)
@@ -268,6 +274,7 @@ class DetailsPanel(QWidget):
         if row is None or row.result.request is None:
             return
         box = QMessageBox(self.window())
+        plain(box)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Copy with the secret")
         box.setText("Copy the command with the real secret?")
@@ -328,7 +335,3 @@ def verify_text(row: LogRow) -> str:
             lines += [f"  {what:{width}}  {old} → {new}" for what, old, new in evidence]
         lines.append("")
     return "\n".join(lines).rstrip()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -28,6 +28,7 @@ from isr_desk.domain import SiteProfile
 from isr_desk.services.doctor import Finding, Level, check_endpoint
 from isr_desk.services.errors import IsrError
 from isr_desk.services.sites import SecretStore
+from isr_desk.views.plain import plain
 from isr_desk.views.tasks import TaskSet
 
 _MARKS = {
@@ -94,6 +95,7 @@ class DoctorDialog(QDialog):
         self.setWindowTitle(f"Check endpoint — {profile.name}")
         self.resize(640, 520)
         self.status = QLabel("")
+        plain(self.status)  # an error may quote the site
         self.status.setObjectName("summaryLine")
         self.report = QTextBrowser()
         self.report.setOpenLinks(False)

@@ -9,7 +9,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from isr_desk.domain import format_duration
 from isr_desk.services.history import RunRecord
+from isr_desk.views.plain import tooltip
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -42,16 +44,6 @@ def status_text(record: RunRecord) -> str:
     return "Running"
 
 
-def duration_text(ms: float | None) -> str:
-    if ms is None:
-        return "—"
-    if ms < 1000:
-        return f"{ms:.0f} ms"
-    if ms < 60_000:
-        return f"{ms / 1000:.1f} s"
-    return f"{int(ms // 60_000)} min {ms % 60_000 / 1000:.0f} s"
-
-
 def when_text(epoch: float, now: float | None = None) -> str:
     """``14:03:12`` today, ``Mar 04 14:03`` this year, else the full date."""
     moment, today = time.localtime(epoch), time.localtime(now)
@@ -69,7 +61,7 @@ def _cells(record: RunRecord) -> tuple[str, ...]:
         f"{record.total:,}",
         f"{record.ok:,}",
         f"{record.failed:,}",
-        duration_text(record.duration_ms),
+        format_duration(record.duration_ms),
         status_text(record),
     )
 
@@ -114,7 +106,7 @@ class HistoryModel(QAbstractTableModel):
             return _PROBLEM if record.failed else None
         if role == _TOOLTIP:
             if column == STATUS:
-                return STATUS_TIPS.get(record.status, self._cells[index.row()][column])
+                return tooltip(STATUS_TIPS.get(record.status, self._cells[index.row()][column]))
             if column == WHEN:
                 return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.started_at))
         return None

@@ -1,8 +1,9 @@
 """The latency view: response time of every result over the run, p50/p95, status codes.
 
 Results are turned into points when they arrive (durations kept sorted, so p50/p95 cost
-nothing). The chart is redrawn only while it is shown, at most every 250 ms (every second
-above :data:`MAX_POINTS`), with one ``replace()`` per series. Above :data:`MAX_POINTS`
+nothing). The chart (a QPainter widget, :mod:`isr_desk.views.latency_plot`) is redrawn only
+while it is shown, at most every 250 ms (every second above :data:`MAX_POINTS`), with one
+``replace()`` per series. Above :data:`MAX_POINTS`
 results the points are thinned: an even sample of the run plus every point slower than p95,
 so the outliers a reader looks for stay visible and a 10,000-result run stays cheap to draw.
 """
@@ -14,9 +15,8 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
 from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPen, QShowEvent
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -28,13 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from isr_desk.domain import Result
+from isr_desk.domain import Result, percentile
+from isr_desk.views.latency_plot import ScatterPlot, Series
 
 MAX_POINTS = 1500
 REDRAW_MS = 250
 REDRAW_BIG_MS = 1000
-_OK = QColor("#2563eb")
-_FAILED = QColor("#dc2626")
+# (light theme, dark theme): the dark colours are lighter, to stand out on a dark base.
+_OK = (QColor("#2563eb"), QColor("#60a5fa"))
+_FAILED_COLOURS = (QColor("#dc2626"), QColor("#f87171"))
+_P50 = (QColor("#059669"), QColor("#34d399"))
+_P95 = (QColor("#d97706"), QColor("#fbbf24"))
+_FAILED = _FAILED_COLOURS[0]
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
@@ -46,13 +51,6 @@ def thin(points: list[QPointF], slow: float, limit: int = MAX_POINTS) -> list[QP
     outliers = [p for p in points if p.y() > slow]
     outliers.sort(key=QPointF.y)
     return sample + outliers[-(limit - len(sample)) :]
-
-
-def nearest_rank(ordered: Sequence[float], fraction: float) -> float:
-    """:func:`isr_desk.domain.percentile` of values already sorted."""
-    if not ordered:
-        return 0.0
-    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
 
 
 def status_label(result: Result) -> str:
@@ -74,49 +72,20 @@ class LatencyChart(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
-        self.ok_series = self._scatter("Refreshed", _OK)
-        self.failed_series = self._scatter("Failed", _FAILED)
-        self.p50 = self._line("p50", QColor("#059669"), Qt.PenStyle.DashLine)
-        self.p95 = self._line("p95", QColor("#d97706"), Qt.PenStyle.DashLine)
-        self.chart = QChart()
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        self.chart.setMargins(self.chart.margins() * 0)
-        self.x_axis = QValueAxis()
-        self.x_axis.setTitleText("seconds since the first request")
-        self.x_axis.setLabelFormat("%.1f")
-        self.y_axis = QValueAxis()
-        self.y_axis.setTitleText("ms")
-        self.y_axis.setLabelFormat("%.0f")
-        self.chart.addAxis(self.x_axis, Qt.AlignmentFlag.AlignBottom)
-        self.chart.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
-        for series in (self.ok_series, self.failed_series, self.p50, self.p95):
-            self.chart.addSeries(series)
-            series.attachAxis(self.x_axis)
-            series.attachAxis(self.y_axis)
-        self.view = QChartView(self.chart)
-        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.view.setMinimumHeight(180)
+        self.ok_series = Series(*_OK, _name="Refreshed")
+        self.failed_series = Series(*_FAILED_COLOURS, _name="Failed")
+        self.p50 = Series(*_P50, line=True, _name="p50")
+        self.p95 = Series(*_P95, line=True, _name="p95")
+        self.view = ScatterPlot(
+            [self.ok_series, self.failed_series, self.p50, self.p95],
+            x_title="seconds since the first request",
+            y_title="ms",
+        )
         self.statuses = self._status_table()
         self.summary = QLabel("Response times appear here during a run.")
         self.summary.setObjectName("summaryLine")
         self._layout()
         self.redraw()
-
-    @staticmethod
-    def _scatter(name: str, colour: QColor) -> QScatterSeries:
-        series = QScatterSeries()
-        series.setName(name)
-        series.setMarkerSize(6)
-        series.setColor(colour)
-        series.setBorderColor(colour)
-        return series
-
-    @staticmethod
-    def _line(name: str, colour: QColor, style: Qt.PenStyle) -> QLineSeries:
-        series = QLineSeries()
-        series.setName(name)
-        series.setPen(QPen(colour, 1.5, style))
-        return series
 
     @staticmethod
     def _status_table() -> QTableWidget:
@@ -189,7 +158,8 @@ class LatencyChart(QWidget):
     def redraw(self) -> None:
         self._timer.stop()
         durations = self._sorted
-        p50, p95 = nearest_rank(durations, 0.5), nearest_rank(durations, 0.95)
+        p50 = percentile(durations, 0.5, presorted=True)
+        p95 = percentile(durations, 0.95, presorted=True)
         ok, failed = self._ok_points, self._failed_points
         self.ok_series.replace(thin(ok, p95))
         self.failed_series.replace(thin(failed, p95, MAX_POINTS // 4))
@@ -197,13 +167,10 @@ class LatencyChart(QWidget):
         y_max = durations[-1] if durations else 100.0
         self.p50.setName(f"p50 {p50:,.0f} ms")
         self.p95.setName(f"p95 {p95:,.0f} ms")
-        self.x_axis.setRange(0, x_max * 1.03)
-        self.x_axis.applyNiceNumbers()
-        end = self.x_axis.max()
+        self.view.set_ranges(x_max * 1.03, y_max * 1.1 or 100)
+        end = self.view.x_end
         self.p50.replace([QPointF(0, p50), QPointF(end, p50)] if durations else [])
         self.p95.replace([QPointF(0, p95), QPointF(end, p95)] if durations else [])
-        self.y_axis.setRange(0, y_max * 1.1 or 100)
-        self.y_axis.applyNiceNumbers()
         self._fill_statuses()
         if durations:
             shown = len(ok) + len(failed)

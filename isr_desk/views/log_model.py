@@ -31,7 +31,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from isr_desk.domain import Result, Target
-from isr_desk.services.verify import Verification
+from isr_desk.services.verify import Verdict, Verification
+from isr_desk.views.plain import tooltip
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -67,7 +68,7 @@ class LogRow:
 
     @property
     def verified_ok(self) -> bool:
-        return all(v.ok or v.verdict.value == "not-checked" for v in self.verifications)
+        return all(v.ok or v.verdict is Verdict.NOT_CHECKED for v in self.verifications)
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -216,9 +217,6 @@ class LogModel(QAbstractTableModel):
     def row(self, row: int) -> LogRow:
         return self._rows[row]
 
-    def results(self) -> list[Result]:
-        return [r.result for r in self._rows]
-
     def has_instances(self) -> bool:
         return any(r.result.instance for r in self._rows[-100:])
 
@@ -243,8 +241,8 @@ class LogModel(QAbstractTableModel):
             return _DOUBT_FG if index.column() == VERIFY and not row.verified_ok else None
         if role == _TOOLTIP:
             if index.column() == VERIFY and row.verifications:
-                return "\n".join(v.detail for v in row.verifications[:5])
-            return row.result.hint or row.cell(index.column())
+                return tooltip("\n".join(v.detail for v in row.verifications[:5]))
+            return tooltip(row.result.hint or row.cell(index.column()))
         if role == _ALIGN and index.column() in _NUMERIC:
             return _RIGHT
         return None

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from isr_desk.domain import Outcome, Result, RunSummary
 from isr_desk.services.verify import Verification, count_verdicts
 from isr_desk.views.log_model import INSTANCE, TARGET, VERIFY, LogModel, LogRow
+from isr_desk.views.plain import plain
 from isr_desk.views.run_controller import Progress, plural
 
 EMPTY_TEXT = (
@@ -44,6 +45,8 @@ def _seconds(ms: float) -> str:
 def summary_text(summary: RunSummary) -> str:
     head = "Cancelled" if summary.cancelled else "Done"
     parts = [f"{summary.ok:,} refreshed", f"{summary.failed:,} failed"]
+    if summary.in_flight:
+        parts.append(f"{summary.in_flight:,} cancelled in flight (may or may not be applied)")
     if summary.not_sent:
         parts.append(f"{summary.not_sent:,} not sent")
     return (
@@ -84,6 +87,7 @@ class LogPanel(QWidget):
         self.progress.setTextVisible(True)
         self.progress.setFormat("%v of %m")
         self.progress_label = QLabel("Ready")
+        plain(self.progress_label)  # names the site (a profile, maybe imported)
         self.cancel_button = QPushButton("Cancel (Esc)")
         self.cancel_button.setEnabled(False)
         self.retry_button = QPushButton("Retry failed")
@@ -96,6 +100,7 @@ class LogPanel(QWidget):
             "Verify column whether it really changed. Bulk runs ask in their confirmation."
         )
         self.archive_label = QLabel("")
+        plain(self.archive_label)
         self.archive_label.setObjectName("archiveBanner")
         self.live_button = QPushButton("Back to live log")
         self.archive_bar = QWidget()
@@ -108,8 +113,10 @@ class LogPanel(QWidget):
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.table)
         self.summary = QLabel("")
+        plain(self.summary)
         self.summary.setObjectName("summaryLine")
         self.hint = QLabel("")
+        plain(self.hint)  # quotes a server's Location, body or error
         self.hint.setObjectName("hintLine")
         self.hint.setWordWrap(True)
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -229,9 +236,11 @@ class LogPanel(QWidget):
 
     def on_progress(self, progress: Progress) -> None:
         self.progress.setValue(progress.done)
+        left = progress.time_left
+        eta = "" if left is None or not progress.remaining else f" · about {left:,.0f} s to go"
         self.progress_label.setText(
             f"{progress.done:,} done · {progress.failed:,} failed · "
-            f"{progress.remaining:,} left · {progress.rate:,.0f}/s"
+            f"{progress.remaining:,} left · {progress.rate:,.0f}/s{eta}"
         )
 
     def on_busy_changed(self, busy: bool) -> None:
@@ -294,6 +303,3 @@ class LogPanel(QWidget):
     def run_results(self) -> list[Result]:
         """The results of the current (or last) run."""
         return self._run_results
-
-    def result_at(self, row: int) -> Result:
-        return self.shown_model.row(row).result

@@ -30,7 +30,7 @@ from isr_desk.views.log_panel import LogPanel, failure_hint
 from isr_desk.views.messages import ERROR, MessageBridge
 from isr_desk.views.preferences import Preferences, PreferencesDialog, Theme
 from isr_desk.views.run_controller import RunController
-from isr_desk.views.run_verify import verification_message
+from isr_desk.views.run_texts import verification_message
 from isr_desk.views.sites_bar import SiteDirectory, SitesBar
 from isr_desk.views.targets_panel import Loader, TargetsPanel
 
@@ -286,6 +286,7 @@ class MainWindow(QMainWindow):
         if summary.cancelled:
             self.messages.info(
                 f"Cancelled: {summary.ok:,} refreshed, {summary.not_sent:,} not sent"
+                + (f", {summary.in_flight:,} cut off in flight" if summary.in_flight else "")
             )
         elif summary.failed:
             if summary.total == 1:

@@ -34,11 +34,13 @@ from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
 from isr_desk.services.errors import InvalidProfileError, IsrError, SecretError
 from isr_desk.services.sites import (
     SecretStore,
+    check_secret,
     preview_request,
     secret_in_query,
     supports_tags,
     validate_profile,
 )
+from isr_desk.views.plain import plain
 from isr_desk.views.tasks import TaskSet
 
 SECRET_STORED = "Secret stored in the system keyring"
@@ -146,6 +148,14 @@ class ProfileDialog(QDialog):
         self.batch_spin = QSpinBox(minimum=0, maximum=1000)
         self.batch_spin.setSpecialValueText("off")
         self.batch_spin.setToolTip("Pages per request (off: one request per page)")
+        self.rate_spin = QSpinBox(minimum=0, maximum=100_000, suffix=" /min")
+        self.rate_spin.setSpecialValueText("no limit")
+        self.rate_spin.setToolTip("At most this many requests a minute (hosts cap purges)")
+        # docs/networks.md: empty = the environment's proxy and the system trust store.
+        self.proxy_edit = QLineEdit()
+        self.proxy_edit.setPlaceholderText("As the system says (HTTPS_PROXY); or URL, or direct")
+        self.ca_edit = QLineEdit()
+        self.ca_edit.setPlaceholderText("System trust store; or a private CA's .pem file")
         self.headers_edit = QPlainTextEdit()
         self.headers_edit.setPlaceholderText("Name: value — one per line (optional)")
         self.headers_edit.setFixedHeight(48)
@@ -155,6 +165,7 @@ class ProfileDialog(QDialog):
             "Paste the secret to store it (empty keeps the stored one)"
         )
         self.secret_status = QLabel("")
+        plain(self.secret_status)
         self.secret_status.setObjectName("secretStatus")
         self.secret_status.setWordWrap(True)
         self.forget_button = QPushButton("Remove stored secret")
@@ -164,6 +175,7 @@ class ProfileDialog(QDialog):
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.preview.setFixedHeight(120)
         self.error_label = QLabel("")
+        plain(self.error_label)  # an error quotes what was typed or imported
         self.error_label.setObjectName("errorText")
         self.error_label.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -212,10 +224,16 @@ class ProfileDialog(QDialog):
             ("Timeout", self.timeout_spin),
             ("Retries", self.retries_spin),
             ("Batch", self.batch_spin),
+            ("Rate", self.rate_spin),
         ):
             numbers.addWidget(QLabel(label))
             numbers.addWidget(spin)
         form.addRow("Sending", numbers)
+        network = QHBoxLayout()
+        network.addWidget(self.proxy_edit, 1)
+        network.addWidget(QLabel("CA"))
+        network.addWidget(self.ca_edit, 1)
+        form.addRow("Proxy", network)
         form.addRow("Extra headers", self.headers_edit)
         secret_row = QHBoxLayout()
         secret_row.addWidget(self.secret_edit, 1)
@@ -249,6 +267,9 @@ class ProfileDialog(QDialog):
         self.concurrency_spin.setValue(profile.concurrency)
         self.timeout_spin.setValue(profile.timeout)
         self.retries_spin.setValue(profile.retries)
+        self.rate_spin.setValue(profile.rate_limit)
+        self.proxy_edit.setText(profile.proxy or "")
+        self.ca_edit.setText(profile.ca_bundle or "")
         self.headers_edit.setPlainText("\n".join(f"{k}: {v}" for k, v in profile.headers))
         self._instances = profile.instances
         self._conventions = replace(profile, name="", base_url="")
@@ -298,6 +319,9 @@ class ProfileDialog(QDialog):
             retries=self.retries_spin.value(),
             headers=parse_headers(self.headers_edit.toPlainText()),
             instances=self._instances,
+            rate_limit=self.rate_spin.value(),
+            proxy=self.proxy_edit.text().strip() or None,
+            ca_bundle=self.ca_edit.text().strip() or None,
             base_path=self._conventions.base_path,
             trailing_slash=self._conventions.trailing_slash,
             encode_paths=self._conventions.encode_paths,
@@ -365,6 +389,7 @@ class ProfileDialog(QDialog):
                 saved = await asyncio.to_thread(self._profiles.update, self._original.name, profile)
             self._original = saved
             if secret.strip():
+                check_secret(saved, secret)  # one the request could not carry is refused
                 await asyncio.to_thread(self._secrets.set, saved.name, secret)
                 self.secret_edit.clear()
                 self.secret_status.setText(SECRET_STORED)

@@ -1,4 +1,4 @@
-"""The words of a run: progress counts, plurals, and the confirmation box's question.
+"""The words of a run: the confirmation box's question and the verdicts' sentence.
 
 Plain Python (no widgets), so the panels and the run controller share them.
 """
@@ -6,34 +6,14 @@ Plain Python (no widgets), so the panels and the run controller share them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-from isr_desk.domain import SiteProfile, Target, TargetKind
+from isr_desk.domain import SiteProfile, Target, TargetKind, plural
+from isr_desk.services.verify import Verdict, Verification
+
+__all__ = ["TagPages", "confirmation_text", "describe_targets", "plural", "verification_message"]
 
 TagPages = Callable[[str], Sequence[str] | None]
 _SHOWN_PAGES = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """Where a run is: counts and the rate in targets per second."""
-
-    done: int
-    failed: int
-    total: int
-    elapsed: float
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.total - self.done)
-
-    @property
-    def rate(self) -> float:
-        return self.done / self.elapsed if self.elapsed > 0 else 0.0
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 def describe_targets(targets: Sequence[Target]) -> str:
@@ -68,3 +48,20 @@ def confirmation_text(
         "Each page is rebuilt the next time someone visits it."
     )
     return question, "\n".join(lines)
+
+
+def verification_message(verifications: Sequence[Verification]) -> tuple[bool, str]:
+    """(all fine, the status bar's sentence) after a run's pages were checked."""
+    checked = [v for v in verifications if v.verdict is not Verdict.NOT_CHECKED]
+    if not checked:
+        return True, "Not verified: load the site's manifest to check a tag's pages"
+    if len(checked) == 1:
+        v = checked[0]
+        return v.ok, f"{v.label}: {v.detail}"
+    doubtful = [v for v in checked if not v.ok]
+    if doubtful:
+        return False, (
+            f"{len(doubtful):,} of {len(checked):,} pages did not change as expected: "
+            "see the Verify column"
+        )
+    return True, f"Verified: all {len(checked):,} pages serve the new version (or will)"

@@ -12,6 +12,7 @@ from isr_desk.domain import SiteProfile
 from isr_desk.services.errors import IsrError
 from isr_desk.services.sites import SecretStore
 from isr_desk.views.messages import MessageBridge
+from isr_desk.views.plain import plain
 from isr_desk.views.profile_dialog import ProfileDialog
 from isr_desk.views.tasks import TaskSet
 
@@ -51,6 +52,7 @@ class SitesBar(QWidget):
         self.combo.setMinimumWidth(220)
         self.combo.setPlaceholderText("No sites yet")
         self.address = QLabel("")
+        plain(self.address)  # a profile's base URL
         self.address.setObjectName("siteAddress")
         self.add_button = QPushButton("Add site…")
         self.edit_button = QPushButton("Edit…")
@@ -160,6 +162,7 @@ class SitesBar(QWidget):
         if site is None:
             return
         box = QMessageBox(self.window())
+        plain(box)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Delete site")
         box.setText(f"Delete the site “{site.name}”?")

@@ -26,6 +26,7 @@ from PySide6.QtCore import (
 )
 
 from isr_desk.domain import ManifestPath, ManifestTag, Target, human_duration
+from isr_desk.views.plain import tooltip
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -204,8 +205,12 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
         if not index.isValid():
             return None
-        if role in (_DISPLAY, _TOOLTIP):
+        if role == _DISPLAY:
             return self.cells_of(self._items[self._index[index.row()]])[index.column()]
+        if role == _TOOLTIP:  # manifest paths and tags: escaped, never HTML
+            return tooltip(
+                str(self.cells_of(self._items[self._index[index.row()]])[index.column()])
+            )
         if role == _ALIGN and index.column() in self.numeric_columns:
             return _RIGHT
         return None

@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
 
 from isr_desk.domain import Manifest, ManifestPath, ManifestTag, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import IsrError
+from isr_desk.services.http import Network
 from isr_desk.services.manifest import convention_fixes, load_manifest
 from isr_desk.services.sites import Parsed, parse_targets
 from isr_desk.views.messages import MessageBridge
+from isr_desk.views.plain import plain, tooltip
 from isr_desk.views.run_controller import plural
 from isr_desk.views.targets_model import PathsModel, Prepared, TagsModel
 from isr_desk.views.targets_table import TargetTab
@@ -72,6 +74,7 @@ class TargetsPanel(QWidget):
         self.tabs.addTab(self.paths_tab, "Paths")
         self.tabs.addTab(self.tags_tab, "Tags")
         self.info = QLabel("")
+        plain(self.info)
         self.info.setObjectName("manifestInfo")
         self.conventions = QLabel("")  # "Next 15.5 · App Router · trailingSlash"
         self.conventions.setObjectName("siteConventions")
@@ -92,6 +95,7 @@ class TargetsPanel(QWidget):
         self.refresh_button.setObjectName("primary")
         self.refresh_button.setEnabled(False)
         self.problems = QLabel("")
+        plain(self.problems)  # quotes typed or manifest targets
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
         self._layout()
@@ -172,9 +176,7 @@ class TargetsPanel(QWidget):
         self.info.setText("Loading…")
         t0 = time.perf_counter()
         try:
-            manifest, paths, tags = await asyncio.to_thread(
-                self._load_prepared, source, profile.base_url
-            )
+            manifest, paths, tags = await asyncio.to_thread(self._load_prepared, source, profile)
         except IsrError as exc:
             text = f"Could not load the list of pages.\n\n{exc.message}"
             if exc.hint:
@@ -190,9 +192,10 @@ class TargetsPanel(QWidget):
         self._apply(manifest, paths, tags, elapsed_ms)
 
     def _load_prepared(
-        self, source: str, base_url: str
+        self, source: str, profile: SiteProfile
     ) -> tuple[Manifest, Prepared[ManifestPath], Prepared[ManifestTag]]:
-        manifest = self._loader(source, base_url=base_url)
+        # The profile's proxy and CA bundle for a manifest URL (docs/networks.md).
+        manifest = self._loader(source, base_url=profile.base_url, network=Network.of(profile))
         return manifest, PathsModel.prepare(manifest.paths), TagsModel.prepare(manifest.tags)
 
     def _apply(
@@ -219,13 +222,13 @@ class TargetsPanel(QWidget):
         line = site.summary() if site is not None else ""
         fixes = convention_fixes(site, profile) if site and profile else []
         if fixes and profile is not None:
-            line += f" — this site is set up otherwise: isr-desk site set {quote(profile.name)} "
+            line += f" — this site is set up otherwise: isr-desk site edit {quote(profile.name)} "
             line += " ".join(fixes)
         self.conventions.setText(line)
         self.conventions.setVisible(site is not None)
         if manifest.warnings:
             text += f" · {plural(len(manifest.warnings), 'warning')}"
-            self.info.setToolTip("\n".join(manifest.warnings))
+            self.info.setToolTip(tooltip("\n".join(manifest.warnings)))
         self.info.setText(text)
         self.manifest_loaded.emit(manifest)
 

@@ -1,5 +1,5 @@
 """The CLI shows and keeps a site's conventions: `site add --manifest` detects them, `manifest`
-prints them (text and --json) with the exact fix, `site set` changes them."""
+prints them (text and --json) with the exact fix, `site edit` changes them."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_manifest_shows_conventions_and_the_exact_fix_when_the_profile_differs()
     assert done.returncode == 0, done.stderr
     assert "Detected: Next 15.5 · App Router · trailingSlash" in done.stdout
     assert "tags + " in done.stdout.splitlines()[0]
-    assert "isr-desk site set blog --trailing-slash" in done.stderr
+    assert "isr-desk site edit blog --trailing-slash" in done.stderr
     line = next(x for x in done.stdout.splitlines() if x.startswith("/en/blog/roadmap "))
     assert line.split()[1] == "/en/blog/roadmap/"  # SENT AS
     doc = json.loads(isr("manifest", "blog", "--source", str(SHAPES / "next15-blog"),
@@ -54,9 +54,9 @@ def test_manifest_shows_conventions_and_the_exact_fix_when_the_profile_differs()
     assert not any(p["path"] == "/_not-found" for p in doc["paths"])
     (route,) = doc["routes"]
     assert route["send"] == {"revalidatePath": "/[lang]/blog/[slug]", "type": "page"}
-    assert isr("site", "set", "blog", "--trailing-slash").returncode == 0
+    assert isr("site", "edit", "blog", "--trailing-slash").returncode == 0
     again = isr("manifest", "blog", "--source", str(SHAPES / "next15-blog"))
-    assert "site set" not in again.stderr
+    assert "site edit" not in again.stderr
 
 
 def test_cache_life_max_is_shown_as_30_days() -> None:

@@ -85,7 +85,7 @@ def test_a_failing_target_exits_1_with_the_hint(named_site: str, site: LoopbackS
     [
         (("revalidate", "no-such-site", "--path", "/a"), "No site named"),
         (("site", "add", "x", "--url", "ftp://nope"), "not a web address"),
-        (("revalidate",), "required"),
+        (("revalidate",), "Which site?"),
         (("site", "import", "/nonexistent/file.json"), "does not exist"),
     ],
 )

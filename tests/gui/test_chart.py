@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
 from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor, QImage, QPalette
 from pytestqt.qtbot import QtBot
 
 from isr_desk.domain import Outcome, Result, SiteProfile, Target, percentile
 from isr_desk.views.latency_chart import MAX_POINTS, LatencyChart, thin
+from isr_desk.views.latency_plot import is_dark, nice_ticks
 from isr_desk.views.main_window import LATENCY
 from tests.gui.conftest import WindowFactory
 from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Reply
@@ -95,3 +98,45 @@ def test_the_chart_follows_a_run_in_the_window(
     qtbot.waitUntil(lambda: window.chart.ok_series.count() == 4, timeout=3000)
     assert window.chart.failed_series.count() == 1
     assert _statuses(window.chart) == {"200": ("4", "80%"), "503": ("1", "20%")}
+
+
+def test_nice_ticks_round_the_axes_up_to_one_two_five_steps() -> None:
+    assert nice_ticks(0.87) == (0.2, pytest.approx(1.0))
+    assert nice_ticks(2750.0) == (1000.0, 3000.0)
+    assert nice_ticks(0.0) == (0.2, pytest.approx(1.0))  # an empty chart still has axes
+    assert nice_ticks(float("nan"))[1] > 0
+
+
+def _count_near(image: QImage, colour: QColor) -> int:
+    wanted = colour.rgb() & 0xFFFFFF
+    return sum(
+        1
+        for y in range(0, image.height(), 2)
+        for x in range(0, image.width(), 2)
+        if image.pixel(x, y) & 0xFFFFFF == wanted
+    )
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_the_plot_paints_points_in_the_theme_colours(qtbot: QtBot, dark: bool) -> None:
+    chart = LatencyChart()
+    qtbot.addWidget(chart)
+    if dark:
+        palette = QPalette()
+        palette.setColor(QPalette.ColorRole.Window, QColor("#1e1e1e"))
+        palette.setColor(QPalette.ColorRole.Base, QColor("#121212"))
+        palette.setColor(QPalette.ColorRole.WindowText, QColor("#eeeeee"))
+        palette.setColor(QPalette.ColorRole.Text, QColor("#eeeeee"))
+        chart.setPalette(palette)
+    chart.resize(640, 320)
+    chart.add_results([_result(i, 20.0 + i, 200 if i % 5 else 500) for i in range(40)])
+    chart.redraw()
+    assert is_dark(chart.view.palette()) is dark
+    image = chart.view.grab().toImage()
+    ok, failed = chart.ok_series.colour(dark), chart.failed_series.colour(dark)
+    assert _count_near(image, ok) > 20  # the refreshed points are drawn ...
+    assert _count_near(image, failed) > 5  # ... and the failed ones
+    other = chart.ok_series.colour(not dark)
+    assert _count_near(image, other) == 0  # in this theme's colours only
+    base = chart.view.palette().color(QPalette.ColorRole.Base)
+    assert QColor(image.pixel(2, 2)) == base

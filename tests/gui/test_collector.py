@@ -96,7 +96,7 @@ def test_the_app_freezes_a_big_manifest_once_the_targets_panel_has_it(
 ) -> None:
     big = _manifest(FREEZE_ITEMS)
     profile = SiteProfile("Big", "http://127.0.0.1:9", manifest_source="big.txt")
-    window = make_window((profile, None), loader=lambda source, base_url: big)
+    window = make_window((profile, None), loader=lambda source, **_: big)
     collector = GuiThreadCollector()
     own_the_gc(window, collector)
     gc.unfreeze()

@@ -44,5 +44,5 @@ def test_a_profile_that_differs_from_the_build_is_shown_the_exact_fix(
     qtbot.waitUntil(lambda: panel.paths_tab.model.rowCount() > 0, timeout=5000)
     assert panel.conventions.text() == (
         "Next 15.5 · App Router · trailingSlash — this site is set up otherwise: "
-        "isr-desk site set 'my blog' --trailing-slash"
+        "isr-desk site edit 'my blog' --trailing-slash"
     )

@@ -108,3 +108,28 @@ def test_invalid_fields_are_reported_and_nothing_is_saved(
     dialog.save()
     qtbot.waitUntil(lambda: "not a web address" in dialog.error_label.text(), timeout=3000)
     assert store.list() == []
+
+
+def test_the_dialog_keeps_a_sites_proxy_ca_bundle_and_rate_limit(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    store = ProfileStore(tmp_path / "p.json")
+    site = SiteProfile("Intranet", "https://wiki.corp.example", rate_limit=600,
+                       proxy="http://proxy.corp:3128", ca_bundle="/etc/corp/ca.pem")  # fmt: skip
+    store.add(site)
+    dialog = ProfileDialog(profiles=store, secrets=SecretStore(memory_keyring), profile=site)
+    qtbot.addWidget(dialog)
+    assert dialog.profile_from_fields() == site  # shown as stored
+    dialog.proxy_edit.setText("direct")
+    dialog.ca_edit.setText("")
+    dialog.rate_spin.setValue(0)
+    with qtbot.waitSignal(dialog.profile_saved, timeout=4000):
+        dialog.save()
+    saved = store.get("Intranet")
+    assert (saved.proxy, saved.ca_bundle, saved.rate_limit) == ("direct", None, 0)
+    dialog = ProfileDialog(profiles=store, secrets=SecretStore(memory_keyring), profile=saved)
+    qtbot.addWidget(dialog)
+    dialog.proxy_edit.setText("http://user:pw@proxy.corp:3128")
+    dialog.save()
+    qtbot.waitUntil(lambda: "password" in dialog.error_label.text(), timeout=3000)
+    assert store.get("Intranet").proxy == "direct"

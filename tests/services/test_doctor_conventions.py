@@ -54,7 +54,7 @@ def test_missing_base_path_points_at_the_base_path_the_build_knows() -> None:
     problem = next(f for f in found if f.level is Level.PROBLEM)
     assert problem.title == "The site has the base path /shop, which its settings lack"
     assert problem.hint == (
-        f"Set it: isr-desk site set shop --base-path /shop (requests then go to {expected})."
+        f"Set it: isr-desk site edit shop --base-path /shop (requests then go to {expected})."
     )
     assert [f.title for f in fixed if f.level is Level.PROBLEM] == []
 

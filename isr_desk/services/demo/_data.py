@@ -17,7 +17,6 @@ MARKETING = ("about", "pricing", "contact", "careers", "changelog")
 RATE_LIMITED_TAG = "products"  # every other purge of it gets 429 + Retry-After: 1
 NOT_REVALIDATED_PATH = "/archive/2019"
 BROKEN_PREFIX = "/broken/"
-SLOW_PREFIX = "/products/"
 
 _ADJECTIVES = (
     "quiet", "rapid", "bright", "hidden", "simple", "modern", "gentle", "bold", "tiny",

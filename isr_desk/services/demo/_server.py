@@ -115,7 +115,13 @@ class DemoSite:
 
     def profile(self) -> SiteProfile:
         """The "Demo" profile (App Router preset) pointing at this site."""
-        return SiteProfile(name="Demo", base_url=self.url, manifest_source=self.url + MANIFEST_PATH)
+        # "direct": a company proxy from the environment cannot reach this machine's loopback.
+        return SiteProfile(
+            name="Demo",
+            base_url=self.url,
+            manifest_source=self.url + MANIFEST_PATH,
+            proxy="direct",
+        )
 
     def version(self, path: str) -> int:
         """The version of ``path`` as the next request would see it (for tests and the GUI)."""

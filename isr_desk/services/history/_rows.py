@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import csv
 import json
-import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from isr_desk.domain import (
     redact_text,
 )
 from isr_desk.services.errors import HistoryError
+from isr_desk.services.paths import atomic_write
 
 RESULT_COLUMNS = (
     "kind", "target", "ok", "outcome", "status", "duration_ms", "attempts", "response",
@@ -272,9 +272,21 @@ def write_csv(path: Path, run_id: int, results: Sequence[Result]) -> None:
     def write(fh: Any) -> None:
         writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
         writer.writeheader()
-        writer.writerows(csv_row(run_id, r) for r in results)
+        writer.writerows(_no_formulas(csv_row(run_id, r)) for r in results)
 
     _atomic_write(path, write, newline="")
+
+
+# A spreadsheet runs a cell starting with these as a formula (=HYPERLINK(...) from a server's
+# answer); a leading apostrophe makes it text (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _no_formulas(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v
+        for k, v in row.items()
+    }
 
 
 def write_json(path: Path, run: dict[str, Any], results: Sequence[Result]) -> None:
@@ -290,14 +302,10 @@ def write_json(path: Path, run: dict[str, Any], results: Sequence[Result]) -> No
 
 
 def _atomic_write(path: Path, write: Any, *, newline: str | None = None) -> None:
-    """Write via a temp file and rename, so a failed export leaves no half file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write via :func:`paths.atomic_write`, so a failed export leaves no half file."""
     try:
-        with tmp.open("w", encoding="utf-8", newline=newline) as fh:
-            write(fh)
-        tmp.replace(path)
+        atomic_write(path, write, newline=newline)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise HistoryError(
             f"Could not export to {path}: {exc.strerror or exc}",
             hint="Choose a folder you can write to",

@@ -2,7 +2,9 @@
 
 Every batch of results is committed as it arrives, so a run killed mid-way (even with
 ``kill -9``) keeps everything it had already handed over; :meth:`HistoryStore.mark_interrupted`
-then labels such runs ``interrupted`` at the next start-up. Requests are stored redacted:
+then labels such runs ``interrupted`` at the next start-up. Every target of a run is recorded
+when it starts (table ``run_targets``), so :meth:`HistoryStore.unsent_targets` can say what a
+cancel or a crash kept from being sent, and the run can be resumed. Requests are stored redacted:
 a request that still carries its secret is redacted here again before it touches the disk.
 
 One connection is shared by all threads (the GUI calls in through ``asyncio.to_thread``),
@@ -11,6 +13,7 @@ guarded by a lock. Every ``sqlite3`` and file error becomes a :class:`HistoryErr
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
@@ -21,21 +24,30 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from isr_desk.domain import Result, RunSummary, Target
+from isr_desk.domain import Outcome, Result, RunSummary, Target, TargetKind
 from isr_desk.services.errors import HistoryError
 from isr_desk.services.history import _rows as io
 from isr_desk.services.paths import history_db
 
 RunStatus = Literal["running", "finished", "cancelled", "interrupted"]
 _T = TypeVar("_T")
-_SCHEMA_VERSION = 1
+# Version 2: the targets of a run moved from a JSON column to rows of ``run_targets``, and
+# requests cancelled in flight are counted in ``in_flight``, apart from ``failed``; a run
+# that sends the rest of another names it in ``resumed_from``.
+_SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, profile TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL,
     total INTEGER NOT NULL, ok INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
     duration_ms REAL, p50_ms REAL, p95_ms REAL, not_sent INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL, targets TEXT NOT NULL DEFAULT '[]', pid INTEGER
+    status TEXT NOT NULL, targets TEXT NOT NULL DEFAULT '[]', pid INTEGER,
+    in_flight INTEGER NOT NULL DEFAULT 0, resumed_from INTEGER
 );
+CREATE TABLE IF NOT EXISTS run_targets (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS results (
     id INTEGER PRIMARY KEY,
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -73,6 +85,7 @@ class RunRecord:
     p50_ms: float | None = None
     p95_ms: float | None = None
     not_sent: int = 0
+    in_flight: int = 0
 
     def to_json(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -89,16 +102,27 @@ class HistoryStore:
         self.path = Path(path) if path is not None else history_db()
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self.read_only = False
         try:
             with self._guard("open"):
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._conn = sqlite3.connect(
-                    self.path, check_same_thread=False, isolation_level=None
-                )
+                self._conn = _connect_private(self.path)
                 self._setup(self._conn)
-        except HistoryError:
+        except HistoryError as exc:
             self.close()
-            raise
+            if not _unwritable(exc) or not self.path.exists():
+                raise
+            self._open_read_only()
+
+    def _open_read_only(self) -> None:
+        """A data dir that cannot be written (a read-only mount, a copied home): the history
+        can still be listed and exported; writing raises a clear error."""
+        with self._guard("open"):
+            uri = self.path.resolve().as_uri() + "?mode=ro&immutable=1"
+            self._conn = sqlite3.connect(
+                uri, uri=True, check_same_thread=False, isolation_level=None
+            )
+            self._conn.execute("SELECT count(*) FROM runs").fetchone()
+        self.read_only = True
 
     def _setup(self, conn: sqlite3.Connection) -> None:
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -115,6 +139,8 @@ class HistoryStore:
                 hint="Update ISR Desk, or move the file aside",
             )
         conn.executescript(_SCHEMA)
+        if version == 1:
+            _migrate_from_1(conn)
         conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
     # --- writing ---------------------------------------------------------------------------
@@ -125,17 +151,23 @@ class HistoryStore:
         total: int,
         targets: Sequence[Target] = (),
         started_at: float | None = None,
+        resumed_from: int | None = None,
     ) -> int:
-        """Record a new run (status ``running``) and return its id."""
+        """Record a new run (status ``running``) with every one of its targets; return its id.
+
+        ``resumed_from``: the run whose rest this one sends (its unsent list then shrinks).
+        """
         started = time.time() if started_at is None else started_at
 
         def insert(conn: sqlite3.Connection) -> int:
             cur = conn.execute(
-                "INSERT INTO runs (profile, started_at, total, status, targets, pid) "
+                "INSERT INTO runs (profile, started_at, total, status, pid, resumed_from) "
                 "VALUES (?, ?, ?, 'running', ?, ?)",
-                (profile_name, started, total, io.targets_json(targets), os.getpid()),
+                (profile_name, started, total, os.getpid(), resumed_from),
             )
-            return int(cur.lastrowid or 0)
+            run_id = int(cur.lastrowid or 0)
+            _insert_targets(conn, run_id, targets)
+            return run_id
 
         return self._write("record the run", insert)
 
@@ -145,11 +177,13 @@ class HistoryStore:
             return
         rows = [(run_id, *io.result_row(r)) for r in results]
         ok = sum(1 for r in results if r.ok)
+        in_flight = sum(1 for r in results if r.outcome is Outcome.CANCELLED)
 
         def insert(conn: sqlite3.Connection) -> None:
             cur = conn.execute(
-                "UPDATE runs SET ok = ok + ?, failed = failed + ? WHERE id = ?",
-                (ok, len(rows) - ok, run_id),
+                "UPDATE runs SET ok = ok + ?, failed = failed + ?, in_flight = in_flight + ? "
+                "WHERE id = ?",
+                (ok, len(rows) - ok - in_flight, in_flight, run_id),
             )
             if cur.rowcount != 1:
                 raise HistoryError(f"No run {run_id} in the history")
@@ -199,7 +233,7 @@ class HistoryStore:
             # The last result's end is the best guess of when the run died.
             cur = conn.executemany(
                 "UPDATE runs SET status = 'interrupted', "
-                "not_sent = max(0, total - ok - failed), "
+                "not_sent = max(0, total - ok - failed - in_flight), "
                 "finished_at = (SELECT max(r.started_at + r.duration_ms / 1000.0) "
                 "  FROM results r WHERE r.run_id = runs.id), "
                 "duration_ms = (SELECT max(r.started_at * 1000.0 + r.duration_ms) "
@@ -210,11 +244,6 @@ class HistoryStore:
             return int(cur.rowcount) if dead else 0
 
         return self._write("mark interrupted runs", update)
-
-    def delete_run(self, run_id: int) -> None:
-        self._write(
-            "delete the run", lambda c: c.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-        )
 
     # --- reading ---------------------------------------------------------------------------
     def runs(self, limit: int = 50) -> list[RunRecord]:
@@ -234,12 +263,34 @@ class HistoryStore:
         return _run_record(row)
 
     def run_targets(self, run_id: int) -> list[Target]:
-        """The targets the run was started with (for "run again")."""
+        """Every target the run was started with, in order (for "run again")."""
         with self._locked("read the history") as conn:
-            row = conn.execute("SELECT targets FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None:
-            raise HistoryError(f"No run {run_id} in the history", hint="See `isr-desk history`")
-        return io.targets_from_json(row[0])
+            _require_run(conn, run_id)
+            rows = conn.execute(
+                "SELECT kind, value FROM run_targets WHERE run_id = ? ORDER BY seq", (run_id,)
+            ).fetchall()
+        return [Target(TargetKind(kind), value) for kind, value in rows]
+
+    def unsent_targets(self, run_id: int) -> list[Target]:
+        """The targets of a run without an answer on every instance, in the run's order.
+
+        Those a cancel or a crash kept from being sent, and those cancelled in flight (the
+        site may or may not have applied them; a revalidation is safe to send again). An
+        answer in a run that resumed this one (or resumed that one…) counts too.
+        """
+        with self._locked("read the history") as conn:
+            total = _require_run(conn, run_id)
+            targets = conn.execute(
+                "SELECT kind, value FROM run_targets WHERE run_id = ? ORDER BY seq", (run_id,)
+            ).fetchall()
+            answered = conn.execute(_ANSWERED, (run_id, Outcome.CANCELLED.value)).fetchall()
+        instances = max(1, total // max(1, len(targets)))
+        counts = {(kind, value): n for kind, value, n in answered}
+        return [
+            Target(TargetKind(kind), value)
+            for kind, value in targets
+            if counts.get((kind, value), 0) < instances
+        ]
 
     def results(self, run_id: int) -> list[Result]:
         """A run's results in the order they arrived."""
@@ -300,16 +351,67 @@ class HistoryStore:
         except sqlite3.DatabaseError as exc:
             raise _history_error(self.path, what, exc) from exc
         except OSError as exc:
+            full = exc.errno == errno.ENOSPC
             raise HistoryError(
                 f"Could not {what} at {self.path}: {exc.strerror or exc}",
-                hint="Check that the data directory exists and is writable",
+                hint="Free some disk space and try again"
+                if full
+                else "Check that the data directory exists and is writable",
             ) from exc
 
 
 _RUN_FIELDS = (
     "id, profile, started_at, finished_at, total, ok, failed, duration_ms, status, "
-    "p50_ms, p95_ms, not_sent"
+    "p50_ms, p95_ms, not_sent, in_flight"
 )
+
+
+# Instances that answered each target, in a run and every run resuming it (a resume of a
+# resume too); an instance that answered twice (the run, then a resume) counts once.
+_ANSWERED = """
+WITH RECURSIVE chain(id) AS (
+    SELECT ? UNION SELECT runs.id FROM runs JOIN chain ON runs.resumed_from = chain.id
+)
+SELECT kind, target, count(DISTINCT coalesce(instance, '')) FROM results
+WHERE run_id IN (SELECT id FROM chain) AND outcome != ? GROUP BY kind, target
+"""
+
+
+def _require_run(conn: sqlite3.Connection, run_id: int) -> int:
+    """The run's total; HistoryError when there is no such run."""
+    row = conn.execute("SELECT total FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise HistoryError(f"No run {run_id} in the history", hint="See `isr-desk history`")
+    return int(row[0])
+
+
+def _insert_targets(conn: sqlite3.Connection, run_id: int, targets: Sequence[Target]) -> None:
+    conn.executemany(
+        "INSERT INTO run_targets (run_id, seq, kind, value) VALUES (?, ?, ?, ?)",
+        ((run_id, seq, t.kind.value, t.value) for seq, t in enumerate(targets)),
+    )
+
+
+def _migrate_from_1(conn: sqlite3.Connection) -> None:
+    """Version 1 kept a run's targets as one JSON text and counted in-flight as failed."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("ALTER TABLE runs ADD COLUMN in_flight INTEGER NOT NULL DEFAULT 0")
+        conn.execute("ALTER TABLE runs ADD COLUMN resumed_from INTEGER")
+        for run_id, text in conn.execute("SELECT id, targets FROM runs").fetchall():
+            _insert_targets(conn, run_id, io.targets_from_json(text))
+        conn.execute("UPDATE runs SET targets = '[]'")
+        conn.execute(
+            "UPDATE runs SET in_flight = (SELECT count(*) FROM results r WHERE r.run_id = "
+            "runs.id AND r.outcome = ?)",
+            (Outcome.CANCELLED.value,),
+        )
+        conn.execute("UPDATE runs SET failed = failed - in_flight")
+        conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _run_record(row: Sequence[Any]) -> RunRecord:
@@ -326,11 +428,35 @@ def _run_record(row: Sequence[Any]) -> RunRecord:
         p50_ms=row[9],
         p95_ms=row[10],
         not_sent=row[11],
+        in_flight=row[12],
     )
+
+
+def _connect_private(path: Path) -> sqlite3.Connection:
+    """The database, created 0600 like profiles.json (its results quote what sites said);
+    an existing one is tightened. SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+    return sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+
+
+def _unwritable(exc: HistoryError) -> bool:
+    cause = exc.__cause__
+    if isinstance(cause, PermissionError | sqlite3.OperationalError):
+        text = str(cause).lower()
+        return isinstance(cause, PermissionError) or "readonly" in text or "unable to open" in text
+    return isinstance(cause, OSError) and cause.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def _history_error(path: Path, what: str, exc: sqlite3.DatabaseError) -> HistoryError:
     text = str(exc)
+    if "disk is full" in text or "disk i/o error" in text.lower():
+        return HistoryError(
+            f"Could not {what} in {path}: the disk is full or failing ({text})",
+            hint="Free some disk space and try again; the database itself is not damaged",
+        )
     if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
         return HistoryError(
             f"Could not {what}: the history database is busy",

@@ -3,13 +3,49 @@
 - :func:`make_client` builds the app's one ``httpx.AsyncClient`` (composition roots only),
   a :class:`CookielessClient`: it keeps and sends no cookies.
 - :class:`H11Transport` is the HTTP/1.1 transport under it (docs/architecture.md says why).
-- :func:`read_capped` reads a body with a hard cap on kept *and* inflated bytes.
+- :func:`read_capped` (and :func:`aiter_capped` / :func:`iter_capped`, streaming) read every
+  body ISR Desk reads, with a hard cap on kept *and* inflated bytes.
+- :class:`Network`, :func:`route_profile`, :func:`trust_context`: proxies (the environment's
+  or a profile's) and TLS trust (the system store plus a profile's CA bundle), the same for
+  every request (docs/networks.md).
 """
 
 from __future__ import annotations
 
-from isr_desk.services.http._bodies import read_capped
+from isr_desk.services.http._bodies import (
+    ACCEPT_ENCODING,
+    IDENTITY,
+    BodyTooLargeError,
+    aiter_capped,
+    iter_capped,
+    read_capped,
+)
 from isr_desk.services.http._client import CookielessClient, make_client
+from isr_desk.services.http._network import (
+    DIRECT,
+    Network,
+    RoutingTransport,
+    SyncRoutingTransport,
+    route_profile,
+    trust_context,
+)
 from isr_desk.services.http._transport import H11Transport, make_transport
 
-__all__ = ["CookielessClient", "H11Transport", "make_client", "make_transport", "read_capped"]
+__all__ = [
+    "ACCEPT_ENCODING",
+    "DIRECT",
+    "IDENTITY",
+    "BodyTooLargeError",
+    "CookielessClient",
+    "H11Transport",
+    "Network",
+    "RoutingTransport",
+    "SyncRoutingTransport",
+    "aiter_capped",
+    "iter_capped",
+    "make_client",
+    "make_transport",
+    "read_capped",
+    "route_profile",
+    "trust_context",
+]

@@ -1,4 +1,4 @@
-"""The app's one ``httpx.AsyncClient``: no redirects followed, no proxy, no cookies.
+"""The app's one ``httpx.AsyncClient``: no redirects followed, no cookies, proxies per origin.
 
 ISR Desk never wants a cookie: a revalidation route answers a secret, not a session, and a
 cookie kept from one answer would change the next request (a ``__prerender_bypass`` cookie,
@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import http.cookiejar
 import ssl
+from typing import TYPE_CHECKING
 
 import httpx
 
 from isr_desk import __version__
-from isr_desk.services.http._transport import make_transport
+from isr_desk.services.http._network import RoutingTransport, route_profile
+
+if TYPE_CHECKING:
+    from isr_desk.domain import SiteProfile
 
 
 class _RefusingJar(http.cookiejar.CookieJar):
@@ -47,6 +51,7 @@ class CookielessClient(httpx.AsyncClient):
     """``httpx.AsyncClient`` whose ``cookies`` keep nothing (the module docstring says why)."""
 
     _no_cookies = NoCookies()  # keeps nothing, so one store serves every client
+    routes: RoutingTransport | None = None  # proxy and trust per origin (None: a test's transport)
 
     @property
     def cookies(self) -> httpx.Cookies:
@@ -61,16 +66,28 @@ class CookielessClient(httpx.AsyncClient):
 def make_client(
     *,
     verify: ssl.SSLContext | bool = True,
+    profile: SiteProfile | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """The one client of the app. Redirects are never followed by httpx: the engine decides.
 
-    ``transport`` defaults to :func:`make_transport` (tests pass httpx's own to compare).
+    Proxies and trust are chosen per origin by :class:`~._network.RoutingTransport`: the
+    environment's ``*_PROXY``/``NO_PROXY`` and the system trust store, or a profile's own
+    proxy and CA bundle (``profile`` here, or :func:`~._network.route_profile` later); a
+    direct origin goes through :func:`~._transport.make_transport`. ``transport`` replaces
+    all of that (tests pass httpx's own transport to compare).
     """
-    return CookielessClient(
-        transport=transport or make_transport(verify=verify),
+    routes = None
+    if transport is None:
+        transport = routes = RoutingTransport(verify=verify)
+    client = CookielessClient(
+        transport=transport,
         follow_redirects=False,
         headers={"User-Agent": f"isr-desk/{__version__}"},
         timeout=httpx.Timeout(10.0),
-        trust_env=False,  # a proxy from the environment must not see the secret silently
+        trust_env=False,  # the environment's proxies are the routes' business, not httpx's
     )
+    client.routes = routes
+    if profile is not None:
+        route_profile(client, profile)
+    return client

@@ -8,7 +8,8 @@ connections; this transport does just that: a per-origin stack of idle connectio
 the protocol (the parser httpcore uses too), asyncio protocols for the bytes, and httpx's
 exceptions for every failure.
 
-Not supported, because nothing in ISR Desk needs them: HTTP/2, proxies, Unix sockets.
+Not supported, because nothing in ISR Desk needs them: HTTP/2, Unix sockets. Proxied
+origins go through httpx\'s own transport instead (``_network.RoutingTransport``).
 
 The contract with httpcore that the rest of ISR Desk relies on
 --------------------------------------------------------------
@@ -486,8 +487,12 @@ def make_transport(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncBaseTr
     ``return httpx.AsyncHTTPTransport(verify=context)`` (tests/services/http/ runs the same
     wire-level cases against both).
     """
+    from isr_desk.services.http._network import trust_context
+
     if isinstance(verify, ssl.SSLContext):
         context = verify
+    elif verify:
+        context = trust_context()
     else:
-        context = httpx.create_ssl_context(verify=verify, trust_env=False)
+        context = httpx.create_ssl_context(verify=False, trust_env=False)
     return H11Transport(ssl_context=context)

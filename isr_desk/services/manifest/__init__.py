@@ -17,8 +17,11 @@ from isr_desk.services.manifest._site import (
     page_forms,
     site_conventions,
 )
+from isr_desk.services.manifest._sources import FETCH_DEADLINE, FETCH_TIMEOUT
 
 __all__ = [
+    "FETCH_DEADLINE",
+    "FETCH_TIMEOUT",
     "INTERNAL_PAGES",
     "ManifestBuilder",
     "convention_fixes",

@@ -25,11 +25,10 @@ from isr_desk.domain import (
     redact_text,
 )
 from isr_desk.services.manifest._site import complete
+from isr_desk.services.sites import MAX_PATH_LENGTH, MAX_TAG_LENGTH
 
 IMPLICIT_TAG_PREFIX = "_N_T_"
-MAX_TAG_LENGTH = 256  # Next.js ignores longer tags
 MAX_TAGS_PER_ENTRY = 128  # Next.js keeps at most this many tags per cache entry
-MAX_PATH_LENGTH = 1024  # revalidatePath refuses longer paths
 _SEP_IMPLICIT = "," + IMPLICIT_TAG_PREFIX
 # Names starting with the prefix sort between it and this (the next code point after "_").
 _AFTER_IMPLICIT = IMPLICIT_TAG_PREFIX[:-1] + chr(ord(IMPLICIT_TAG_PREFIX[-1]) + 1)

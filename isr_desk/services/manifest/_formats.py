@@ -21,6 +21,7 @@ from defusedxml.ElementTree import fromstring as xml_fromstring
 from isr_desk.domain import DynamicRoute, Router
 from isr_desk.services.errors import ManifestError
 from isr_desk.services.manifest._builder import ManifestBuilder
+from isr_desk.services.sites import MAX_PATH_LENGTH, MAX_TAG_LENGTH
 
 JSON_VERSION = 1
 _COMMENT = re.compile(r"\s#")
@@ -173,17 +174,21 @@ def _revalidate(value: Any, where: str, source: str) -> int | float | bool | Non
 def _json_path(item: Any, where: str, builder: ManifestBuilder) -> None:
     src = builder.source
     if isinstance(item, str):
-        builder.add_path(item)
+        if _usable(item, builder):
+            builder.add_path(item)
         return
     if not isinstance(item, dict):
         raise _shape(src, f'{where}: expected a path string or an object with "path"')
     path = _str(item, "path", where, src)
     if path is None:
         raise _shape(src, f'{where}: "path" is missing')
+    if not _usable(path, builder):
+        return
+    tags = _strings(item, "tags", where, src)
     builder.add_path(
         path,
         pattern=_str(item, "pattern", where, src),
-        tags=_strings(item, "tags", where, src),
+        tags=[t for t in tags if _usable(t, builder, tag=True)],
         revalidate=_revalidate(item.get("revalidate"), where, src),
         router=_router(item.get("router"), where, src),
     )
@@ -192,14 +197,32 @@ def _json_path(item: Any, where: str, builder: ManifestBuilder) -> None:
 def _json_tag(item: Any, where: str, builder: ManifestBuilder) -> None:
     src = builder.source
     if isinstance(item, str):
-        builder.add_tag(item)
+        if _usable(item, builder, tag=True):
+            builder.add_tag(item)
         return
     if not isinstance(item, dict):
         raise _shape(src, f'{where}: expected a tag string or an object with "tag"')
     tag = _str(item, "tag", where, src)
     if tag is None:
         raise _shape(src, f'{where}: "tag" is missing')
-    builder.add_tag(tag, paths=_strings(item, "paths", where, src))
+    if _usable(tag, builder, tag=True):
+        paths = _strings(item, "paths", where, src)
+        builder.add_tag(tag, paths=[p for p in paths if _usable(p, builder)])
+
+
+def _usable(text: str, builder: ManifestBuilder, *, tag: bool = False) -> bool:
+    """A JSON entry with control or bidi characters is skipped (and counted), as a typed
+    target with them is refused; other oddities (no leading slash) are only warned about."""
+    if not text or valid_entry(text.strip() if tag else text, tag=tag) or not _odd(text):
+        return True
+    builder.issue("skipped-line", text)
+    return False
+
+
+def _odd(text: str) -> bool:
+    return bool(_CONTROL.search(text) or _C1.search(text) or _BIDI.search(text)) or any(
+        ch in text for ch in "\r\n\t"
+    )
 
 
 def _json_route(item: Any, where: str, builder: ManifestBuilder) -> None:
@@ -266,7 +289,7 @@ def add_urls(locs: list[str], builder: ManifestBuilder, *, host: str | None) -> 
     """Add the path of each sitemap URL (``<loc>``); the host is not part of a path."""
     for loc in locs:
         path = url_path(loc, builder, host=host)
-        if path is not None:
+        if path is not None and _usable(path, builder):
             builder.add_path(path)
 
 
@@ -293,17 +316,52 @@ def url_path(value: str, builder: ManifestBuilder, *, host: str | None) -> str |
 
 
 def load_list(data: bytes, builder: ManifestBuilder, *, host: str | None) -> None:
-    """One path (or URL) per line, ``tag:NAME`` for a tag, ``#`` starts a comment."""
+    """One path (or URL) per line, ``tag:NAME`` for a tag, ``#`` starts a comment.
+
+    A line that is not a path (``/…``), an http(s) URL or a tag is skipped: a shared
+    profile pointing at ``~/.ssh/id_ed25519`` must not turn the key's lines into targets
+    (docs/reliability.md). A file with lines but none usable is refused.
+    """
     if is_html(data):
         raise html_error(builder.source, "a list")
+    used = skipped = 0
     for raw in decode_text(data, builder.source).splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         line = _COMMENT.split(line, maxsplit=1)[0].rstrip()
-        if line[:4].lower() == "tag:":
+        if line[:4].lower() == "tag:" and valid_entry(line[4:].strip(), tag=True):
             builder.add_tag(line[4:])
+            used += 1
             continue
-        path = line if "://" not in line else url_path(line, builder, host=host)
-        if path is not None:
+        path = url_path(line, builder, host=host) if "://" in line else line
+        if path is None:
+            skipped += 1
+        elif path.startswith("/") and valid_entry(path):
             builder.add_path(path)
+            used += 1
+        else:
+            builder.issue("skipped-line", line)
+            skipped += 1
+    if skipped and not used:
+        raise ManifestError(
+            f"{builder.source}: no line is a path, a URL or tag:NAME, so it is not a list",
+            hint="a plain list has one path (/blog/a) or tag:NAME per line",
+        )
+
+
+# Bidi controls reorder what a terminal or a list shows: "/x\u202e..." reads as another path.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_C1 = re.compile("[\x7f-\x9f]")
+
+
+def valid_entry(text: str, *, tag: bool = False) -> bool:
+    """Whether a manifest's path (or tag) is one a user could have typed as a target:
+    no control or bidi characters, a path without whitespace, at most Next.js's lengths."""
+    if not text or _CONTROL.search(text) or _C1.search(text) or _BIDI.search(text):
+        return False
+    if "\n" in text or "\r" in text or "\t" in text:
+        return False
+    if tag:
+        return len(text) <= MAX_TAG_LENGTH
+    return not any(ch.isspace() for ch in text) and len(text) <= MAX_PATH_LENGTH

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
@@ -45,9 +46,11 @@ from isr_desk.services.manifest._sources import (
     read_file,
 )
 
-__all__ = ["DEFAULT_MAX_BYTES", "KINDS", "detect_kind", "load_manifest"]
+if TYPE_CHECKING:
+    from isr_desk.services.http import Network
 
-KINDS = ("next-build", "json", "sitemap", "list")
+__all__ = ["DEFAULT_MAX_BYTES", "detect_kind", "load_manifest"]
+
 MAX_SITEMAP_DEPTH = 3  # an index, an index it lists, and the sitemaps that one lists
 MAX_SITEMAPS = 1000
 _EXTENSIONS = {".json": "json", ".xml": "sitemap", ".txt": "list", ".list": "list", ".lst": "list"}
@@ -79,12 +82,23 @@ def load_manifest(
     client: httpx.Client | None = None,
     base_url: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    network: Network | None = None,
 ) -> Manifest:
     """Load ``source`` (path, directory or URL); see the module docstring.
 
+    ``network`` is the profile's proxy and CA bundle for a URL (when no ``client`` is given).
     Process-wide state (the cyclic GC) is left alone: the app decides about it
     (``isr_desk/app.py``, docs/architecture.md).
     """
+    if client is None and network is not None:
+        with make_client(network) as own:
+            return _load(source, client=own, base_url=base_url, max_bytes=max_bytes)
+    return _load(source, client=client, base_url=base_url, max_bytes=max_bytes)
+
+
+def _load(
+    source: str, *, client: httpx.Client | None, base_url: str | None, max_bytes: int
+) -> Manifest:
     text = source.strip()
     if not text:
         raise ManifestError("no manifest source given", hint="set one in the site profile")

@@ -178,7 +178,7 @@ def site_conventions(source: str) -> SiteConventions | None:
 
 
 def convention_fixes(site: SiteConventions, profile: SiteProfile) -> list[str]:
-    """The ``site set`` flags that make ``profile`` follow the build (empty: it does)."""
+    """The ``site edit`` flags that make ``profile`` follow the build (empty: it does)."""
     flags = []
     if site.base_path != profile.base_path:
         flags.append("--base-path " + (site.base_path or "''"))

@@ -34,9 +34,9 @@ from isr_desk.domain import (
 )
 from isr_desk.services import logsafe
 from isr_desk.services.errors import RevalidationError
-from isr_desk.services.http import make_client, read_capped
+from isr_desk.services.http import make_client, read_capped, route_profile
 from isr_desk.services.revalidation import _replies as responses
-from isr_desk.services.sites import build_requests
+from isr_desk.services.sites import bounds_problem, build_requests
 
 __all__ = ["Revalidator", "Run", "RunOptions", "make_client"]
 
@@ -57,19 +57,24 @@ class RunOptions:
     retry_after_max: float = 60.0
     max_body_bytes: int = 64 * 1024
     max_redirects: int = 3
+    rate_limit: int = 0  # requests a minute at most, evenly spaced (0: no limit)
 
     @classmethod
     def from_profile(cls, profile: SiteProfile, **overrides: Any) -> RunOptions:
         options = cls(
-            concurrency=profile.concurrency, timeout=profile.timeout, retries=profile.retries
+            concurrency=profile.concurrency,
+            timeout=profile.timeout,
+            retries=profile.retries,
+            rate_limit=profile.rate_limit,
         )
         options = replace(options, **{k: v for k, v in overrides.items() if v is not None})
-        if options.concurrency < 1 or options.concurrency > 1024:
-            raise RevalidationError("Concurrency must be between 1 and 1024")
-        if not 0 < options.timeout <= 600:  # also refuses nan and inf
-            raise RevalidationError("The timeout must be between 0 and 600 seconds")
-        if options.retries < 0 or options.retries > 20:
-            raise RevalidationError("Retries must be between 0 and 20")
+        problem = bounds_problem(
+            concurrency=options.concurrency, timeout=options.timeout, retries=options.retries
+        )
+        if problem is not None:
+            raise RevalidationError(problem)
+        if not 0 <= options.rate_limit <= 100_000:
+            raise RevalidationError("The rate limit must be between 0 and 100,000 per minute")
         return options
 
 
@@ -94,6 +99,15 @@ class Revalidator:
         self._jitter = jitter
         self._parsed = _ParsedCache()
 
+    @property
+    def client(self) -> httpx.AsyncClient:
+        return self._client
+
+    def with_client(self, client: httpx.AsyncClient) -> Revalidator:
+        """The same engine (sleep, jitter) on another client: a client belongs to one loop,
+        so a run on a worker thread's loop needs its own."""
+        return Revalidator(client, sleep=self._sleep, jitter=self._jitter)
+
     def start(
         self,
         profile: SiteProfile,
@@ -106,6 +120,7 @@ class Revalidator:
         Must be called with a running event loop. Duplicate targets are sent once.
         """
         options = options or RunOptions.from_profile(profile)
+        route_profile(self._client, profile)  # its proxy and CA bundle, if it has them
         logsafe.remember(secret)  # httpx logs every request URL (with a query secret)
         unique = list(dict.fromkeys(targets))
         if not unique:
@@ -121,12 +136,16 @@ class Revalidator:
         return Run(self, jobs, total=len(unique) * len(instances), options=options)
 
     # --- one job, with retries -------------------------------------------------------------
-    async def _send_job(self, job: _Job, options: RunOptions) -> list[Result]:
+    async def _send_job(
+        self, job: _Job, options: RunOptions, pacer: _Pacer | None = None
+    ) -> list[Result]:
         started_at = time.time()
         t0 = time.perf_counter()
         attempt = 0
         while True:
             attempt += 1
+            if pacer is not None:
+                await pacer.wait()  # every attempt counts against the host's limit
             reply = await self._attempt(job.request, options)
             delay = self._retry_delay(reply, attempt, options)
             if delay is None:
@@ -194,6 +213,23 @@ class Revalidator:
         finally:
             await response.aclose()
         return responses.Reply.from_response(response, body, request)
+
+
+class _Pacer:
+    """At most ``per_minute`` requests a minute, evenly spaced: hosts cap purges per minute
+    (Cloudflare, many CDNs) and answer 429 beyond; pacing keeps a long run under the cap."""
+
+    def __init__(self, per_minute: int, sleep: Sleep) -> None:
+        self._interval = 60.0 / per_minute
+        self._next = 0.0
+        self._sleep = sleep
+
+    async def wait(self) -> None:
+        now = asyncio.get_running_loop().time()
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        if slot > now:
+            await self._sleep(slot - now)
 
 
 class _ParsedCache:
@@ -288,6 +324,7 @@ class Run:
         self._queue: asyncio.Queue[list[Result] | None] = asyncio.Queue()
         self._t0 = time.perf_counter()
         self._duration_ms: float | None = None
+        self._pacer = _Pacer(options.rate_limit, revalidator._sleep) if options.rate_limit else None
         workers = max(1, min(options.concurrency, len(jobs)))
         self._workers = [asyncio.create_task(self._worker()) for _ in range(workers)]
         self._running = len(self._workers)
@@ -372,7 +409,7 @@ class Run:
             while self._pending:
                 job = self._pending.popleft()
                 try:
-                    batch = await self._revalidator._send_job(job, self.options)
+                    batch = await self._revalidator._send_job(job, self.options, self._pacer)
                 except asyncio.CancelledError:
                     if not self.cancelled:
                         raise

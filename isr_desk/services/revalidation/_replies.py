@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import urljoin, urlsplit
 
+import h11
 import httpx
 
 from isr_desk.domain import (
@@ -176,10 +177,13 @@ def same_origin_redirect(request: PreparedRequest, reply: Reply) -> PreparedRequ
     """
     if reply.status not in (307, 308) or not reply.location:
         return None
-    target = urljoin(request.url, reply.location)
-    old, new = urlsplit(request.url), urlsplit(target)
-    if (old.scheme, old.hostname, old.port) != (new.scheme, new.hostname, new.port):
-        return None
+    try:  # a Location httpx accepts but urllib refuses (port 99999, "http://a]b/")
+        target = urljoin(request.url, reply.location)
+        old, new = urlsplit(request.url), urlsplit(target)
+        if (old.scheme, old.hostname, old.port) != (new.scheme, new.hostname, new.port):
+            return None
+    except ValueError:
+        return None  # reported as a redirect, never followed
     return PreparedRequest(
         request.method, target, request.headers, request.body, request.targets, request.secret
     )
@@ -224,9 +228,24 @@ def _classify_error(exc: httpx.HTTPError) -> tuple[Outcome, str]:
         return Outcome.TLS_ERROR, f"TLS handshake failed: {exc}"
     if isinstance(exc, httpx.ConnectError):
         return Outcome.UNREACHABLE, f"Could not connect: {exc or 'connection refused'}"
+    if _malformed(exc):  # the site answered, but not in HTTP: retrying will not help
+        return Outcome.OTHER, f"{_MALFORMED} ({exc})"
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return Outcome.UNREACHABLE, f"The connection broke: {exc or type(exc).__name__}"
     return Outcome.OTHER, f"{type(exc).__name__}: {exc}"
+
+
+_MALFORMED = "The site's answer is not valid HTTP"
+
+
+def _malformed(exc: BaseException) -> bool:
+    """An answer h11 refused to parse (10,000 headers), or whose ``Location`` httpx refused."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, h11.RemoteProtocolError | httpx.InvalidURL):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _is_tls(exc: BaseException) -> bool:
@@ -317,6 +336,11 @@ def hint_for(
         return f"The certificate of {host} is not trusted (expired, self-signed or wrong host)."
     if outcome is Outcome.CANCELLED:
         return "Cancelled while in flight: the site may still have processed it."
+    if outcome is Outcome.OTHER and (reply.error or "").startswith(_MALFORMED):
+        return (
+            f"{host} (or a proxy in front of it) sent a broken HTTP answer (too many or invalid "
+            "headers): check the route's response headers."
+        )
     return None
 
 

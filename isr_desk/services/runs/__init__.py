@@ -1,1 +1,48 @@
-"""Runs: the one run session both faces use (secret, snapshot, engine, history, verify)."""
+"""Runs: ONE run session used by the command line and the window alike.
+
+:class:`RunSession` takes a :class:`RunPlan` (site, targets, options, verify, an optional
+secret given by the caller) and yields plain events (:mod:`._events`): it resolves the
+secret, takes the verify snapshot, starts the engine, streams the results in batches,
+records every target and result in the history, and gives verdicts after. Cancel, retry
+failed, send the rest, resuming a recorded run (:func:`recorded_rest`) and running one
+again (:func:`recorded_targets`) are its operations; ``stream(threaded=True)`` runs it on
+a loop of its own in a worker thread.
+"""
+
+from __future__ import annotations
+
+from isr_desk.services.runs._events import (
+    Event,
+    Failed,
+    Finished,
+    Progress,
+    ResultsBatch,
+    RunWarning,
+    Started,
+    Stopped,
+    Verified,
+    VerifyStarted,
+)
+from isr_desk.services.runs._record import HistoryOpener
+from isr_desk.services.runs._resume import RecordedRest, recorded_rest, recorded_targets
+from isr_desk.services.runs._session import RunPlan, RunSession, SecretSource
+
+__all__ = [
+    "Event",
+    "Failed",
+    "Finished",
+    "HistoryOpener",
+    "Progress",
+    "RecordedRest",
+    "ResultsBatch",
+    "RunPlan",
+    "RunSession",
+    "RunWarning",
+    "SecretSource",
+    "Started",
+    "Stopped",
+    "Verified",
+    "VerifyStarted",
+    "recorded_rest",
+    "recorded_targets",
+]

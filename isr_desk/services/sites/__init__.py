@@ -26,9 +26,16 @@ from isr_desk.services.sites._format import (
     profile_to_dict,
     split_url_template,
 )
-from isr_desk.services.sites._profiles import ProfileStore, validate_profile
-from isr_desk.services.sites._secrets import SERVICE, SecretStore
+from isr_desk.services.sites._profiles import (
+    ProfileStore,
+    bounds_problem,
+    load_profile_file,
+    validate_profile,
+)
+from isr_desk.services.sites._secrets import SERVICE, SecretStore, check_secret
 from isr_desk.services.sites._targets import (
+    MAX_PATH_LENGTH,
+    MAX_TAG_LENGTH,
     Parsed,
     TargetError,
     api_path,
@@ -43,16 +50,21 @@ from isr_desk.services.sites._targets import (
 )
 
 __all__ = [
+    "MAX_PATH_LENGTH",
+    "MAX_TAG_LENGTH",
     "SERVICE",
     "Parsed",
     "ProfileStore",
     "SecretStore",
     "TargetError",
     "api_path",
+    "bounds_problem",
     "build_request",
     "build_requests",
+    "check_secret",
     "describe",
     "is_pattern",
+    "load_profile_file",
     "parse_target",
     "parse_target_noted",
     "parse_targets",

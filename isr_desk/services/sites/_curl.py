@@ -1,13 +1,16 @@
 """Turn a request into a copy-pasteable ``curl`` command ("Copy as cURL").
 
 The secret is shown as ``•••`` unless the caller passes it explicitly: then it is put back
-where ``•••`` stands, URL-encoded in the URL, JSON-escaped in a JSON body, as is in a header.
+where the placeholder stands *as a whole value* — a query parameter's value (URL-encoded), a
+header's value or its ``Bearer •••`` credentials, a JSON string (escaped) — never where
+``•••`` is only part of a target path or tag (docs/reliability.md).
 Every argument is quoted with :func:`shlex.quote`, so any path, tag or header survives.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from urllib.parse import quote
 
@@ -21,8 +24,8 @@ def to_curl(request: PreparedRequest, *, secret: str | None = None, multiline: b
     shown = request.redacted() if request.secret else request
     url, headers, body = shown.url, list(shown.headers), shown.body
     if secret:
-        url = url.replace(REDACTED, quote(secret, safe=""))
-        headers = [(k, v.replace(REDACTED, secret)) for k, v in headers]
+        url = _QUERY_VALUE.sub(lambda m: m.group(1) + quote(secret, safe=""), url)
+        headers = [(k, _fill_header(v, secret)) for k, v in headers]
         if body is not None:
             body = _fill_body(body, secret, _is_json(headers))
     first = ["curl"]
@@ -41,7 +44,19 @@ def _is_json(headers: list[tuple[str, str]]) -> bool:
     return any(k.lower() == "content-type" and "json" in v.lower() for k, v in headers)
 
 
+_QUERY_VALUE = re.compile("([?&;][^=&#?]*=)" + REDACTED + "(?=[&;#]|$)")
+_CREDENTIALS = re.compile(r"^((?:[A-Za-z][\w-]*\s+)?)" + REDACTED + "$")
+
+
+def _fill_header(value: str, secret: str) -> str:
+    return _CREDENTIALS.sub(lambda m: m.group(1) + secret, value)
+
+
 def _fill_body(body: bytes, secret: str, as_json: bool) -> bytes:
     text = body.decode("utf-8", errors="replace")
-    value = json.dumps(secret, ensure_ascii=False)[1:-1] if as_json else secret
-    return text.replace(REDACTED, value).encode("utf-8")
+    if as_json:  # a JSON string that is the placeholder, not a path that contains it
+        value = json.dumps(secret, ensure_ascii=False)
+        return text.replace(f'"{REDACTED}"', value).encode("utf-8")
+    if text == REDACTED:
+        return secret.encode("utf-8")
+    return _QUERY_VALUE.sub(lambda m: m.group(1) + secret, "?" + text)[1:].encode("utf-8")

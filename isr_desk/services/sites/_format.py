@@ -47,6 +47,10 @@ def profile_to_dict(profile: SiteProfile) -> dict[str, Any]:
         "trailing_slash": profile.trailing_slash,
         "encode_paths": profile.encode_paths,
     }
+    # Written only when set: files of sites without them stay as they were.
+    for key in ("proxy", "ca_bundle", "rate_limit"):
+        if getattr(profile, key):
+            data[key] = getattr(profile, key)
     if endpoint.preset is Preset.CUSTOM:
         data["endpoint"].update(
             method=endpoint.method,
@@ -94,6 +98,9 @@ def profile_from_dict(data: Any, *, version: int = FORMAT_VERSION) -> SiteProfil
         retries=_int(data.get("retries", 2)),
         headers=tuple((_str(k), _str(v)) for k, v in headers),
         instances=tuple(_str(u) for u in instances),
+        proxy=_optional_str(data.get("proxy")),
+        ca_bundle=_optional_str(data.get("ca_bundle")),
+        rate_limit=_int(data.get("rate_limit", 0)),
         base_path=_str(data.get("base_path") or ""),
         trailing_slash=_bool(data.get("trailing_slash", False)),
         encode_paths=_bool(data.get("encode_paths", True)),
@@ -129,6 +136,10 @@ def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"expected true or false, got {value!r}")
     return value
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value in (None, "") else _str(value)
 
 
 def _str(value: Any) -> str:

@@ -12,11 +12,11 @@ The shape of one profile in the file, and the migration of version 1 files, are 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
 import os
-import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +31,7 @@ from isr_desk.services.errors import (
     ProfileNotFoundError,
     ProfileStoreCorruptError,
 )
-from isr_desk.services.paths import profiles_file
+from isr_desk.services.paths import atomic_write, profiles_file
 from isr_desk.services.sites._endpoints import validate_endpoint
 from isr_desk.services.sites._format import (
     FORMAT_VERSION,
@@ -39,6 +39,11 @@ from isr_desk.services.sites._format import (
     profile_from_dict,
     profile_to_dict,
 )
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from isr_desk.services.sites._secrets import SecretStore
@@ -83,7 +88,7 @@ class ProfileStore:
     # --- writing ------------------------------------------------------------------------
     def add(self, profile: SiteProfile) -> SiteProfile:
         profile = validate_profile(profile)
-        with self._lock:
+        with self._locked():
             profiles = self.list()
             if any(p.name == profile.name for p in profiles):
                 raise ProfileExistsError(f"A site named {profile.name!r} already exists")
@@ -93,7 +98,7 @@ class ProfileStore:
     def update(self, old_name: str, profile: SiteProfile) -> SiteProfile:
         """Replace ``old_name`` by ``profile``; a rename moves the secret in the keyring."""
         profile = validate_profile(profile)
-        with self._lock:
+        with self._locked():
             profiles = self.list()
             index = next((i for i, p in enumerate(profiles) if p.name == old_name), None)
             if index is None:
@@ -107,7 +112,7 @@ class ProfileStore:
         return profile
 
     def remove(self, name: str, *, keep_secret: bool = False) -> None:
-        with self._lock:
+        with self._locked():
             profiles = self.list()
             remaining = [p for p in profiles if p.name != name]
             if len(remaining) == len(profiles):
@@ -138,11 +143,16 @@ class ProfileStore:
         return len(profiles)
 
     def import_(
-        self, source: Path, *, replace_existing: bool = False
+        self, source: Path, *, replace_existing: bool = False, confirmed: bool = False
     ) -> builtins.list[SiteProfile]:
-        """Add the profiles of an export file; existing names are refused unless replaced."""
+        """Add the profiles of an export file; existing names are refused unless replaced.
+
+        A file that names a local manifest source, or replaces a site's address or
+        instances, is refused unless ``confirmed`` (:func:`import_risks` says why); a
+        confirmed address change keeps the site's secret, which then goes to the new host.
+        """
         incoming = _read(source, missing_ok=False, what="import file")
-        with self._lock:
+        with self._locked():
             profiles = {p.name: p for p in self.list()}
             clashes = [p.name for p in incoming if p.name in profiles]
             if clashes and not replace_existing:
@@ -150,10 +160,93 @@ class ProfileStore:
                     f"{source} has sites that already exist: {', '.join(clashes)}",
                     hint="Remove or rename them first, or import with --replace",
                 )
+            risks = import_risks(incoming, profiles)
+            if risks and not confirmed:
+                raise ImportNotConfirmedError(
+                    f"{source} needs a confirmation: " + "; ".join(risks),
+                    hint="Check the file; import it with --yes if you trust it",
+                )
             for profile in incoming:
                 profiles[profile.name] = profile
             _write(self.path, list(profiles.values()))
         return incoming
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Every read-modify-write of the file holds this: a thread lock for this process,
+        ``flock`` on ``profiles.json.lock`` beside it for the others (a GUI and CLI
+        commands, ten ``site add`` at once), so no write is lost."""
+        with self._lock, _file_lock(self.path):
+            yield
+
+
+class ImportNotConfirmedError(ProfileError):
+    """An import that could send a local file or a stored secret to a new host."""
+
+
+def import_risks(incoming: Iterable[SiteProfile], existing: dict[str, SiteProfile]) -> list[str]:
+    """What an import would do that its user must confirm, in plain sentences."""
+    risks = []
+    for profile in incoming:
+        source = profile.manifest_source
+        if source and not source.lower().startswith(("http://", "https://")):
+            risks.append(
+                f"site {profile.name!r} reads a local file as its manifest ({source}): its "
+                "lines would be sent to the site"
+            )
+        old = existing.get(profile.name)
+        if old is None:
+            continue
+        if _origin(old.base_url) != _origin(profile.base_url):
+            risks.append(
+                f"site {profile.name!r} moves from {old.base_url} to {profile.base_url}: its "
+                "stored secret would go to the new address"
+            )
+        if set(old.instances) != set(profile.instances):
+            risks.append(f"site {profile.name!r} changes its instances (the secret goes there)")
+    return risks
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    if fcntl is None:  # not POSIX: the thread lock alone (one process at a time)
+        yield
+        return
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise ProfileError(f"Cannot lock {path}: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def load_profile_file(path: Path, name: str | None = None) -> SiteProfile:
+    """One profile from a file ``site export`` wrote (a CI job's site, without a store).
+
+    ``name`` picks one when the file has several; a file of one profile needs no name.
+    """
+    profiles = _read(path, missing_ok=False, what="site file")
+    if name is not None:
+        for profile in profiles:
+            if profile.name == name:
+                return profile
+        names = ", ".join(p.name for p in profiles) or "none"
+        raise ProfileNotFoundError(f"{path} has no site named {name!r}", hint=f"It has: {names}")
+    if len(profiles) != 1:
+        raise InvalidProfileError(
+            f"{path} has {len(profiles)} sites", hint="Name the one to use: NAME --site-file FILE"
+        )
+    return profiles[0]
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -168,24 +261,95 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
         raise InvalidProfileError(f"A site name can have at most {MAX_NAME_LENGTH} characters")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
         raise InvalidProfileError("A site name cannot contain control characters")
+    _check_address_controls(profile)
     base_url = normalise_url(profile.base_url)
     instances = tuple(normalise_url(u) for u in profile.instances)
     try:
         validate_endpoint(profile.endpoint)
     except EndpointError as exc:
         raise InvalidProfileError(exc.message, hint=exc.hint) from exc
-    if not 1 <= profile.concurrency <= 1024:
-        raise InvalidProfileError("Concurrency must be between 1 and 1024")
-    if not 0 < profile.timeout <= 600:
-        raise InvalidProfileError("The timeout must be between 0 and 600 seconds")
-    if not 0 <= profile.retries <= 20:
-        raise InvalidProfileError("Retries must be between 0 and 20")
+    problem = bounds_problem(
+        concurrency=profile.concurrency, timeout=profile.timeout, retries=profile.retries
+    )
+    if problem is not None:
+        raise InvalidProfileError(problem)
     for key, value in profile.headers:
         if not key.strip() or any(c in key for c in ":\r\n ") or _has_control(key + value):
             raise InvalidProfileError(f"Header {key!r} is not a valid HTTP header")
+    if not 0 <= profile.rate_limit <= 100_000:
+        raise InvalidProfileError("The rate limit must be between 0 and 100,000 per minute")
     _check_text(profile)
-    base_path = normalise_base_path(profile.base_path)
-    return replace(profile, name=name, base_url=base_url, instances=instances, base_path=base_path)
+    return replace(
+        profile,
+        name=name,
+        base_url=base_url,
+        instances=instances,
+        proxy=normalise_proxy(profile.proxy),
+        ca_bundle=(profile.ca_bundle or "").strip() or None,
+        base_path=normalise_base_path(profile.base_path),
+    )
+
+
+def normalise_proxy(proxy: str | None) -> str | None:
+    """None (the environment's), ``direct`` (none), or an http(s) proxy URL."""
+    text = (proxy or "").strip()
+    if not text:
+        return None
+    if text.lower() == "direct":
+        return "direct"
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidProfileError(
+            f"{proxy!r} is not a proxy address",
+            hint='For example http://proxy.example.com:3128, or "direct" for none',
+        )
+    if parts.username or parts.password:
+        # The profile file is not a place for a password (it is exported, shown, shared).
+        raise InvalidProfileError(
+            "A proxy password does not belong in a site's settings",
+            hint="Set it in the HTTPS_PROXY environment variable instead",
+        )
+    return text.rstrip("/")
+
+
+def bounds_problem(*, concurrency: int, timeout: float, retries: int) -> str | None:
+    """What is out of bounds in a run's concurrency, timeout and retries (None: all fine).
+
+    The one check of these bounds, for a profile and for a run's overrides alike.
+    """
+    if not 1 <= concurrency <= 1024:
+        return "Concurrency must be between 1 and 1024"
+    if not 0 < timeout <= 600:  # also refuses nan and inf
+        return "The timeout must be between 0 and 600 seconds"
+    if not 0 <= retries <= 20:
+        return "Retries must be between 0 and 20"
+    return None
+
+
+def _check_address_controls(profile: SiteProfile) -> None:
+    """``urlsplit`` drops CR, LF and TAB before it validates, so an address holding them
+    passed and was stored raw (then printed by ``site list``): refuse them here."""
+    endpoint = profile.endpoint
+    for what, text in (
+        ("address", profile.base_url),
+        *(("instance", url) for url in profile.instances),
+        ("endpoint path", endpoint.path),
+        ("URL template", endpoint.url_template),
+        ("tag URL template", endpoint.tag_url_template),
+        ("manifest source", profile.manifest_source or ""),
+    ):
+        if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text):
+            raise InvalidProfileError(
+                f"The {what} {text.encode('unicode_escape').decode()[:80]!r} contains "
+                "control characters",
+                hint="Remove line breaks and tabs from it",
+            )
 
 
 def normalise_base_path(value: str) -> str:
@@ -212,6 +376,8 @@ def _check_text(profile: SiteProfile) -> None:
         profile.name,
         profile.base_url,
         profile.manifest_source or "",
+        profile.proxy or "",
+        profile.ca_bundle or "",
         *profile.instances,
         *(part for header in profile.headers for part in header),
         endpoint.path,
@@ -316,16 +482,6 @@ def _write(path: Path, profiles: list[SiteProfile], *, mode: int = 0o600) -> Non
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, lambda fh: fh.write(text), mode=mode)
     except OSError as exc:
         raise ProfileError(f"Cannot write {path}: {exc.strerror or exc}") from exc

@@ -15,6 +15,7 @@ import keyring
 import keyring.backend
 import keyring.errors
 
+from isr_desk.domain import SiteProfile
 from isr_desk.services import logsafe
 from isr_desk.services.errors import (
     KeyringLockedError,
@@ -23,6 +24,7 @@ from isr_desk.services.errors import (
     SecretError,
     SecretMissingError,
 )
+from isr_desk.services.sites._endpoints import secret_in_query
 
 SERVICE = "isr-desk"
 log = logging.getLogger(__name__)
@@ -49,12 +51,9 @@ class SecretStore:
                     "Only a plaintext file keyring (keyrings.alt) is available",
                     hint=_NO_BACKEND_HINT,
                 )
+            check_backend(backend)
             self._backend = backend
         return self._backend
-
-    def backend_name(self) -> str:
-        backend = self.backend
-        return str(getattr(backend, "name", type(backend).__name__))
 
     def get(self, name: str) -> str | None:
         """The secret stored for profile ``name``, or None when there is none."""
@@ -82,6 +81,11 @@ class SecretStore:
         if secret != secret.strip():
             secret = secret.strip()  # a pasted newline is never part of a secret
         self._call("store the secret of", name, lambda b: b.set_password(SERVICE, name, secret))
+        kept = self._call("read the secret of", name, lambda b: b.get_password(SERVICE, name))
+        if kept != secret:  # a backend that accepts and forgets: never say "stored"
+            raise NoKeyringError(
+                f"The system keyring did not keep the secret of {name!r}", hint=_NO_BACKEND_HINT
+            )
 
     def delete(self, name: str) -> bool:
         """Delete the secret; False when there was none."""
@@ -129,6 +133,50 @@ class SecretStore:
             raise _classify(exc, action, name) from exc
         except Exception as exc:  # D-Bus and backend errors are not uniform
             raise _classify(exc, action, name) from exc
+
+
+MAX_SECRET_IN_URL = 4096  # characters; servers refuse longer request lines (Node: 16 KB head)
+MAX_SECRET = 16 * 1024
+
+
+def check_secret(profile: SiteProfile, secret: str) -> None:
+    """Refuse a secret the profile's request cannot carry, before it is stored.
+
+    A header holds ASCII only (httpx refuses anything else when sending); a URL has a
+    length limit (httpx refuses 64 KB, most servers 8-16 KB).
+    """
+    secret = secret.strip()
+    if len(secret) > MAX_SECRET:
+        raise SecretError(
+            f"The secret is {len(secret)} characters long (at most {MAX_SECRET})",
+            hint="Check what was pasted: a revalidation secret is a short random string",
+        )
+    if secret_in_query(profile):
+        if len(secret) > MAX_SECRET_IN_URL:
+            raise SecretError(
+                f"The secret is {len(secret)} characters long, too long for a URL "
+                f"(at most {MAX_SECRET_IN_URL} with this site's preset)",
+                hint="Use a shorter secret, or the bearer preset (the secret in a header)",
+            )
+        return
+    if not secret.isascii() or any(not ch.isprintable() for ch in secret):
+        raise SecretError(
+            "The secret has characters an HTTP header cannot carry (only printable ASCII)",
+            hint="Use an ASCII secret, or a preset that sends it in the query string",
+        )
+
+
+def check_backend(backend: keyring.backend.KeyringBackend) -> None:
+    """Refuse a backend that stores nothing: ``keyring.backends.null`` (often set on CI with
+    ``PYTHON_KEYRING_BACKEND``), keyring's ``fail`` backend, or a chainer with no backends."""
+    kind = f"{type(backend).__module__}.{type(backend).__name__}"
+    chained = getattr(backend, "backends", None)
+    empty_chain = kind.endswith("chainer.ChainerBackend") and not chained
+    if kind in ("keyring.backends.null.Keyring", "keyring.backends.fail.Keyring") or empty_chain:
+        raise NoKeyringError(
+            f"The keyring backend {kind} stores nothing, so secrets cannot be stored",
+            hint=_NO_BACKEND_HINT + " (unset PYTHON_KEYRING_BACKEND if it names the null backend)",
+        )
 
 
 _UNREACHABLE_WORDS = (

@@ -24,8 +24,8 @@ from isr_desk.services.errors import IsrError
 
 _PATTERN = re.compile(r"\[[^/\]]+\]")
 
-MAX_TAG_LENGTH = 256
-MAX_PATH_LENGTH = 1024
+MAX_TAG_LENGTH = 256  # Next.js ignores longer tags
+MAX_PATH_LENGTH = 1024  # revalidatePath refuses longer paths
 
 
 class TargetError(IsrError):

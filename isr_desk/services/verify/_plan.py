@@ -190,7 +190,7 @@ def explain(
             return f"The address has the base path {profile.base_path} twice."
         if not profile.base_path:
             return (
-                "If the site has a basePath, set it: isr-desk site set "
+                "If the site has a basePath, set it: isr-desk site edit "
                 f"{profile.name} --base-path /BASE (the manifest command shows it)."
             )
         return ""

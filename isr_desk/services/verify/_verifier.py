@@ -45,6 +45,7 @@ from typing import TypeVar
 import httpx
 
 from isr_desk.domain import Result, SiteProfile, Target, TargetKind
+from isr_desk.services.http import ACCEPT_ENCODING, aiter_capped
 from isr_desk.services.verify._judge import (
     REBUILT,
     PageState,
@@ -89,6 +90,7 @@ Sleep = Callable[[float], Awaitable[None]]
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_REDIRECTS = 5
 
 
 class Verifier:
@@ -108,23 +110,24 @@ class Verifier:
         self._timeout = timeout
         self._max_body = max_body_bytes
         self._headers = list(headers)
+        self._plain: list[tuple[str, str]] = []
+        if not any(k.lower() == "accept-encoding" for k, _ in self._headers):
+            # Only what the capped reader inflates (a visitor's browser asks for these too).
+            self._plain.append(("Accept-Encoding", ACCEPT_ENCODING))
+            self._headers.append(("Accept-Encoding", ACCEPT_ENCODING))
 
     async def snapshot(self, url: str) -> PageState:
-        """GET ``url`` as a visitor would (following redirects: no secret is sent)."""
+        """GET ``url`` as a visitor would: no secret, a capped body, a total deadline.
+
+        Redirects are followed (at most :data:`MAX_REDIRECTS`), but the profile's headers go
+        only to the page's own origin: a visitor sent elsewhere carries no API key.
+        """
         try:
-            request = self._client.build_request(
-                "GET", url, headers=self._headers, timeout=self._timeout
-            )
-            response = await self._client.send(request, stream=True, follow_redirects=True)
-            try:
-                digest, size = hashlib.sha256(), 0
-                async for chunk in response.aiter_bytes():
-                    digest.update(chunk[: self._max_body - size])
-                    size += len(chunk)
-                    if size >= self._max_body:
-                        break  # enough to tell versions apart
-            finally:
-                await response.aclose()
+            async with asyncio.timeout(self._timeout):
+                response, digest = await self._fetch(url)
+        except TimeoutError:
+            error = f"timed out (no complete answer within {self._timeout:g} s)"
+            return PageState(url, error=error, fetched_at=time.time())
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             return PageState(url, error=describe_error(exc), fetched_at=time.time())
         h = response.headers
@@ -132,7 +135,7 @@ class Verifier:
             url=url,
             status=response.status_code,
             etag=h.get("etag"),
-            body_sha256=digest.hexdigest(),
+            body_sha256=digest,
             nextjs_cache=h.get("x-nextjs-cache"),
             vercel_cache=h.get("x-vercel-cache"),
             cf_cache=h.get("cf-cache-status"),
@@ -140,6 +143,28 @@ class Verifier:
             age=_int(h.get("age")),
             fetched_at=time.time(),
         )
+
+    async def _fetch(self, url: str) -> tuple[httpx.Response, str]:
+        """The final response (closed) after same-origin-headed redirects, and its body hash."""
+        target = httpx.URL(url)
+        origin = _origin_of(target)
+        for _ in range(MAX_REDIRECTS + 1):
+            headers = self._headers if _origin_of(target) == origin else self._plain
+            request = self._client.build_request(
+                "GET", target, headers=headers, timeout=self._timeout
+            )
+            response = await self._client.send(request, stream=True, follow_redirects=False)
+            try:
+                if response.is_redirect:
+                    target = response.url.join(response.headers["location"])
+                    continue
+                digest = hashlib.sha256()
+                async for chunk in aiter_capped(response, self._max_body):
+                    digest.update(chunk)  # enough to tell versions apart
+                return response, digest.hexdigest()
+            finally:
+                await response.aclose()
+        raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=request)
 
     async def verify(
         self,
@@ -303,6 +328,10 @@ def _int(value: str | None) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
 
 
 def _path_of(url: str) -> str:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from isr_desk.domain import Endpoint, Outcome, Preset, Result, SiteProfile, Target
+from isr_desk.services.errors import RevalidationError
 from isr_desk.services.http import make_client
 from isr_desk.services.revalidation import Revalidator, Run, RunOptions
 from isr_desk.services.revalidation import _replies as responses
@@ -317,3 +318,32 @@ def test_equal_small_bodies_are_one_object_and_true_is_not_one() -> None:
     assert got[2] is not got[0]
     assert got[2]["revalidated"] is not True  # 1 == True in Python, not in JSON
     assert got[3] is not got[7]  # nested values are not shared (lists are mutable)
+
+
+def test_a_rate_limit_spaces_every_request_evenly(site: LoopbackSite) -> None:
+    """120 a minute: one request every 0.5 s, whatever the concurrency (the pauses are
+    recorded by an injected sleep, which returns at once)."""
+    pauses: list[float] = []
+
+    async def record(seconds: float) -> None:
+        pauses.append(seconds)
+
+    async def go() -> list[Result]:
+        async with make_client() as client:
+            profile = profile_for(site, concurrency=8, rate_limit=120)
+            run = Revalidator(client, sleep=record).start(
+                profile, site.secret, [Target.path(f"/p/{i}") for i in range(5)]
+            )
+            assert run.options.rate_limit == 120
+            return [r async for r in run]
+
+    results = asyncio.run(go())
+    assert all(r.ok for r in results)
+    assert len(site.revalidated) == 5
+    # The first goes at once; the others wait for their slot: 0.5, 1.0, 1.5, 2.0 s.
+    assert sorted(pauses) == pytest.approx([0.5, 1.0, 1.5, 2.0], abs=0.1)
+
+
+def test_a_rate_limit_out_of_range_is_refused() -> None:
+    with pytest.raises(RevalidationError, match="rate limit"):
+        RunOptions.from_profile(SiteProfile("t", "http://127.0.0.1:1"), rate_limit=-1)

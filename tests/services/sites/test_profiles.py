@@ -134,4 +134,8 @@ def test_export_import_never_carries_a_secret(store: ProfileStore, tmp_path: Pat
 def test_no_temp_files_are_left_behind(store: ProfileStore) -> None:
     for i in range(5):
         store.add(sample(f"s{i}"))
-    assert sorted(p.name for p in store.path.parent.iterdir()) == ["profiles.json"]
+    # the lock file stays (an flock target must not be deleted under another process)
+    assert sorted(p.name for p in store.path.parent.iterdir()) == [
+        "profiles.json",
+        "profiles.json.lock",
+    ]
