@@ -24,9 +24,9 @@ import asyncio
 import contextlib
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from isr_desk.commands import Context
+from isr_desk.commands import Context, Subparsers
 from isr_desk.commands._dry_run import print_dry_run
 from isr_desk.commands._output import RunPrinter, add_output_flags
 from isr_desk.commands._site_args import (
@@ -57,7 +57,7 @@ examples:
 """
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "revalidate",
         help="revalidate paths and tags of a site",

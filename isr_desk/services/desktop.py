@@ -16,13 +16,16 @@ The files come from the package's ``resources/`` and the command line's own pars
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
 from isr_desk.services.errors import IsrError
+from isr_desk.services.paths import atomic_write
 
 DESKTOP_ID = "isr-desk"
 
@@ -92,9 +95,7 @@ def install(
     try:
         for path, text in contents.items():
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)
+            atomic_write(path, functools.partial(_write_text, text), mode=0o644)
             written.append(path)
     except OSError as exc:
         raise IsrError(
@@ -115,3 +116,7 @@ def uninstall(*, home: Path | None = None) -> list[Path]:
             raise IsrError(f"Cannot remove {path}: {exc.strerror or exc}") from exc
         removed.append(path)
     return removed
+
+
+def _write_text(text: str, fh: TextIO) -> None:
+    fh.write(text)

@@ -9,10 +9,8 @@ adapter only receives a few batches a second (docs/architecture.md).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 import httpx
 from PySide6.QtCore import QObject, Signal
@@ -69,7 +67,6 @@ class RunController(QObject):
         self._history_path = None if history is None else history.path
         self._dialog_parent = dialog_parent
         self._tasks = TaskSet()
-        self._task: asyncio.Task[Any] | None = None
         self._busy = False
         self.session: RunSession | None = None  # the current or last run
         self.confirmation: QMessageBox | None = None
@@ -77,7 +74,8 @@ class RunController(QObject):
     # --- state --------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        """A run (or its verification) is going on; the stream may still be draining."""
+        return self._busy
 
     # --- intents ------------------------------------------------------------------------
     def request_run(
@@ -181,16 +179,20 @@ class RunController(QObject):
             secrets=self._secrets,
             history=None if path is None else (lambda: HistoryStore(path)),
         )
-        self._task = self._tasks.spawn(self._follow(self.session))
+        self._tasks.spawn(self._follow(self.session))
 
     async def _follow(self, session: RunSession) -> None:
         self._busy = True
         self.busy_changed.emit(True)
         try:
             async for event in session.stream(threaded=self.threaded):
-                self._on_event(event)
+                # After Finished a new run may start while this stream drains: its events
+                # (and its end) are no longer this controller's news.
+                if session is self.session:
+                    self._on_event(event)
         finally:
-            self._set_idle()
+            if session is self.session:
+                self._set_idle()
 
     def _on_event(self, event: runs.Event) -> None:
         match event:

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from isr_desk.domain import Outcome, Result, RunSummary, SiteProfile, Target
 from isr_desk.services.history import HistoryStore
 from tests.gui.conftest import WindowFactory
-from tests.helpers.servers import LoopbackSite
+from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Reply
 
 
 def _paths(n: int) -> list[Target]:
@@ -126,3 +126,25 @@ def test_a_history_that_cannot_be_written_is_a_warning_not_a_silent_loss(
     assert len(warnings) == 1
     assert warnings[0].startswith("This run is not recorded in the history")
     history.close()
+
+
+def test_retry_right_as_a_run_finishes_starts_the_retry(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
+) -> None:
+    """The session's stream still drains after Finished: a retry then is not "in progress"."""
+    profile = SiteProfile("Blog", site.url, retries=0)
+    window = make_window((profile, site.secret))
+    controller = window.controller
+    site.on(REVALIDATE_PATH, Reply(500, {"message": "boom"}))
+    summaries: list[RunSummary] = []
+
+    def retry_at_once(summary: RunSummary) -> None:
+        summaries.append(summary)
+        if len(summaries) == 1:
+            controller.retry_failed()  # synchronously, inside the run_finished emission
+
+    controller.run_finished.connect(retry_at_once)
+    controller.start(profile, [Target.path("/a")])
+    qtbot.waitUntil(lambda: len(summaries) == 2, timeout=10_000)
+    assert (summaries[0].failed, summaries[1].ok) == (1, 1)
+    qtbot.waitUntil(lambda: not controller.running, timeout=3000)

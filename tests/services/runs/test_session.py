@@ -21,9 +21,8 @@ from isr_desk.services.http import make_client
 from isr_desk.services.revalidation import Revalidator
 from isr_desk.services.runs import RunPlan, RunSession
 from isr_desk.services.sites import SecretStore
-from tests.helpers.ci_servers import Behaviour, CaseSite
 from tests.helpers.keyrings import MemoryKeyring
-from tests.helpers.servers import LoopbackSite
+from tests.helpers.sites import Behaviour, CaseSite, LoopbackSite
 
 SECRET = "s3cret-token"
 
