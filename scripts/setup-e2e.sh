@@ -1,25 +1,48 @@
 #!/usr/bin/env bash
-# Installs the npm packages of the end-to-end Next.js site (tests/e2e/next_site), if present.
-# Fast when nothing changed: a stamp in node_modules holds a hash of package.json,
+# Installs the npm packages of the end-to-end Next.js sites: tests/e2e/next_site and every
+# tests/e2e/sites/<name> (or only the site directories given as arguments).
+# Fast when nothing changed: a stamp in each node_modules holds a hash of package.json,
 # package-lock.json and the Node version, and npm runs only when that hash differs.
-# The site is built (and the build cached) by the pytest fixture in tests/e2e/conftest.py.
+# `npm install` (not `npm ci`): it keeps a warm node_modules and reuses the npm cache.
+# Several sites install in parallel; the script fails when any install fails.
+# The sites are built (and the builds cached) by the pytest fixtures in tests/e2e/nextjs.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-site=tests/e2e/next_site
-[ -f "$site/package.json" ] || exit 0
 for tool in node npm; do
   if ! command -v "$tool" >/dev/null; then
     echo "setup-e2e: $tool is missing; install it with scripts/setup-test.sh" >&2; exit 1
   fi
 done
-stamp="$site/node_modules/.isr-desk-install-stamp"
-install_hash() {
-  { node --version; cat "$site/package.json" "$site/package-lock.json" 2>/dev/null; } | sha256sum | cut -d' ' -f1
-}
-if [ -d "$site/node_modules/next" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(install_hash)" ]; then
-  exit 0
+if [ "$#" -gt 0 ]; then
+  sites=("$@")
+else
+  sites=(tests/e2e/next_site tests/e2e/sites/*/)
 fi
-echo "setup-e2e: npm install in $site"
-(cd "$site" && NEXT_TELEMETRY_DISABLED=1 npm install --no-audit --no-fund --loglevel=error)
-# npm may rewrite the lockfile: hash after the install.
-install_hash >"$stamp"
+install_hash() {
+  { node --version; cat "$1/package.json" "$1/package-lock.json" 2>/dev/null; } | sha256sum | cut -d' ' -f1
+}
+install() {  # $1: a site directory
+  local site=$1 started=$SECONDS
+  (cd "$site" && NEXT_TELEMETRY_DISABLED=1 npm install --no-audit --no-fund --loglevel=error)
+  echo "setup-e2e: $site installed in $((SECONDS - started)) s"
+  # npm may rewrite the lockfile: hash after the install.
+  install_hash "$site" >"$site/node_modules/.isr-desk-install-stamp"
+}
+# The installs run in parallel: they mostly wait on the network and the disk.
+pids=()
+for site in "${sites[@]}"; do
+  site=${site%/}
+  [ -f "$site/package.json" ] || continue
+  stamp="$site/node_modules/.isr-desk-install-stamp"
+  if [ -d "$site/node_modules/next" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(install_hash "$site")" ]; then
+    continue
+  fi
+  echo "setup-e2e: npm install in $site"
+  install "$site" &
+  pids+=("$!")
+done
+failed=0
+for pid in "${pids[@]}"; do
+  wait "$pid" || failed=1
+done
+exit "$failed"
