@@ -36,7 +36,7 @@ from PySide6.QtWidgets import QApplication
 
 from bench import throughput
 from bench.latency_server import SECRET
-from isr_desk.app import SessionProfiles, SessionSecrets, wait_for
+from isr_desk.app import SessionProfiles, SessionSecrets, own_the_threads, wait_for
 from isr_desk.domain import SiteProfile, Target, percentile
 from isr_desk.services.history import HistoryStore
 from isr_desk.services.http import make_client
@@ -130,6 +130,7 @@ def run_windows(url: str, args: argparse.Namespace) -> list[WindowRun]:
         app.setQuitOnLastWindowClosed(False)
         collector = GuiThreadCollector(app)  # as run_app does
         collector.start()
+        own_the_threads()  # as run_app does
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
         with loop:

@@ -125,12 +125,6 @@ NO_OPS = {
 PATTERN_ON_GET_ROUTE = pytest.param(
     ("new-arrivals", "/blog/new-arrivals", "/blog/[slug]"),
     id="pattern-on-the-get-route",
-    marks=pytest.mark.xfail(
-        strict=True,
-        reason="open (docs/compatibility.md, 'Open'): the get-query preset sends a pattern as "
-        "&path=/blog/[slug]&type=page, the docs' route ignores type, and the run says "
-        "Refreshed while no page changes; it must be refused or sent as the matching pages",
-    ),
 )
 
 

@@ -244,11 +244,33 @@ def _check_supported(profile: SiteProfile, kind: TargetKind, targets: tuple[Targ
             f"This site's route takes no {kind.value}s (its {kind.value} template is empty)",
             hint=f"Add a {kind.value} template to the site's custom endpoint",
         )
-    if preset is Preset.PAGES_ROUTER and any(is_pattern(t.value) for t in targets):
+    pattern = next((t.value for t in targets if is_pattern(t.value)), None)
+    if pattern is None:
+        return
+    if preset is Preset.PAGES_ROUTER:
         raise EndpointError(
-            f"{targets[0].value} is a route pattern: res.revalidate() takes exact paths only",
+            f"{pattern} is a route pattern: res.revalidate() takes exact paths only",
             hint="Revalidate the pattern's pages from the manifest instead",
         )
+    if not _carries_type(profile.endpoint):
+        # revalidatePath('/blog/[slug]') without type 'page' answers true and changes nothing.
+        raise EndpointError(
+            f"{pattern} is a route pattern, and this site's route cannot pass its type "
+            "('page') to revalidatePath: nothing would change",
+            hint="Pick the pattern's pages from the page list instead, or use a route that "
+            "reads `type` (the app-router and bearer presets send it; a custom template "
+            "needs {type})",
+        )
+
+
+def _carries_type(endpoint: Endpoint) -> bool:
+    """Whether the route is given revalidatePath's ``type`` with a pattern."""
+    if endpoint.preset in (Preset.APP_ROUTER, Preset.BEARER):
+        return True
+    if endpoint.preset is Preset.CUSTOM:
+        url_template, template = _templates(endpoint, TargetKind.PATH)
+        return "{type}" in url_template or "{type}" in template
+    return False  # the docs' GET route: revalidatePath(path), no type
 
 
 def _custom(

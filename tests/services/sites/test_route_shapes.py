@@ -273,3 +273,32 @@ def test_an_instance_without_the_base_path_still_reaches_the_route() -> None:
     request = build_request(profile, Target.path("/blog/x"), SECRET, base_url=profile.instances[0])
     assert httpx.URL(request.url).path == "/shop/api/revalidate"
     assert json.loads(request.body or b"") == {"path": "/blog/x"}
+
+
+# --- a route pattern needs revalidatePath's type ------------------------------------------------
+
+
+def test_a_pattern_is_refused_where_the_route_cannot_be_given_its_type() -> None:
+    """The docs' GET route calls ``revalidatePath(path)``: a pattern there answers true and
+    changes nothing (seen on Next 14.2), so it is refused before anything is sent."""
+    pattern = Target.path("/blog/[slug]")
+    get_route = SiteProfile("s", "https://site.example", Endpoint(Preset.GET_QUERY))
+    with pytest.raises(EndpointError, match="cannot pass its type"):
+        build_request(get_route, pattern, SECRET)
+    no_type = custom(path_body_template='{"path": "{path}"}')
+    with pytest.raises(EndpointError, match="cannot pass its type"):
+        build_request(no_type, pattern, SECRET)
+
+
+def test_a_pattern_travels_with_its_type_where_the_route_takes_it() -> None:
+    with_type = custom(path_body_template='{"path": "{path}", "type": "{type}"}')
+    request = build_request(with_type, Target.path("/blog/[slug]"), SECRET)
+    assert json.loads(request.body or b"") == {"path": "/blog/[slug]", "type": "page"}
+    bearer = SiteProfile("s", "https://site.example", Endpoint(Preset.BEARER))
+    request = build_request(bearer, Target.path("/blog/[slug]"), SECRET)
+    assert json.loads(request.body or b"") == {"path": "/blog/[slug]", "type": "page"}
+    # An exact path on the GET route is unaffected.
+    get_route = SiteProfile("s", "https://site.example", Endpoint(Preset.GET_QUERY))
+    assert (
+        "path=%2Fblog%2Fhello" in build_request(get_route, Target.path("/blog/hello"), SECRET).url
+    )
