@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import Sequence
 
@@ -347,3 +348,25 @@ def test_a_rate_limit_spaces_every_request_evenly(site: LoopbackSite) -> None:
 def test_a_rate_limit_out_of_range_is_refused() -> None:
     with pytest.raises(RevalidationError, match="rate limit"):
         RunOptions.from_profile(SiteProfile("t", "http://127.0.0.1:1"), rate_limit=-1)
+
+
+def test_a_run_leaves_no_cyclic_garbage_per_request(site: LoopbackSite) -> None:
+    """Each answered request is freed by reference counting: left to the cyclic GC, httpx's
+    response <-> stream cycle (~25 objects a request) made the window pause 3-38 ms on the
+    GUI thread every 500 ms of a bulk run. What is left is per connection, not per request."""
+    targets = [Target.path(f"/p/{i}") for i in range(300)]
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        results, _ = run_sync(profile_for(site, concurrency=4), site.secret, targets)
+        gc.collect()
+        garbage = len(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was_enabled:
+            gc.enable()
+    assert [r.ok for r in results] == [True] * len(targets)
+    assert garbage < len(targets), f"{garbage} objects in cycles after {len(targets)} requests"
