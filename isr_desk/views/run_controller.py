@@ -180,11 +180,13 @@ class RunController(QObject):
             secrets=self._secrets,
             history=None if path is None else (lambda: HistoryStore(path)),
         )
+        # Busy from this moment, not from the task's first step: a cancel (Esc) right after
+        # Refresh reaches this run, and a second start cannot slip in beside it.
+        self._busy = True
+        self.busy_changed.emit(True)
         self._tasks.spawn(self._follow(self.session))
 
     async def _follow(self, session: RunSession) -> None:
-        self._busy = True
-        self.busy_changed.emit(True)
         try:
             async for event in session.stream(threaded=self.threaded):
                 # After Finished a new run may start while this stream drains: its events

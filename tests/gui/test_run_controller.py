@@ -148,3 +148,24 @@ def test_retry_right_as_a_run_finishes_starts_the_retry(
     qtbot.waitUntil(lambda: len(summaries) == 2, timeout=10_000)
     assert (summaries[0].failed, summaries[1].ok) == (1, 1)
     qtbot.waitUntil(lambda: not controller.running, timeout=3000)
+
+
+def test_a_run_is_busy_from_the_moment_it_starts(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, make_window: WindowFactory
+) -> None:
+    """Esc right after Refresh reaches the run, and a second start (a double click) cannot
+    launch a second run beside the first."""
+    with LoopbackSite(latency=0.2) as slow:
+        profile = SiteProfile("Blog", slow.url, concurrency=2, retries=0)
+        window = make_window((profile, slow.secret))
+        controller = window.controller
+        controller.start(profile, _paths(10))
+        assert controller.running
+        first = controller.session
+        controller.start(profile, _paths(10))  # ignored: one run at a time
+        assert controller.session is first
+        controller.cancel()
+        qtbot.waitUntil(lambda: not controller.running, timeout=5000)
+        assert first is not None
+        assert len(first.results) < 10
+        assert slow.count() < 10

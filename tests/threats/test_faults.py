@@ -108,7 +108,7 @@ MIXED = [
     ("/404", [f.respond(404)], Outcome.NOT_FOUND, 1, "endpoint path"),
     ("/405", [f.respond(405)], Outcome.WRONG_METHOD, 1, "preset"),
     ("/html500", [f.html_page(500)], Outcome.SERVER_ERROR, 3, "route threw"),
-    ("/html", [f.html_page(200)], Outcome.REFRESHED, 1, None),
+    ("/html", [f.html_page(200)], Outcome.OTHER, 1, "web page"),  # not the route
     ("/utf8", [f.invalid_utf8(200)], Outcome.REFRESHED, 1, None),
     ("/utf8-500", [f.invalid_utf8(500)], Outcome.SERVER_ERROR, 3, "route threw"),
     ("/huge", [f.huge_body()], Outcome.REFRESHED, 1, None),

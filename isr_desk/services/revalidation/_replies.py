@@ -268,6 +268,10 @@ def judge(reply: Reply) -> tuple[bool, Outcome]:
         body = reply.body
         if isinstance(body, dict) and "revalidated" in body and body["revalidated"] is not True:
             return False, Outcome.NOT_REVALIDATED
+        if _is_web_page(reply):
+            # A wrong route path on a site with a catch-all page answers 200 with HTML:
+            # nothing was revalidated, whatever the status says.
+            return False, Outcome.OTHER
         return True, Outcome.REFRESHED
     if status in (401, 403):
         return False, Outcome.WRONG_SECRET
@@ -284,6 +288,13 @@ def judge(reply: Reply) -> tuple[bool, Outcome]:
     if status >= 500:
         return False, Outcome.SERVER_ERROR
     return False, Outcome.OTHER
+
+
+def _is_web_page(reply: Reply) -> bool:
+    return any(
+        name.lower() == "content-type" and value.lower().lstrip().startswith("text/html")
+        for name, value in reply.headers
+    )
 
 
 def hint_for(
@@ -336,6 +347,11 @@ def hint_for(
         return f"The certificate of {host} is not trusted (expired, self-signed or wrong host)."
     if outcome is Outcome.CANCELLED:
         return "Cancelled while in flight: the site may still have processed it."
+    if outcome is Outcome.OTHER and reply.status is not None and 200 <= reply.status < 300:
+        return (
+            f"{parts.path} answered with a web page, not a revalidation route's answer: "
+            "nothing was refreshed. Check the endpoint path in the site's settings."
+        )
     if outcome is Outcome.OTHER and (reply.error or "").startswith(_MALFORMED):
         return (
             f"{host} (or a proxy in front of it) sent a broken HTTP answer (too many or invalid "

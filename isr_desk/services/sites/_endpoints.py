@@ -130,10 +130,19 @@ def supports_paths(profile: SiteProfile) -> bool:
 
 
 def batch_size(profile: SiteProfile) -> int:
-    """Items per request: 1 unless the profile opted in to batch mode (never for GET)."""
+    """Items per request: 1 unless the profile opted in to batch mode (never for GET).
+
+    A custom GET route carries its values in the URL: unless the URL templates take a list
+    (``{paths}`` / ``{tags}``), batching would send the first item and report every item of
+    the batch as refreshed.
+    """
     endpoint = profile.endpoint
     if endpoint.preset in (Preset.PAGES_ROUTER, Preset.GET_QUERY) or endpoint.batch_size <= 1:
         return 1
+    if endpoint.preset is Preset.CUSTOM and endpoint.method.upper() == "GET":
+        urls = endpoint.url_template + endpoint.tag_url_template
+        if "{paths}" not in urls and "{tags}" not in urls:
+            return 1
     return endpoint.batch_size
 
 

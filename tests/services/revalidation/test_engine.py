@@ -370,3 +370,18 @@ def test_a_run_leaves_no_cyclic_garbage_per_request(site: LoopbackSite) -> None:
             gc.enable()
     assert [r.ok for r in results] == [True] * len(targets)
     assert garbage < len(targets), f"{garbage} objects in cycles after {len(targets)} requests"
+
+
+def test_a_web_page_answering_200_is_not_refreshed(site: LoopbackSite) -> None:
+    """A wrong route path on a site with a catch-all page answers 200 with HTML: that is not
+    a revalidation, whatever the status says."""
+    html = "<!doctype html><html><body>Shop</body></html>"
+    page = Reply(200, html, headers={"Content-Type": "text/html; charset=utf-8"})
+    site.on(REVALIDATE_PATH, page)
+    results, _ = run_sync(profile_for(site), site.secret, [Target.path("/a")])
+    (result,) = results
+    assert not result.ok
+    assert result.status == 200
+    assert result.attempts == 1
+    assert result.hint is not None
+    assert "web page" in result.hint

@@ -302,3 +302,17 @@ def test_a_pattern_travels_with_its_type_where_the_route_takes_it() -> None:
     assert (
         "path=%2Fblog%2Fhello" in build_request(get_route, Target.path("/blog/hello"), SECRET).url
     )
+
+
+def test_a_custom_get_route_with_one_value_in_its_url_is_never_batched() -> None:
+    """Batching ``GET {url}/api/r?path={path}`` sent /a only and reported /a, /b and /c as
+    refreshed: every target gets its own request."""
+    one = custom(
+        method="GET",
+        url_template="{url}/api/r?path={path}",
+        tag_url_template="",
+        path_body_template="",
+        batch_size=5,
+    )
+    seen = sent(one, Target.path("/a"), Target.path("/b"), Target.path("/c"))
+    assert sorted(r.url.params["path"] for r in seen) == ["/a", "/b", "/c"]
