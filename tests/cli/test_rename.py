@@ -38,7 +38,8 @@ def test_globs_expand_against_the_manifest_and_dry_run_lists_them(
               "--dry-run")  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "5 tag(s) and 5 path(s) match; 10 page(s) touched" in out.stderr
-    assert "  tag:post:hello-world" in out.stderr and "  /legacy/on-demand" in out.stderr
+    assert "  tag:post:hello-world" in out.stderr
+    assert "  /legacy/on-demand" in out.stderr
     assert "  touches /posts/hello-world" in out.stderr
     assert "10 target(s); nothing sent" in out.stdout
     assert site.revalidated == []
@@ -60,11 +61,13 @@ def test_globs_without_a_manifest_or_without_a_match_are_exit_2(
     try:
         out = isr("revalidate", bare, "--tag-match", "post:*")
         assert out.returncode == 2
-        assert "need the site's manifest" in out.stderr and "Traceback" not in out.stderr
+        assert "need the site's manifest" in out.stderr
+        assert "Traceback" not in out.stderr
     finally:
         isr("site", "remove", bare)
     out = isr("revalidate", build_site[0], "--path-match", "/nothing/**")
-    assert out.returncode == 2 and "No tag or path of the manifest matches" in out.stderr
+    assert out.returncode == 2
+    assert "No tag or path of the manifest matches" in out.stderr
     assert site.revalidated == []
 
 
@@ -85,7 +88,8 @@ def test_diff_of_two_builds_shows_the_rename(tmp_path: Path) -> None:
 
 def test_diff_needs_two_sources_or_since_last() -> None:
     out = isr("manifest", "diff", str(BUILD))
-    assert out.returncode == 2 and "two sources" in out.stderr
+    assert out.returncode == 2
+    assert "two sources" in out.stderr
 
 
 def test_since_last_deploy_revalidates_exactly_what_changed(
@@ -94,7 +98,8 @@ def test_since_last_deploy_revalidates_exactly_what_changed(
     name, current = build_site
     assert isr("manifest", name, "--json").returncode == 0  # loading keeps a snapshot
     out = isr("manifest", "diff", "--since-last", name)
-    assert out.returncode == 2 and "no earlier snapshot" in out.stderr
+    assert out.returncode == 2
+    assert "no earlier snapshot" in out.stderr
     # The deploy: the same site rebuilt with its tag scheme renamed.
     shutil.rmtree(current)
     shutil.copytree(renamed_build(tmp_path), current)

@@ -51,7 +51,8 @@ def test_a_tag_rename_in_a_real_build_is_a_rename(tmp_path: Path) -> None:
 def test_same_build_twice_is_empty() -> None:
     manifest = load_manifest(str(BUILD))
     diff = diff_manifests(manifest, load_manifest(str(BUILD)))
-    assert diff.empty and diff.targets() == []
+    assert diff.empty
+    assert diff.targets() == []
 
 
 def _m(*pages: ManifestPath, tags: tuple[ManifestTag, ...] = ()) -> Manifest:
@@ -65,8 +66,10 @@ def test_pages_and_tags_added_removed_and_seconds_changed() -> None:
         ManifestPath("/new", tags=("t3",)),
     )
     diff = diff_manifests(old, new)
-    assert diff.pages_added == ("/new",) and diff.pages_removed == ("/gone",)
-    assert diff.tags_removed == ("t2",) and diff.tags_added == ("t3",)
+    assert diff.pages_added == ("/new",)
+    assert diff.pages_removed == ("/gone",)
+    assert diff.tags_removed == ("t2",)
+    assert diff.tags_added == ("t3",)
     assert diff.tags_renamed == ()  # different page sets
     [change] = diff.pages_changed
     assert (change.path, change.old_revalidate, change.new_revalidate) == ("/a", 60, False)
@@ -85,13 +88,16 @@ def test_a_tag_without_pages_is_never_a_rename() -> None:
     old = _m(tags=(ManifestTag("x"),))
     new = _m(tags=(ManifestTag("y"),))
     diff = diff_manifests(old, new)
-    assert diff.tags_renamed == () and diff.tags_removed == ("x",) and diff.tags_added == ("y",)
+    assert diff.tags_renamed == ()
+    assert diff.tags_removed == ("x",)
+    assert diff.tags_added == ("y",)
 
 
 def test_snapshots_are_small_private_gzip_and_kept_only_when_changed(isr_home: Path) -> None:
     manifest = load_manifest(str(BUILD))
     first = save_snapshot("blog site/é", manifest)
-    assert first is not None and first.is_relative_to(isr_home)
+    assert first is not None
+    assert first.is_relative_to(isr_home)
     assert stat.S_IMODE(first.stat().st_mode) == 0o600
     assert first.stat().st_size < 2048
     data = json.loads(gzip.decompress(first.read_bytes()))
