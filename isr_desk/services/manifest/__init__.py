@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from isr_desk.services.manifest._builder import ManifestBuilder
 from isr_desk.services.manifest._diff import ManifestDiff, PageChange, diff_manifests
-from isr_desk.services.manifest._glob import Selection, is_glob, matches, select
+from isr_desk.services.manifest._glob import Selection, compile_glob, is_glob, matches, select
 from isr_desk.services.manifest._load import detect_kind, load_manifest
 from isr_desk.services.manifest._site import (
     INTERNAL_PAGES,
@@ -38,6 +38,7 @@ __all__ = [
     "ManifestDiff",
     "PageChange",
     "Selection",
+    "compile_glob",
     "convention_fixes",
     "detect_kind",
     "diff_manifests",
