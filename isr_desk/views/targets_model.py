@@ -147,7 +147,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
     # --- filter and sort ----------------------------------------------------------------
     def set_filter(self, text: str) -> None:
         """Show the rows whose text holds ``text``; a text with ``*`` or ``?`` is a glob
-        matched against each row's page or tag, case and all (docs/manifest.md)."""
+        matched against each row's page or tag, case and all (docs/patterns-and-diffs.md)."""
         text = text.strip()
         glob = is_glob(text)
         needle = text if glob else text.lower()

@@ -1,4 +1,4 @@
-"""Choose tags and paths by glob: ``category:*``, ``/blog/2019/**`` (docs/manifest.md).
+"""Choose tags and paths by glob: ``category:*``, ``/blog/2019/**`` (docs/patterns-and-diffs.md).
 
 ``*`` matches within one path segment (no ``/``), ``**`` across segments, ``?`` one character
 of a segment; everything else is literal. :func:`select` expands globs against a manifest and

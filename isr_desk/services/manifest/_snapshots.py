@@ -3,7 +3,7 @@
 A snapshot is small: each page's path, own tags and revalidate seconds, and each own tag's
 pages, as gzip-compressed JSON under ``<data dir>/snapshots/<site>/`` (files 0600, the
 directory 0700). A snapshot is kept only when the manifest changed since the newest one; the
-newest :data:`KEEP` are kept per site (docs/manifest.md).
+newest :data:`KEEP` are kept per site (docs/patterns-and-diffs.md).
 """
 
 from __future__ import annotations
