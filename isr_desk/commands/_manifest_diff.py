@@ -3,7 +3,8 @@
 OLD and NEW are any manifest sources (two ``.next`` builds, two manifest files or URLs);
 ``--since-last SITE`` compares the site's newest saved snapshot that differs from its
 manifest now (docs/patterns-and-diffs.md). ``--revalidate SITE`` sends exactly the diff's
-targets through the same run session as ``isr-desk revalidate``. Exit 0 (1 when a revalidation failed), 2 for bad input.
+targets through the same run session as ``isr-desk revalidate``. Exit 0 (1 when a
+revalidation failed), 2 for bad input.
 """
 
 from __future__ import annotations
