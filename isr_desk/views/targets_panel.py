@@ -169,6 +169,7 @@ class TargetsPanel(QWidget):
         checks.addWidget(self.pattern_count)
         checks.addWidget(self.problems, 1)
         checks.addWidget(self.anyway_button)
+        checks.addStretch()  # the button keeps its own width while the problems line is hidden
         checks.addWidget(self.changed_button)
         layout.addLayout(checks)
 
