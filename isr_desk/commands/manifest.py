@@ -28,6 +28,9 @@ examples:
   isr-desk manifest blog                          the profile's manifest source
   isr-desk manifest blog --source ./site/.next    another source for this run
   isr-desk manifest blog --json                   one JSON document
+  isr-desk manifest diff old/.next new/.next      what changed between two builds
+  isr-desk manifest diff --since-last blog        the saved snapshot against the manifest now
+  isr-desk manifest diff --since-last blog --revalidate blog   refresh exactly what changed
 """
 _MAX_PATH_WIDTH = 60
 _MAX_EXAMPLES = 3
@@ -43,7 +46,10 @@ def register(subparsers: Subparsers) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("name", metavar="NAME", help="the site profile")
+    parser.add_argument("name", metavar="NAME", help="the site profile, or diff")
+    parser.add_argument("sources", nargs="*", metavar="OLD NEW", help="with diff: two sources")
+    parser.add_argument("--since-last", metavar="SITE", help="with diff: the site's snapshot")
+    parser.add_argument("--revalidate", metavar="SITE", help="with diff: send what changed")
     parser.add_argument("--source", help="a manifest source to use instead of the profile's")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument(
@@ -55,6 +61,12 @@ def register(subparsers: Subparsers) -> None:
 def _run(args: argparse.Namespace, ctx: Context) -> int:
     from isr_desk.services.sites import ProfileStore
 
+    if args.name == "diff":
+        from isr_desk.commands._manifest_diff import run_diff
+
+        return run_diff(args, ctx)
+    if args.sources or args.since_last or args.revalidate:
+        raise ManifestError("OLD NEW, --since-last and --revalidate go with `manifest diff`")
     profile = ProfileStore().get(args.name)
     source = args.source or profile.manifest_source
     if not source:
@@ -67,6 +79,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     from isr_desk.services.manifest import load_manifest
 
     manifest = load_manifest(source, base_url=profile.base_url, network=Network.of(profile))
+    keep_snapshot(profile.name, manifest, ctx)
     if args.json:
         ctx.json_line(manifest_to_json(manifest, profile))
         return 0
@@ -76,6 +89,17 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         ctx.err(f"note: {note}")
     ctx.out("\n".join(_human(manifest, implicit=args.implicit)))
     return 0
+
+
+def keep_snapshot(site: str, manifest: Manifest, ctx: Context) -> None:
+    """Keep a snapshot of the loaded manifest for `manifest diff --since-last`; a failure to
+    write it is a warning, never the end of the command."""
+    from isr_desk.services.manifest import save_snapshot
+
+    try:
+        save_snapshot(site, manifest)
+    except OSError as exc:
+        ctx.err(f"warning: could not keep a snapshot of the manifest: {exc.strerror or exc}")
 
 
 def settings_notes(manifest: Manifest, profile: SiteProfile) -> list[str]:

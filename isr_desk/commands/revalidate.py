@@ -51,6 +51,7 @@ examples:
   isr-desk revalidate blog --path /posts/hello --tag posts
   isr-desk revalidate blog --from-file paths.txt --concurrency 16 --failures-only
   isr-desk revalidate blog --path / --dry-run            # print the requests, send nothing
+  isr-desk revalidate blog --tag-match 'category:*' --path-match '/blog/2019/**' --dry-run
   # CI, no keyring and no stored site (docs/ci.md):
   isr-desk revalidate --url https://www.example.com --preset bearer \\
       --secret-env REVALIDATE_SECRET --from-file changed.txt --junit revalidate.xml --quiet
@@ -70,6 +71,20 @@ def register(subparsers: Subparsers) -> None:
     targets = parser.add_argument_group("targets")
     targets.add_argument("--path", action="append", default=[], metavar="P", help="a page path")
     targets.add_argument("--tag", action="append", default=[], metavar="T", help="a cache tag")
+    targets.add_argument(
+        "--tag-match",
+        action="append",
+        default=[],
+        metavar="G",
+        help="every tag of the site's manifest matching glob G (category:*)",
+    )
+    targets.add_argument(
+        "--path-match",
+        action="append",
+        default=[],
+        metavar="G",
+        help="every page of the manifest matching G (* in a segment, ** across: /blog/**)",
+    )
     targets.add_argument(
         "--from-file",
         type=Path,
@@ -121,9 +136,43 @@ def collect_targets(
             more = f" (and {len(parsed.problems) - 3} more)" if len(parsed.problems) > 3 else ""
             raise RevalidationError(f"{args.from_file}: {shown}{more}")
         targets += parsed.targets
+    if args.tag_match or args.path_match:
+        targets += matched_targets(args, ctx, site)
     if not targets and args.resume is None:
-        raise RevalidationError("Nothing to revalidate", hint="Give --path, --tag or --from-file")
+        raise RevalidationError(
+            "Nothing to revalidate",
+            hint="Give --path, --tag, --tag-match, --path-match or --from-file",
+        )
     return list(dict.fromkeys(targets))
+
+
+def matched_targets(
+    args: argparse.Namespace, ctx: Context, site: SiteProfile | None
+) -> list[Target]:
+    """The --tag-match / --path-match globs expanded against the site's manifest; the count
+    and the pages touched go to stderr before anything is sent (with --dry-run, the list)."""
+    source = site.manifest_source if site is not None else None
+    if not source:
+        raise RevalidationError(
+            "--tag-match and --path-match need the site's manifest, and it has none",
+            hint="set one with `isr-desk site edit NAME --manifest SOURCE`",
+        )
+    from isr_desk.services.http import Network
+    from isr_desk.services.manifest import load_manifest, select
+
+    assert site is not None
+    manifest = load_manifest(source, base_url=site.base_url, network=Network.of(site))
+    chosen = select(manifest, tag_globs=args.tag_match, path_globs=args.path_match)
+    ctx.err(f"isr-desk: {chosen.summary()}")
+    if args.dry_run:
+        for target in chosen.targets():
+            ctx.err(f"  {target}")
+        for page in chosen.touched:
+            ctx.err(f"  touches {page}")
+    if not chosen.tags and not chosen.paths:
+        globs = ", ".join([*args.tag_match, *args.path_match])
+        raise RevalidationError(f"No tag or path of the manifest matches {globs}")
+    return chosen.targets()
 
 
 def _read_list(path: Path, ctx: Context) -> str:

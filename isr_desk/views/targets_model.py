@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 )
 
 from isr_desk.domain import ManifestPath, ManifestTag, Target, human_duration
+from isr_desk.services.manifest import compile_glob, is_glob
 from isr_desk.views.plain import tooltip
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -89,6 +90,7 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         self._index: Rows = range(0)  # the rows shown: _order filtered
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._filter = ""
+        self._glob = False
 
     # --- preparing (pure Python: safe in a worker thread) -------------------------------
     @classmethod
@@ -144,11 +146,15 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
 
     # --- filter and sort ----------------------------------------------------------------
     def set_filter(self, text: str) -> None:
-        needle = text.strip().lower()
-        if needle == self._filter:
+        """Show the rows whose text holds ``text``; a text with ``*`` or ``?`` is a glob
+        matched against each row's page or tag, case and all (docs/patterns-and-diffs.md)."""
+        text = text.strip()
+        glob = is_glob(text)
+        needle = text if glob else text.lower()
+        if (needle, glob) == (self._filter, self._glob):
             return
         self.beginResetModel()
-        self._filter = needle
+        self._filter, self._glob = needle, glob
         self._index = self._filtered(self._order)
         self.endResetModel()
 
@@ -156,6 +162,9 @@ class IndexedTableModel(QAbstractTableModel, Generic[Item]):
         needle, heads, groups = self._filter, self._heads, self._groups
         if not needle:
             return order
+        if self._glob:
+            items, target, pattern = self._items, self.target_of, compile_glob(needle)
+            return array("I", [i for i in order if pattern.fullmatch(target(items[i]).value)])
         if groups is None:
             return array("I", [i for i in order if needle in heads[i]])
         tails = self._tails

@@ -27,7 +27,15 @@ from PySide6.QtWidgets import (
 from isr_desk.domain import Manifest, ManifestPath, ManifestTag, SiteProfile, Target, TargetKind
 from isr_desk.services.errors import IsrError
 from isr_desk.services.http import Network
-from isr_desk.services.manifest import convention_fixes, load_manifest
+from isr_desk.services.manifest import (
+    ManifestDiff,
+    convention_fixes,
+    is_glob,
+    load_manifest,
+    previous_snapshot,
+    save_snapshot,
+    select,
+)
 from isr_desk.services.sites import Parsed, parse_targets
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.plain import plain, tooltip
@@ -92,7 +100,9 @@ class TargetsPanel(QWidget):
         self.reload_button = QPushButton("Reload list")
         self.reload_button.setToolTip("Read the site's manifest again")
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter pages and tags (Ctrl+F)")
+        self.filter_edit.setPlaceholderText(
+            "Filter pages and tags, or a pattern: /blog/** (Ctrl+F)"
+        )
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setAccessibleName("Filter pages and tags")
         self.revalidate_button = QPushButton("Refresh selected")
@@ -117,6 +127,16 @@ class TargetsPanel(QWidget):
         self.anyway_button = QPushButton("Send anyway")
         self.anyway_button.setToolTip("Refresh the pages although the list does not name them")
         self.anyway_button.hide()
+        self.pattern_count = QLabel("")  # "3 tags and 2 pages match; 40 pages touched"
+        self.pattern_count.setObjectName("patternCount")
+        self.pattern_count.setTextFormat(Qt.TextFormat.PlainText)
+        self.pattern_count.hide()
+        self.changed_button = QPushButton("Refresh what changed")
+        self.changed_button.setToolTip(
+            "Refresh the pages and tags that changed since the last list"
+        )
+        self.changed_button.hide()
+        self._changes: ManifestDiff | None = None
         self._known: frozenset[str] | None = None  # the loaded list's pages, made when asked
         self._layout()
         self._connect_signals()
@@ -146,8 +166,11 @@ class TargetsPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(typed)
         checks = QHBoxLayout()
+        checks.addWidget(self.pattern_count)
         checks.addWidget(self.problems, 1)
         checks.addWidget(self.anyway_button)
+        checks.addStretch()  # the button keeps its own width while the problems line is hidden
+        checks.addWidget(self.changed_button)
         layout.addLayout(checks)
 
     def _connect_signals(self) -> None:
@@ -156,6 +179,7 @@ class TargetsPanel(QWidget):
         self.revalidate_button.clicked.connect(self.revalidate_selected)
         self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
         self.anyway_button.clicked.connect(self._on_anyway_button_clicked)
+        self.changed_button.clicked.connect(self.revalidate_changes)
         self.type_box.textChanged.connect(self._on_typed_changed)
         self.type_mode.currentIndexChanged.connect(self._on_typed_changed)
         self.tabs.currentChanged.connect(self._update_selection_button)
@@ -171,6 +195,8 @@ class TargetsPanel(QWidget):
         self.manifest = None
         self._known = None
         self._tag_pages = None
+        self._show_changes(None)
+        self.pattern_count.hide()
         self.paths_tab.model.clear()
         self.tags_tab.model.clear()
         self.info.clear()
@@ -198,7 +224,9 @@ class TargetsPanel(QWidget):
         self.info.setText("Loading…")
         t0 = time.perf_counter()
         try:
-            manifest, paths, tags = await asyncio.to_thread(self._load_prepared, source, profile)
+            manifest, paths, tags, changes = await asyncio.to_thread(
+                self._load_prepared, source, profile
+            )
         except IsrError as exc:
             text = f"Could not load the list of pages.\n\n{exc.message}"
             if exc.hint:
@@ -212,13 +240,20 @@ class TargetsPanel(QWidget):
             self.reload_button.setEnabled(True)
         elapsed_ms = (time.perf_counter() - t0) * 1000
         self._apply(manifest, paths, tags, elapsed_ms)
+        self._show_changes(changes)
 
     def _load_prepared(
         self, source: str, profile: SiteProfile
-    ) -> tuple[Manifest, Prepared[ManifestPath], Prepared[ManifestTag]]:
+    ) -> tuple[Manifest, Prepared[ManifestPath], Prepared[ManifestTag], ManifestDiff | None]:
         # The profile's proxy and CA bundle for a manifest URL (docs/networks.md).
         manifest = self._loader(source, base_url=profile.base_url, network=Network.of(profile))
-        return manifest, PathsModel.prepare(manifest.paths), TagsModel.prepare(manifest.tags)
+        changes = _changes_since_last(profile.name, manifest)
+        return (
+            manifest,
+            PathsModel.prepare(manifest.paths),
+            TagsModel.prepare(manifest.tags),
+            changes,
+        )
 
     def _apply(
         self,
@@ -251,6 +286,7 @@ class TargetsPanel(QWidget):
             text += f" · {plural(len(manifest.warnings), 'warning')}"
             self.info.setToolTip(tooltip("\n".join(manifest.warnings)))
         self.info.setText(text)
+        self._show_pattern_count(self.filter_edit.text().strip())
         self.manifest_loaded.emit(manifest)
 
     def tag_pages(self, tag: str) -> tuple[str, ...] | None:
@@ -319,6 +355,33 @@ class TargetsPanel(QWidget):
     def _on_filter_edit_text_changed(self, text: str) -> None:
         self.paths_tab.model.set_filter(text)
         self.tags_tab.model.set_filter(text)
+        self._show_pattern_count(text.strip())
+
+    def _show_pattern_count(self, text: str) -> None:
+        """A pattern's count, before anything is sent: what matches, and what its tags touch."""
+        if not is_glob(text) or self.manifest is None:
+            self.pattern_count.hide()
+            return
+        chosen = select(self.manifest, tag_globs=[text], path_globs=[text])
+        self.pattern_count.setText(
+            f"{plural(len(chosen.paths), 'page')} and {plural(len(chosen.tags), 'tag')} match "
+            f"{text}; the tags touch {plural(len(chosen.touched), 'page')}"
+        )
+        self.pattern_count.show()
+
+    def _show_changes(self, changes: ManifestDiff | None) -> None:
+        self._changes = changes if changes is not None and changes.targets() else None
+        if self._changes is None:
+            self.changed_button.hide()
+            return
+        targets = self._changes.targets()
+        self.changed_button.setText(f"Refresh what changed ({describe_targets(targets)})")
+        self.changed_button.show()
+
+    def revalidate_changes(self) -> None:
+        """Send exactly what changed since the list before (``isr-desk manifest diff``)."""
+        if self._changes is not None:
+            self.revalidate_requested.emit(self._changes.targets())
 
     def _update_tab_titles(self) -> None:
         paths, tags = self.paths_tab.model, self.tags_tab.model
@@ -367,3 +430,16 @@ class TargetsPanel(QWidget):
 
     def shutdown(self) -> None:
         self._tasks.cancel_all()
+
+
+def _changes_since_last(site: str, manifest: Manifest) -> ManifestDiff | None:
+    """What changed since the site's previous snapshot; keeps a snapshot of ``manifest``.
+    A snapshot that cannot be read or written only means no "what changed" (worker thread)."""
+    from isr_desk.services.manifest import diff_manifests
+
+    try:
+        before = previous_snapshot(site, manifest)
+        save_snapshot(site, manifest)
+    except (OSError, IsrError):
+        return None
+    return diff_manifests(before, manifest) if before is not None else None

@@ -1,0 +1,130 @@
+"""``isr-desk manifest diff OLD NEW`` and ``manifest diff --since-last SITE [--revalidate SITE]``.
+
+OLD and NEW are any manifest sources (two ``.next`` builds, two manifest files or URLs);
+``--since-last SITE`` compares the site's newest saved snapshot that differs from its
+manifest now (docs/patterns-and-diffs.md). ``--revalidate SITE`` sends exactly the diff's
+targets through the same run session as ``isr-desk revalidate``. Exit 0 (1 when a
+revalidation failed), 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from isr_desk.commands import Context
+from isr_desk.domain import Manifest, human_duration
+from isr_desk.services.errors import ManifestError
+from isr_desk.services.manifest import ManifestDiff, PageChange
+
+
+def run_diff(args: argparse.Namespace, ctx: Context) -> int:
+    from isr_desk.services.manifest import diff_manifests
+
+    old, new = _manifests(args, ctx)
+    diff = diff_manifests(old, new)
+    if args.json:
+        ctx.json_line({"old": old.source, "new": new.source, **diff.to_json()})
+    else:
+        ctx.out("\n".join(describe(diff, old.source, new.source)))
+    if args.revalidate:
+        return _revalidate(args, diff, ctx)
+    return 0
+
+
+def _manifests(args: argparse.Namespace, ctx: Context) -> tuple[Manifest, Manifest]:
+    from isr_desk.services.manifest import load_manifest
+
+    if args.since_last:
+        if args.sources:
+            raise ManifestError("give either OLD NEW or --since-last SITE, not both")
+        return _since_last(args.since_last, ctx)
+    if len(args.sources) != 2:
+        raise ManifestError(
+            "manifest diff needs two sources: OLD NEW",
+            hint="or --since-last SITE for the site's saved snapshot against its manifest now",
+        )
+    return load_manifest(args.sources[0]), load_manifest(args.sources[1])
+
+
+def _since_last(site: str, ctx: Context) -> tuple[Manifest, Manifest]:
+    from isr_desk.commands.manifest import keep_snapshot
+    from isr_desk.services.http import Network
+    from isr_desk.services.manifest import load_manifest, previous_snapshot
+    from isr_desk.services.sites import ProfileStore
+
+    profile = ProfileStore().get(site)
+    if not profile.manifest_source:
+        raise ManifestError(f"site {profile.name!r} has no manifest source")
+    now = load_manifest(
+        profile.manifest_source, base_url=profile.base_url, network=Network.of(profile)
+    )
+    before = previous_snapshot(profile.name, now)
+    keep_snapshot(profile.name, now, ctx)
+    if before is None:
+        raise ManifestError(
+            f"no earlier snapshot of site {profile.name!r} differs from its manifest now",
+            hint="ISR Desk keeps one each time it loads the manifest; load it after a deploy",
+        )
+    return before, now
+
+
+def describe(diff: ManifestDiff, old: str, new: str) -> list[str]:
+    lines = [f"{old} -> {new}"]
+    if diff.empty:
+        return [*lines, "No pages or tags changed."]
+    sections = [
+        ("Pages added", [f"+ {p}" for p in diff.pages_added]),
+        ("Pages removed", [f"- {p}" for p in diff.pages_removed]),
+        ("Tags renamed", [f"~ {o} -> {n}" for o, n in diff.tags_renamed]),
+        ("Tags added", [f"+ {t}" for t in diff.tags_added]),
+        ("Tags removed", [f"- {t}" for t in diff.tags_removed]),
+        ("Pages changed", [_change(c) for c in diff.pages_changed]),
+    ]
+    for title, rows in sections:
+        if rows:
+            lines += ["", f"{title} ({len(rows)})", *(f"  {row}" for row in rows)]
+    targets = diff.targets()
+    lines += ["", f"To refresh: {len(targets)} target(s): " + ", ".join(map(str, targets[:8]))]
+    if len(targets) > 8:
+        lines[-1] += f", … (+{len(targets) - 8})"
+    return lines
+
+
+def _change(change: PageChange) -> str:
+    parts = []
+    if sorted(change.old_tags) != sorted(change.new_tags):
+        old, new = ", ".join(change.old_tags) or "-", ", ".join(change.new_tags) or "-"
+        parts.append(f"tags {old} -> {new}")
+    if change.old_revalidate != change.new_revalidate or parts == []:
+        old_s = human_duration(change.old_revalidate) or "-"
+        new_s = human_duration(change.new_revalidate) or "-"
+        parts.append(f"revalidate {old_s} -> {new_s}")
+    return f"* {change.path}: " + "; ".join(parts)
+
+
+def _revalidate(args: argparse.Namespace, diff: ManifestDiff, ctx: Context) -> int:
+    from isr_desk.commands._output import RunPrinter
+    from isr_desk.commands.revalidate import _Printer, _run
+    from isr_desk.services.revalidation import RunOptions
+    from isr_desk.services.runs import RunPlan
+    from isr_desk.services.sites import ProfileStore
+
+    targets = diff.targets()
+    if not targets:
+        ctx.err("isr-desk: nothing changed: nothing to revalidate")
+        return 0
+    store = ProfileStore()
+    profile = store.get(args.revalidate)
+    plan = RunPlan(profile, tuple(targets), options=RunOptions.from_profile(profile))
+    output_args = argparse.Namespace(
+        format="json" if args.json else "text",
+        quiet=False,
+        failures_only=False,
+        junit=None,
+        progress="never",
+    )
+    output = RunPrinter(output_args, ctx, profile.name, total=len(targets) * len(profile.bases))
+    printer = _Printer(ctx, output)
+    asyncio.run(_run(plan, store, printer))
+    return printer.exit_status(strict=False)

@@ -1,0 +1,135 @@
+"""Snapshots of a site's manifest, so "what changed since the last deploy" needs no old build.
+
+A snapshot is small: each page's path, own tags and revalidate seconds, and each own tag's
+pages, as gzip-compressed JSON under ``<data dir>/snapshots/<site>/`` (files 0600, the
+directory 0700). A snapshot is kept only when the manifest changed since the newest one; the
+newest :data:`KEEP` are kept per site (docs/patterns-and-diffs.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from isr_desk.domain import Manifest, ManifestPath, ManifestTag
+from isr_desk.services.errors import ManifestError
+from isr_desk.services.paths import app_home
+
+KEEP = 5
+MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # decompressed: a hostile file cannot fill the memory
+_VERSION = 1
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def snapshot_dir(site: str) -> Path:
+    """The site's own directory: a readable prefix of its name, and a hash of it."""
+    digest = hashlib.sha256(site.encode("utf-8")).hexdigest()[:12]
+    readable = _UNSAFE.sub("_", site)[:40].strip("._") or "site"
+    return app_home() / "snapshots" / f"{readable}-{digest}"
+
+
+def to_snapshot(manifest: Manifest) -> dict[str, Any]:
+    return {
+        "version": _VERSION,
+        "source": manifest.source,
+        "paths": [
+            {"path": p.path, "tags": list(p.tags), "revalidate": p.revalidate}
+            for p in manifest.paths
+        ],
+        "tags": {t.tag: list(t.paths) for t in manifest.tags if not t.implicit},
+    }
+
+
+def from_snapshot(data: Any, name: str) -> Manifest:
+    """The manifest a snapshot holds (pages, tags and seconds only); ManifestError if malformed."""
+    try:
+        paths = tuple(
+            ManifestPath(str(p["path"]), tags=tuple(map(str, p["tags"])), revalidate=_seconds(p))
+            for p in data["paths"]
+        )
+        tags = tuple(ManifestTag(str(t), tuple(map(str, ps))) for t, ps in data["tags"].items())
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise ManifestError(f"{name} is not an ISR Desk manifest snapshot") from exc
+    return Manifest(source=name, kind="snapshot", paths=paths, tags=tags)
+
+
+def _seconds(page: dict[str, Any]) -> int | float | bool | None:
+    value = page.get("revalidate")
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    raise ValueError("revalidate")
+
+
+def snapshots(site: str) -> list[Path]:
+    """The site's snapshot files, oldest first."""
+    folder = snapshot_dir(site)
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.json.gz"))
+
+
+def read_snapshot(path: Path) -> Manifest:
+    try:
+        with gzip.open(path, "rb") as fh:
+            data = fh.read(MAX_SNAPSHOT_BYTES + 1)
+    except (OSError, EOFError) as exc:
+        raise ManifestError(f"Cannot read snapshot {path}: {exc}") from exc
+    if len(data) > MAX_SNAPSHOT_BYTES:
+        raise ManifestError(f"Snapshot {path} is too large")
+    try:
+        parsed = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise ManifestError(f"{path} is not an ISR Desk manifest snapshot") from exc
+    return from_snapshot(parsed, str(path))
+
+
+def _content(manifest: Manifest) -> bytes:
+    data = to_snapshot(manifest)
+    data.pop("source")
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def save_snapshot(site: str, manifest: Manifest, *, keep: int = KEEP) -> Path | None:
+    """Keep a snapshot of ``manifest`` unless it equals the newest one; None when unchanged.
+
+    OSError propagates (callers decide whether a failed snapshot matters).
+    """
+    existing = snapshots(site)
+    if existing and _same(existing[-1], manifest):
+        return None
+    folder = snapshot_dir(site)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"{time.time_ns():020d}.json.gz"
+    payload = gzip.compress(json.dumps(to_snapshot(manifest)).encode("utf-8"), mtime=0)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(payload)
+    for old in snapshots(site)[:-keep]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+    return path
+
+
+def _same(path: Path, manifest: Manifest) -> bool:
+    try:
+        return _content(read_snapshot(path)) == _content(manifest)
+    except ManifestError:
+        return False
+
+
+def previous_snapshot(site: str, current: Manifest) -> Manifest | None:
+    """The newest snapshot that differs from ``current``: the site before its last change."""
+    for path in reversed(snapshots(site)):
+        try:
+            if not _same(path, current):
+                return read_snapshot(path)
+        except ManifestError:
+            continue
+    return None

@@ -1,0 +1,115 @@
+"""A rename walked through by the CLI on the real build fixture: choose by glob
+(``--tag-match``/``--path-match``), ``manifest diff`` of two builds and since the last
+snapshot, and ``--revalidate`` sending exactly what changed to a loopback site."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_sites import isr
+from tests.helpers.sites import LoopbackSite
+from tests.services.manifest.test_diff import BUILD, renamed_build
+
+
+@pytest.fixture
+def build_site(
+    site: LoopbackSite, unique_name: str, real_keyring: object, tmp_path: Path
+) -> Iterator[tuple[str, Path]]:
+    """A stored site whose manifest source is a copy of the real build (tests swap it)."""
+    current = tmp_path / "site" / ".next"
+    shutil.copytree(BUILD, current)
+    out = isr("site", "add", unique_name, "--url", site.url, "--manifest", str(current),
+              "--secret-stdin", stdin=site.secret)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    yield unique_name, current
+    isr("site", "remove", unique_name)
+
+
+def test_globs_expand_against_the_manifest_and_dry_run_lists_them(
+    build_site: tuple[str, Path], site: LoopbackSite
+) -> None:
+    name, _ = build_site
+    out = isr("revalidate", name, "--tag-match", "post:*", "--path-match", "/legacy/**",
+              "--dry-run")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "5 tag(s) and 5 path(s) match; 10 page(s) touched" in out.stderr
+    assert "  tag:post:hello-world" in out.stderr
+    assert "  /legacy/on-demand" in out.stderr
+    assert "  touches /posts/hello-world" in out.stderr
+    assert "10 target(s); nothing sent" in out.stdout
+    assert site.revalidated == []
+
+
+def test_globs_send_what_they_match(build_site: tuple[str, Path], site: LoopbackSite) -> None:
+    name, _ = build_site
+    out = isr("revalidate", name, "--tag-match", "post:on-*", "--json")
+    assert out.returncode == 0, out.stderr
+    assert "1 tag(s) and 0 path(s) match; 1 page(s) touched" in out.stderr
+    assert site.revalidated == ["tag:post:on-demand"]
+
+
+def test_globs_without_a_manifest_or_without_a_match_are_exit_2(
+    site: LoopbackSite, unique_name: str, real_keyring: object, build_site: tuple[str, Path]
+) -> None:
+    bare = unique_name + "-bare"
+    isr("site", "add", bare, "--url", site.url, "--secret-stdin", stdin=site.secret)
+    try:
+        out = isr("revalidate", bare, "--tag-match", "post:*")
+        assert out.returncode == 2
+        assert "need the site's manifest" in out.stderr
+        assert "Traceback" not in out.stderr
+    finally:
+        isr("site", "remove", bare)
+    out = isr("revalidate", build_site[0], "--path-match", "/nothing/**")
+    assert out.returncode == 2
+    assert "No tag or path of the manifest matches" in out.stderr
+    assert site.revalidated == []
+
+
+def test_diff_of_two_builds_shows_the_rename(tmp_path: Path) -> None:
+    renamed = renamed_build(tmp_path)
+    out = isr("manifest", "diff", str(BUILD), str(renamed))
+    assert out.returncode == 0, out.stderr
+    assert "Tags renamed (5)" in out.stdout
+    assert "~ post:hello-world -> article:hello-world" in out.stdout
+    assert "* /posts/hello-world: tags posts, post:hello-world -> posts, article:hello-world" in (
+        out.stdout
+    )
+    data = json.loads(isr("manifest", "diff", str(BUILD), str(renamed), "--json").stdout)
+    assert {"old": "post:on-demand", "new": "article:on-demand"} in data["tags_renamed"]
+    assert data["pages_added"] == data["pages_removed"] == []
+    assert len(data["targets"]) == 10
+
+
+def test_diff_needs_two_sources_or_since_last() -> None:
+    out = isr("manifest", "diff", str(BUILD))
+    assert out.returncode == 2
+    assert "two sources" in out.stderr
+
+
+def test_since_last_deploy_revalidates_exactly_what_changed(
+    build_site: tuple[str, Path], site: LoopbackSite, tmp_path: Path
+) -> None:
+    name, current = build_site
+    assert isr("manifest", name, "--json").returncode == 0  # loading keeps a snapshot
+    out = isr("manifest", "diff", "--since-last", name)
+    assert out.returncode == 2
+    assert "no earlier snapshot" in out.stderr
+    # The deploy: the same site rebuilt with its tag scheme renamed.
+    shutil.rmtree(current)
+    shutil.copytree(renamed_build(tmp_path), current)
+    out = isr("manifest", "diff", "--since-last", name, "--revalidate", name)
+    assert out.returncode == 0, out.stderr
+    assert "~ post:hello-world -> article:hello-world" in out.stdout
+    expected = {f"path:/posts/{s}" for s in ("cache-tags", "hello-world", "on-demand",
+                "pages-router", "stale-while-revalidate")}  # fmt: skip
+    expected |= {p.replace("path:/posts/", "tag:article:") for p in expected}
+    assert sorted(site.revalidated) == sorted(expected)
+    # The snapshot moved on, and the diff is still there to be seen (the change before now).
+    again = isr("manifest", "diff", "--since-last", name, "--json")
+    assert len(json.loads(again.stdout)["tags_renamed"]) == 5

@@ -1,0 +1,138 @@
+"""What changed between two builds, and the snapshots that make "since the last deploy" work."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from isr_desk.domain import Manifest, ManifestPath, ManifestTag, Target
+from isr_desk.services.errors import ManifestError
+from isr_desk.services.manifest import (
+    diff_manifests,
+    load_manifest,
+    previous_snapshot,
+    read_snapshot,
+    save_snapshot,
+    snapshots,
+)
+
+FIXTURES = Path(__file__).parents[2] / "fixtures"
+BUILD = FIXTURES / "next-build"
+
+
+def renamed_build(tmp_path: Path, old: str = "post:", new: str = "article:") -> Path:
+    """A copy of the real build whose per-post tags are renamed in every page's .meta."""
+    copy = tmp_path / "renamed" / ".next"
+    shutil.copytree(BUILD, copy)
+    for meta in copy.rglob("*.meta"):
+        meta.write_text(meta.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    return copy
+
+
+def test_a_tag_rename_in_a_real_build_is_a_rename(tmp_path: Path) -> None:
+    diff = diff_manifests(load_manifest(str(BUILD)), load_manifest(str(renamed_build(tmp_path))))
+    assert ("post:hello-world", "article:hello-world") in diff.tags_renamed
+    assert len(diff.tags_renamed) == 5
+    assert diff.tags_added == diff.tags_removed == ()
+    assert diff.pages_added == diff.pages_removed == ()
+    changed = {c.path: c for c in diff.pages_changed}
+    assert set(changed) == {f"/posts/{o[5:]}" for o, _ in diff.tags_renamed}
+    assert "article:on-demand" in changed["/posts/on-demand"].new_tags
+    assert Target.tag("article:on-demand") in diff.targets()
+    assert Target.path("/posts/on-demand") in diff.targets()
+    assert Target.tag("posts") not in diff.targets()  # unchanged
+
+
+def test_same_build_twice_is_empty() -> None:
+    manifest = load_manifest(str(BUILD))
+    diff = diff_manifests(manifest, load_manifest(str(BUILD)))
+    assert diff.empty
+    assert diff.targets() == []
+
+
+def _m(*pages: ManifestPath, tags: tuple[ManifestTag, ...] = ()) -> Manifest:
+    return Manifest("m", "json", paths=pages, tags=tags)
+
+
+def test_pages_and_tags_added_removed_and_seconds_changed() -> None:
+    old = _m(ManifestPath("/a", tags=("t1",), revalidate=60), ManifestPath("/gone", tags=("t2",)))
+    new = _m(
+        ManifestPath("/a", tags=("t1",), revalidate=False),  # never, not 60 s
+        ManifestPath("/new", tags=("t3",)),
+    )
+    diff = diff_manifests(old, new)
+    assert diff.pages_added == ("/new",)
+    assert diff.pages_removed == ("/gone",)
+    assert diff.tags_removed == ("t2",)
+    assert diff.tags_added == ("t3",)
+    assert diff.tags_renamed == ()  # different page sets
+    [change] = diff.pages_changed
+    assert (change.path, change.old_revalidate, change.new_revalidate) == ("/a", 60, False)
+    assert diff.targets() == [Target.path("/new"), Target.path("/a"), Target.tag("t3")]
+    assert diff.to_json()["targets"] == ["/new", "/a", "tag:t3"]
+
+
+def test_zero_seconds_and_never_differ() -> None:
+    diff = diff_manifests(
+        _m(ManifestPath("/a", revalidate=0)), _m(ManifestPath("/a", revalidate=False))
+    )
+    assert len(diff.pages_changed) == 1
+
+
+def test_a_tag_without_pages_is_never_a_rename() -> None:
+    old = _m(tags=(ManifestTag("x"),))
+    new = _m(tags=(ManifestTag("y"),))
+    diff = diff_manifests(old, new)
+    assert diff.tags_renamed == ()
+    assert diff.tags_removed == ("x",)
+    assert diff.tags_added == ("y",)
+
+
+def test_snapshots_are_small_private_gzip_and_kept_only_when_changed(isr_home: Path) -> None:
+    manifest = load_manifest(str(BUILD))
+    first = save_snapshot("blog site/é", manifest)
+    assert first is not None
+    assert first.is_relative_to(isr_home)
+    assert stat.S_IMODE(first.stat().st_mode) == 0o600
+    assert first.stat().st_size < 2048
+    data = json.loads(gzip.decompress(first.read_bytes()))
+    assert {p["path"] for p in data["paths"]} == {p.path for p in manifest.paths}
+    assert save_snapshot("blog site/é", load_manifest(str(BUILD))) is None  # unchanged
+    assert diff_manifests(read_snapshot(first), manifest).empty
+
+
+def test_previous_snapshot_is_the_site_before_its_last_change(tmp_path: Path) -> None:
+    before = load_manifest(str(BUILD))
+    after = load_manifest(str(renamed_build(tmp_path)))
+    save_snapshot("blog", before)
+    assert previous_snapshot("blog", before) is None  # nothing differs yet
+    save_snapshot("blog", after)
+    earlier = previous_snapshot("blog", after)
+    assert earlier is not None
+    assert len(diff_manifests(earlier, after).tags_renamed) == 5
+    assert previous_snapshot("other", after) is None
+
+
+def test_only_the_newest_few_are_kept() -> None:
+    for seconds in range(8):
+        save_snapshot("s", _m(ManifestPath("/a", revalidate=seconds)), keep=3)
+    kept = snapshots("s")
+    assert len(kept) == 3
+    assert read_snapshot(kept[-1]).paths[0].revalidate == 7
+
+
+def test_a_damaged_snapshot_is_a_clear_error_and_is_skipped(tmp_path: Path) -> None:
+    path = save_snapshot("s", _m(ManifestPath("/a")))
+    assert path is not None
+    path.write_bytes(gzip.compress(b'{"paths": 5}'))
+    with pytest.raises(ManifestError, match="not an ISR Desk manifest snapshot"):
+        read_snapshot(path)
+    path.write_bytes(b"not gzip")
+    with pytest.raises(ManifestError, match="Cannot read snapshot"):
+        read_snapshot(path)
+    assert previous_snapshot("s", _m(ManifestPath("/b"))) is None
