@@ -7,8 +7,9 @@ succeeded, 1 when any failed or the run was interrupted, 2 for bad input.
 ``--verify`` fetches every page of the run (on every instance; a tag's pages from the site's
 manifest) before and after it, and prints one verdict per page after the results (with
 ``--json``: one ``{"verify": ...}`` line each, before the summary line). Verdicts do not
-change the exit status; ``--verify-strict`` makes it 1 when a page is Unchanged, still
-served by a CDN, or fails.
+change the exit status; ``--verify-strict`` makes it 1 unless every page was checked and
+shown fresh: Unchanged, still served by a CDN, Inconclusive, Not checked, a failed fetch or a
+verification cut short all give 1.
 
 ``--resume RUN_ID`` sends the rest of a recorded run: the targets a cancel or a crash kept
 from being sent, and those cancelled in flight.
@@ -104,7 +105,8 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--verify-strict",
         action="store_true",
-        help="--verify, and exit 1 when a page is unchanged, still cached by a CDN or fails",
+        help="--verify, and exit 1 unless every page was checked and shown fresh (unchanged, "
+        "CDN-stale, inconclusive, not checked or a cut-short check all give 1)",
     )
     parser.add_argument(
         "--resume",
@@ -308,10 +310,10 @@ class _Printer:
         if summary is None or summary.failed or summary.not_sent or summary.cancelled:
             return 1
         if strict:
-            from isr_desk.services.verify import Verdict
-
-            fresh = (v.ok or v.verdict is Verdict.NOT_CHECKED for v in self.verifications)
-            return 0 if all(fresh) else 1
+            # Strict means proven: a verification cut short, or a page that could not be
+            # checked (a tag without the site's manifest), is no proof.
+            verified = self.verifications
+            return 0 if verified and all(v.ok for v in verified) else 1
         return 0
 
 

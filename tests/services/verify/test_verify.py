@@ -453,3 +453,21 @@ def test_cli_verify_is_off_by_default_and_sends_no_page_gets(
         assert done.returncode == 0, done.stderr
         assert case.page_gets("/a") == 0
         assert "verify" not in done.stdout
+
+
+def test_cli_verify_strict_counts_not_checked_as_no_proof(
+    unique_name: str, real_keyring: object
+) -> None:
+    """A tag without the site's manifest cannot be checked: plain --verify still exits 0,
+    --verify-strict (a CI gate) exits 1."""
+    with DemoSite() as demo:
+        added = isr(
+            "site", "add", unique_name, "--url", demo.url, "--secret-stdin", stdin=demo.secret
+        )
+        assert added.returncode == 0, added.stderr
+        tag = demo.pages[1].tags[0]
+        loose = isr("revalidate", unique_name, "--tag", tag, "--verify")
+        strict = isr("revalidate", unique_name, "--tag", tag, "--verify-strict")
+    assert loose.returncode == 0, loose.stdout + loose.stderr
+    assert "Not checked" in loose.stdout
+    assert strict.returncode == 1, strict.stdout + strict.stderr
