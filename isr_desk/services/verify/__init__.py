@@ -10,14 +10,14 @@ from __future__ import annotations
 from isr_desk.services.verify._judge import PageState, Verdict, Verification
 from isr_desk.services.verify._plan import (
     MAX_PAGES_PER_TAG,
+    PageKey,
+    TagPaths,
     count_verdicts,
     plan,
     stale_instances,
     tag_paths_of,
 )
 from isr_desk.services.verify._verifier import (
-    PageKey,
-    TagPaths,
     Verifier,
     snapshot_all,
     verify_results,

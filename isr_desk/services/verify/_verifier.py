@@ -62,29 +62,10 @@ from isr_desk.services.verify._plan import (
     PageKey,
     TagPaths,
     checks_after,
-    count_verdicts,
     explain,
-    plan,
-    stale_instances,
-    tag_paths_of,
 )
 
-__all__ = [
-    "PageCheck",
-    "PageKey",
-    "PageState",
-    "TagPaths",
-    "Verdict",
-    "Verification",
-    "Verifier",
-    "count_verdicts",
-    "plan",
-    "snapshot_all",
-    "stale_instances",
-    "tag_paths_of",
-    "verify_results",
-    "verify_stream",
-]
+__all__ = ["Verifier", "snapshot_all", "verify_results", "verify_stream"]
 
 Sleep = Callable[[float], Awaitable[None]]
 _T = TypeVar("_T")
