@@ -1,7 +1,7 @@
 """The command line in CI and scripts: a site without a stored profile, the secret from the
 environment, JUnit reports, quiet output, the progress line, dry runs, ``site edit``, help.
 
-Every run goes to a real loopback site (tests/helpers/servers.py); ``main`` runs in-process
+Every run goes to a real loopback site (tests/helpers/sites); ``main`` runs in-process
 with its streams captured, the way the installed ``isr-desk`` runs it.
 """
 
