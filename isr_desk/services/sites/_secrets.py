@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
-
-import keyring
-import keyring.backend
-import keyring.errors
+from typing import TYPE_CHECKING, Any
 
 from isr_desk.domain import SiteProfile
 from isr_desk.services import logsafe
@@ -25,6 +21,12 @@ from isr_desk.services.errors import (
     SecretMissingError,
 )
 from isr_desk.services.sites._endpoints import secret_in_query
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+# keyring (and its backends, ~45 ms) is imported where a secret is touched, not by every
+# command that only imports the sites package (`isr-desk --help`, `site list`).
 
 SERVICE = "isr-desk"
 log = logging.getLogger(__name__)
@@ -38,12 +40,14 @@ _NO_BACKEND_HINT = (
 class SecretStore:
     """Get, set, move and delete site secrets. ``backend`` is injected in tests."""
 
-    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
+    def __init__(self, backend: KeyringBackend | None = None) -> None:
         self._backend = backend
 
     @property
-    def backend(self) -> keyring.backend.KeyringBackend:
+    def backend(self) -> KeyringBackend:
         if self._backend is None:
+            import keyring
+
             backend = keyring.get_keyring()
             if type(backend).__module__.startswith("keyrings.alt"):
                 # Never a silent plaintext fallback (docs/architecture.md).
@@ -92,7 +96,9 @@ class SecretStore:
         if self.get(name) is None:
             return False
 
-        def delete(backend: keyring.backend.KeyringBackend) -> None:
+        import keyring.errors
+
+        def delete(backend: KeyringBackend) -> None:
             # Gone in between: the goal is reached.
             with contextlib.suppress(keyring.errors.PasswordDeleteError):
                 backend.delete_password(SERVICE, name)
@@ -116,6 +122,8 @@ class SecretStore:
         return True
 
     def _call(self, action: str, name: str, fn: Any) -> Any:
+        import keyring.errors
+
         try:
             return fn(self.backend)
         except SecretError:
@@ -166,7 +174,7 @@ def check_secret(profile: SiteProfile, secret: str) -> None:
         )
 
 
-def check_backend(backend: keyring.backend.KeyringBackend) -> None:
+def check_backend(backend: KeyringBackend) -> None:
     """Refuse a backend that stores nothing: ``keyring.backends.null`` (often set on CI with
     ``PYTHON_KEYRING_BACKEND``), keyring's ``fail`` backend, or a chainer with no backends."""
     kind = f"{type(backend).__module__}.{type(backend).__name__}"
@@ -190,6 +198,8 @@ _UNREACHABLE_WORDS = (
 
 
 def _classify(exc: BaseException, action: str, name: str) -> SecretError:
+    import keyring.errors
+
     text = f"{type(exc).__name__}: {exc}".lower()
     log.debug("keyring failed to %s %r: %s", action, name, type(exc).__name__)
     if "dismiss" in text or "prompt" in text or "cancel" in text:
