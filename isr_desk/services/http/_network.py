@@ -179,14 +179,10 @@ class RoutingTransport(httpx.AsyncBaseTransport):
         return transport
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
-        transport = self._routes.get(origin)
-        if transport is None:
-            try:
-                transport = self._routes[origin] = self._route(origin)
-            except NetworkError as exc:  # a CA bundle that cannot be read: this request fails
-                raise httpx.ConnectError(exc.describe(), request=request) from exc
+        try:
+            transport = self.transport_for(request.url)
+        except NetworkError as exc:  # a CA bundle that cannot be read: this request fails
+            raise httpx.ConnectError(exc.describe(), request=request) from exc
         return await transport.handle_async_request(request)
 
     def _route(self, origin: Origin) -> httpx.AsyncBaseTransport:
@@ -236,9 +232,7 @@ class SyncRoutingTransport(httpx.BaseTransport):
         self._transports: dict[str | None, httpx.HTTPTransport] = {}
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
-        proxy = proxy_for(origin, self._network, self._proxies)
+        proxy = proxy_for(origin_of(request.url), self._network, self._proxies)
         transport = self._transports.get(proxy)
         if transport is None:
             context = trust_context(self._network.ca_bundle)
