@@ -2,7 +2,8 @@
 
 A tag is *renamed* when a tag that is gone and a tag that is new tag exactly the same
 (non-empty) set of pages. :meth:`ManifestDiff.targets` is what a refresh after the change
-sends: the pages added or changed, and the tags added or renamed (by their new name). Pages
+sends: the pages added or changed, and the tags added or renamed (by their new name). A page
+whose only change is a renamed tag is refreshed by that tag, not sent again by path. Pages
 and tags that are gone are reported, not sent: the new build no longer serves them.
 """
 
@@ -25,6 +26,17 @@ class PageChange:
     new_tags: tuple[str, ...]
     old_revalidate: Revalidate
     new_revalidate: Revalidate
+
+    @property
+    def seconds_changed(self) -> bool:
+        # False (never) is not 0 seconds.
+        old, new = self.old_revalidate, self.new_revalidate
+        return old != new or isinstance(old, bool) != isinstance(new, bool)
+
+    def only_renamed(self, renamed: dict[str, str]) -> bool:
+        """Its tags differ only by ``renamed`` (old name -> new name), its seconds not at all."""
+        moved = sorted(renamed.get(tag, tag) for tag in self.old_tags)
+        return not self.seconds_changed and moved == sorted(self.new_tags)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,7 +67,9 @@ class ManifestDiff:
         )
 
     def targets(self) -> list[Target]:
-        paths = [*self.pages_added, *(c.path for c in self.pages_changed)]
+        renamed = dict(self.tags_renamed)
+        changed = [c.path for c in self.pages_changed if not c.only_renamed(renamed)]
+        paths = [*self.pages_added, *changed]
         tags = [*self.tags_added, *(new for _, new in self.tags_renamed)]
         return list(dict.fromkeys([*map(Target.path, paths), *map(Target.tag, tags)]))
 
@@ -123,9 +137,7 @@ def _renames(
 
 
 def _change(old: ManifestPath, new: ManifestPath) -> PageChange | None:
-    same_seconds = old.revalidate == new.revalidate and isinstance(
-        old.revalidate, bool
-    ) == isinstance(new.revalidate, bool)  # False (never) is not 0 seconds
-    if sorted(old.tags) == sorted(new.tags) and same_seconds:
+    change = PageChange(old.path, old.tags, new.tags, old.revalidate, new.revalidate)
+    if sorted(old.tags) == sorted(new.tags) and not change.seconds_changed:
         return None
-    return PageChange(old.path, old.tags, new.tags, old.revalidate, new.revalidate)
+    return change
