@@ -14,13 +14,7 @@ compressed copies of a site's manifest so a diff "since the last deploy" needs n
 from __future__ import annotations
 
 from isr_desk.services.manifest._builder import ManifestBuilder
-from isr_desk.services.manifest._changes import (
-    Row,
-    Section,
-    SinceLast,
-    changes_since_last,
-    when_text,
-)
+from isr_desk.services.manifest._changes import Row, Section, SinceLast, changes_since_last
 from isr_desk.services.manifest._diff import ManifestDiff, PageChange, diff_manifests
 from isr_desk.services.manifest._glob import Selection, compile_glob, is_glob, matches, select
 from isr_desk.services.manifest._load import detect_kind, load_manifest
@@ -36,6 +30,7 @@ from isr_desk.services.manifest._snapshots import (
     save_snapshot,
     snapshot_time,
     snapshots,
+    when_text,
 )
 from isr_desk.services.manifest._sources import FETCH_DEADLINE, FETCH_TIMEOUT
 

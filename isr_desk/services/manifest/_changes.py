@@ -22,6 +22,7 @@ from isr_desk.services.manifest._snapshots import (
     save_snapshot,
     snapshot_time,
     snapshots,
+    when_text,
 )
 
 MAX_ROWS = 500  # per section: a first deploy can add 100,000 pages
@@ -100,7 +101,7 @@ class SinceLast:
         renamed = [Row(f"{o} → {n}", _pages(new.get(n, 0))) for o, n in diff.tags_renamed]
         parts = [
             ("Tags renamed", renamed),
-            ("Pages added", [Row(p) for p in diff.pages_added]),
+            ("Pages added", [Row(p, "new page") for p in diff.pages_added]),
             ("Pages removed", [Row(p, "no longer in the list") for p in diff.pages_removed]),
             ("Tags added", [Row(t, _pages(new.get(t, 0))) for t in diff.tags_added]),
             ("Tags removed", [Row(t, _pages(old.get(t, 0))) for t in diff.tags_removed]),
@@ -111,15 +112,6 @@ class SinceLast:
 
 def _pages(count: int) -> str:
     return plural(count, "page")
-
-
-def when_text(moment: datetime) -> str:
-    """``1 Dec 14:02`` (the year too when it is not this year), in local time."""
-    local = moment.astimezone()
-    text = f"{local.day} {local:%b %H:%M}"
-    if local.year != datetime.now().astimezone().year:
-        text = f"{local.day} {local:%b %Y %H:%M}"
-    return text
 
 
 def change_text(change: PageChange, renamed: dict[str, str] | None = None) -> str:

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,18 @@ def read_snapshot(path: Path) -> Manifest:
         parsed = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise ManifestError(f"{path} is not an ISR Desk manifest snapshot") from exc
-    return from_snapshot(parsed, str(path))
+    manifest = from_snapshot(parsed, str(path))
+    saved = snapshot_time(path)
+    label = f"the list of pages saved on {when_text(saved)}" if saved else f"snapshot {path.name}"
+    return replace(manifest, source=label)  # what a diff names, not a long private path
+
+
+def when_text(moment: datetime) -> str:
+    """``1 Dec 14:02`` (the year too when it is not this year), in local time."""
+    local = moment.astimezone()
+    if local.year != datetime.now().astimezone().year:
+        return f"{local.day} {local:%b %Y %H:%M}"
+    return f"{local.day} {local:%b %H:%M}"
 
 
 def _content(manifest: Manifest) -> bytes:
