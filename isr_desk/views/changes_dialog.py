@@ -77,8 +77,12 @@ class ChangesDialog(QDialog):
         self.refresh_button.setObjectName("primary")
         self.refresh_button.setEnabled(bool(targets))
         self.refresh_button.setToolTip(TARGETS_HINT)
+        self.refresh_button.setAutoDefault(False)  # Enter closes; sending takes a click
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.refresh_button, QDialogButtonBox.ButtonRole.ActionRole)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        if close is not None:
+            close.setDefault(True)
         buttons.rejected.connect(self.reject)
         self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
         layout = QVBoxLayout(self)

@@ -152,6 +152,7 @@ class TargetsPanel(QWidget):
         top.addWidget(self.filter_edit, 2)
         top.addWidget(self.info, 1)
         top.addWidget(self.reload_button)
+        top.addWidget(self.changed_button)  # beside Reload: after a deploy, reload, then look
         self.tabs.setCornerWidget(self.revalidate_button)  # beside the tabs: no row of its own
         typed = QHBoxLayout()
         typed.addWidget(self.type_box, 1)
@@ -171,8 +172,6 @@ class TargetsPanel(QWidget):
         checks.addWidget(self.pattern_count)
         checks.addWidget(self.problems, 1)
         checks.addWidget(self.anyway_button)
-        checks.addStretch()  # the button keeps its own width while the problems line is hidden
-        checks.addWidget(self.changed_button)
         layout.addLayout(checks)
 
     def _connect_signals(self) -> None:

@@ -126,6 +126,8 @@ def test_the_changes_window_lists_the_rename_and_refreshes_exactly_it(
     first = renamed.child(0)
     assert (first.text(0), first.text(1)) == ("post:cache-tags → article:cache-tags", "1 page")
     assert dialog.refresh_button.text() == "Refresh these 5 tags"
+    assert not dialog.refresh_button.isDefault()  # Enter closes the window, never sends
+    assert not dialog.refresh_button.autoDefault()
     assert not unnamed(dialog), unnamed(dialog)
     assert site.count() == 0  # nothing is sent by looking
     with qtbot.waitSignal(window.controller.confirmation_shown) as shown:
