@@ -9,13 +9,13 @@ sections a view lists (docs/patterns-and-diffs.md). Qt-free: the window only sho
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from isr_desk.domain import Manifest, Target, human_duration, plural
 from isr_desk.services.errors import ManifestError
-from isr_desk.services.manifest._diff import ManifestDiff, PageChange, diff_manifests, tag_pages
+from isr_desk.services.manifest._diff import ManifestDiff, PageChange, diff_manifests
 from isr_desk.services.manifest._snapshots import (
     read_snapshot,
     same_snapshot,
@@ -58,8 +58,6 @@ class SinceLast:
 
     diff: ManifestDiff | None
     since: datetime | None
-    old_tag_pages: dict[str, int] = field(default_factory=dict)
-    new_tag_pages: dict[str, int] = field(default_factory=dict)
 
     @property
     def first(self) -> bool:
@@ -96,15 +94,15 @@ class SinceLast:
         diff = self.diff
         if diff is None:
             return []
-        old, new = self.old_tag_pages, self.new_tag_pages
+        count = diff.tag_pages
         names = dict(diff.tags_renamed)
-        renamed = [Row(f"{o} → {n}", _pages(new.get(n, 0))) for o, n in diff.tags_renamed]
+        renamed = [Row(f"{o} → {n}", _pages(count.get(n, 0))) for o, n in diff.tags_renamed]
         parts = [
             ("Tags renamed", renamed),
             ("Pages added", [Row(p, "new page") for p in diff.pages_added]),
             ("Pages removed", [Row(p, "no longer in the list") for p in diff.pages_removed]),
-            ("Tags added", [Row(t, _pages(new.get(t, 0))) for t in diff.tags_added]),
-            ("Tags removed", [Row(t, _pages(old.get(t, 0))) for t in diff.tags_removed]),
+            ("Tags added", [Row(t, _pages(count.get(t, 0))) for t in diff.tags_added]),
+            ("Tags removed", [Row(t, _pages(count.get(t, 0))) for t in diff.tags_removed]),
             ("Pages changed", [Row(c.path, change_text(c, names)) for c in diff.pages_changed]),
         ]
         return [Section(title, len(rows), tuple(rows[:MAX_ROWS])) for title, rows in parts if rows]
@@ -137,10 +135,6 @@ def _every(value: int | float | bool | None) -> str:
     return words if words == "never" else f"every {words}"
 
 
-def _counts(manifest: Manifest) -> dict[str, int]:
-    return {tag: len(pages) for tag, pages in tag_pages(manifest).items()}
-
-
 def changes_since_last(site: str, manifest: Manifest) -> SinceLast:
     """Compare ``manifest`` with the site's list before it, then keep a snapshot of it.
 
@@ -161,9 +155,4 @@ def changes_since_last(site: str, manifest: Manifest) -> SinceLast:
         since = snapshot_time(saved[0]) if saved else None
         return SinceLast(None, since)
     old, path = before
-    return SinceLast(
-        diff_manifests(old, manifest),
-        snapshot_time(path),
-        old_tag_pages=_counts(old),
-        new_tag_pages=_counts(manifest),
-    )
+    return SinceLast(diff_manifests(old, manifest), snapshot_time(path))

@@ -9,7 +9,7 @@ and tags that are gone are reported, not sent: the new build no longer serves th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from isr_desk.domain import Manifest, ManifestPath, Target
@@ -54,6 +54,8 @@ class ManifestDiff:
     tags_removed: tuple[str, ...] = ()
     tags_renamed: tuple[tuple[str, str], ...] = ()  # (old name, new name)
     pages_changed: tuple[PageChange, ...] = ()
+    # How many pages each added, removed or renamed tag touches (a removed one: in the old).
+    tag_pages: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -114,6 +116,7 @@ def diff_manifests(old: Manifest, new: Manifest) -> ManifestDiff:
             for path in sorted(set(old_pages) & set(new_pages))
             if (change := _change(old_pages[path], new_pages[path])) is not None
         ),
+        tag_pages={t: len(new_tags[t]) for t in added} | {t: len(old_tags[t]) for t in removed},
     )
 
 

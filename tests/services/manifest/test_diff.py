@@ -86,6 +86,7 @@ def test_pages_and_tags_added_removed_and_seconds_changed() -> None:
     assert diff.tags_removed == ("t2",)
     assert diff.tags_added == ("t3",)
     assert diff.tags_renamed == ()  # different page sets
+    assert diff.tag_pages == {"t2": 1, "t3": 1}  # the pages a removed or added tag touches
     [change] = diff.pages_changed
     assert (change.path, change.old_revalidate, change.new_revalidate) == ("/a", 60, False)
     assert diff.targets() == [Target.path("/new"), Target.path("/a"), Target.tag("t3")]
