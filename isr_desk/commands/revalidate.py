@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from isr_desk.commands import Context, Subparsers
 from isr_desk.commands._dry_run import print_dry_run
+from isr_desk.commands._junit import check_writable
 from isr_desk.commands._output import RunPrinter, add_output_flags
 from isr_desk.commands._site_args import (
     HelpFormatter,
@@ -198,6 +199,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from isr_desk.services.revalidation import RunOptions
     from isr_desk.services.runs import RunPlan
 
+    if args.junit is not None:
+        check_writable(args.junit)  # before anything is sent: a typo costs nothing
     store = ProfileStore()
     profile = resolve_site(args, store)  # the site flags override a stored profile's values
     if args.secret_stdin and args.from_file is not None and str(args.from_file) == "-":

@@ -275,3 +275,27 @@ def test_every_argument_of_every_command_has_help() -> None:
 
     walk(build_parser(), "isr-desk")
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("missing/report.xml", "does not exist"),
+        ("adir", "is a directory"),
+        ("afile/report.xml", "is not a directory"),
+    ],
+)
+def test_an_unwritable_junit_path_stops_the_run_before_anything_is_sent(
+    site: LoopbackSite, secret_env: str, tmp_path: Path, where: str, message: str
+) -> None:
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "afile").write_text("not a directory")
+    ran = isr(
+        "revalidate", "--url", site.url, "--secret-env", secret_env, "--path", "/a",
+        "--junit", str(tmp_path / where),
+    )  # fmt: skip
+    assert ran.code == 2
+    assert message in ran.stderr
+    assert len(ran.stderr.strip().splitlines()) == 1
+    assert site.requests == []
+    assert not (tmp_path / "missing").exists()
