@@ -40,6 +40,12 @@ examples:
   isr-desk site edit blog --preset bearer --endpoint /api/revalidate-v2
   isr-desk site edit blog --rename blog-prod
 """
+EXPORT_EXAMPLES = """\
+examples:
+  isr-desk site export > sites.json          all sites, on stdout
+  isr-desk site export blog -o blog.json     one site, to a file
+  isr-desk site export -o sites.json --force replace an older export
+"""
 
 
 def register(subparsers: Subparsers) -> None:
@@ -85,11 +91,23 @@ def register(subparsers: Subparsers) -> None:
     remove.add_argument("name", help="the site to remove")
     remove.set_defaults(handler=_remove)
 
-    export = site_cmds.add_parser("export", help="write sites to a file (never secrets)")
-    export.add_argument("file", type=Path, help="the file to write")
-    export.add_argument(
-        "--site", action="append", dest="names", help="only this site (repeat for more)"
+    export = site_cmds.add_parser(
+        "export",
+        help="print sites as JSON, or write them to a file with -o (never secrets)",
+        description="Print the sites (all, or those named) as JSON on stdout, or write them "
+        "to FILE with -o. An existing FILE is replaced only with --force; FILE is written "
+        "as given (no extension is added).",
+        epilog=EXPORT_EXAMPLES,
+        formatter_class=HelpFormatter,
     )
+    export.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: all)")
+    export.add_argument(
+        "--site", action="append", dest="more_names", metavar="NAME", help=argparse.SUPPRESS
+    )
+    export.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"
+    )
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
     export.set_defaults(handler=_export)
 
     imp = site_cmds.add_parser("import", help="add the sites of an export file")
@@ -268,8 +286,14 @@ def _remove(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _export(args: argparse.Namespace, ctx: Context) -> int:
-    count = ProfileStore().export(args.file, args.names)
-    ctx.out(f"Exported {count} site(s) to {args.file} (secrets are never exported).")
+    names = [*args.names, *(args.more_names or [])] or None
+    store = ProfileStore()
+    if args.output is None:
+        ctx.stdout.write(store.export_text(names))
+        ctx.stdout.flush()
+        return 0
+    count = store.export(args.output, names, overwrite=args.force)
+    ctx.out(f"Exported {count} site(s) to {args.output} (secrets are never exported).")
     return 0
 
 

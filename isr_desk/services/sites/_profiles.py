@@ -133,14 +133,39 @@ class ProfileStore:
         return copy
 
     # --- export / import ----------------------------------------------------------------
-    def export(self, target: Path, names: Iterable[str] | None = None) -> int:
-        """Write the profiles (all, or ``names``) to ``target``; never a secret."""
-        profiles = self.list()
-        if names is not None:
-            wanted = set(names)
-            profiles = [p for p in profiles if p.name in wanted]
+    def export(
+        self, target: Path, names: Iterable[str] | None = None, *, overwrite: bool = True
+    ) -> int:
+        """Write the profiles (all, or ``names``) to ``target``; never a secret.
+
+        With ``overwrite=False`` an existing ``target`` is refused (``site export -o``
+        without ``--force``)."""
+        profiles = self._exported(names)
+        if not overwrite and (target.exists() or target.is_symlink()):
+            raise ProfileExistsError(
+                f"{target} exists already", hint="Give another file, or --force to replace it"
+            )
         _write(target, profiles, mode=0o644)
         return len(profiles)
+
+    def export_text(self, names: Iterable[str] | None = None) -> str:
+        """The export of the profiles (all, or ``names``) as text (``site export`` to stdout)."""
+        return _dumps(self._exported(names))
+
+    def _exported(self, names: Iterable[str] | None) -> builtins.list[SiteProfile]:
+        profiles = self.list()
+        if names is None:
+            return profiles
+        wanted = list(dict.fromkeys(names))
+        known = {p.name for p in profiles}
+        unknown = [n for n in wanted if n not in known]
+        if unknown:
+            listed = ", ".join(sorted(known)) or "none yet"
+            raise ProfileNotFoundError(
+                f"No site named {unknown[0]!r}",
+                hint=f"Known sites: {listed}; to write a file give -o FILE",
+            )
+        return [p for p in profiles if p.name in set(wanted)]
 
     def import_(
         self, source: Path, *, replace_existing: bool = False, confirmed: bool = False
@@ -477,9 +502,13 @@ def _why(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _write(path: Path, profiles: list[SiteProfile], *, mode: int = 0o600) -> None:
+def _dumps(profiles: list[SiteProfile]) -> str:
     data = {"version": FORMAT_VERSION, "profiles": [profile_to_dict(p) for p in profiles]}
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _write(path: Path, profiles: list[SiteProfile], *, mode: int = 0o600) -> None:
+    text = _dumps(profiles)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, lambda fh: fh.write(text), mode=mode)
