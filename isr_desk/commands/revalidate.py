@@ -39,7 +39,13 @@ from isr_desk.commands._site_args import (
 )
 from isr_desk.domain import RunSummary, SiteProfile, Target
 from isr_desk.services.errors import RevalidationError
-from isr_desk.services.sites import ProfileStore, parse_target, parse_target_noted, parse_targets
+from isr_desk.services.sites import (
+    ProfileStore,
+    parse_target,
+    parse_target_noted,
+    parse_targets,
+    same_pages,
+)
 
 if TYPE_CHECKING:
     from isr_desk.services.runs import Event, RunPlan
@@ -146,7 +152,10 @@ def collect_targets(
             "Nothing to revalidate",
             hint="Give --path, --tag, --tag-match, --path-match or --from-file",
         )
-    return list(dict.fromkeys(targets))
+    unique, merged = same_pages(targets, site)  # /about and /about/: one page, sent once
+    if merged:
+        ctx.err(f"note: {merged}")
+    return unique
 
 
 def matched_targets(

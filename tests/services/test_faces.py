@@ -122,6 +122,7 @@ FACES = {
         "profile_page_url",
         "profile_to_dict",
         "public_path",
+        "same_pages",
         "secret_in_query",
         "site_hosts",
         "site_path",

@@ -48,6 +48,7 @@ from isr_desk.services.sites._targets import (
     profile_api_path,
     profile_page_url,
     public_path,
+    same_pages,
     site_hosts,
     site_path,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "profile_page_url",
     "profile_to_dict",
     "public_path",
+    "same_pages",
     "secret_in_query",
     "site_hosts",
     "site_path",
