@@ -39,6 +39,7 @@ from isr_desk.services.sites._format import (
     profile_from_dict,
     profile_to_dict,
 )
+from isr_desk.services.sites._headers import check_headers, without_credentials
 
 try:
     import fcntl
@@ -88,6 +89,7 @@ class ProfileStore:
     # --- writing ------------------------------------------------------------------------
     def add(self, profile: SiteProfile) -> SiteProfile:
         profile = validate_profile(profile)
+        check_headers(profile.headers)  # a credential goes to the keyring, never this file
         with self._locked():
             profiles = self.list()
             if any(p.name == profile.name for p in profiles):
@@ -98,6 +100,7 @@ class ProfileStore:
     def update(self, old_name: str, profile: SiteProfile) -> SiteProfile:
         """Replace ``old_name`` by ``profile``; a rename moves the secret in the keyring."""
         profile = validate_profile(profile)
+        check_headers(profile.headers)
         with self._locked():
             profiles = self.list()
             index = next((i for i, p in enumerate(profiles) if p.name == old_name), None)
@@ -153,7 +156,9 @@ class ProfileStore:
         return _dumps(self._exported(names))
 
     def _exported(self, names: Iterable[str] | None) -> builtins.list[SiteProfile]:
-        profiles = self.list()
+        # A credential-looking header of a profile stored before they were refused stays
+        # home: an export is shared (docs/reliability.md, "Credential headers").
+        profiles = [without_credentials(p) for p in self.list()]
         if names is None:
             return profiles
         wanted = list(dict.fromkeys(names))
@@ -177,6 +182,11 @@ class ProfileStore:
         confirmed address change keeps the site's secret, which then goes to the new host.
         """
         incoming = _read(source, missing_ok=False, what="import file")
+        for profile in incoming:
+            try:
+                check_headers(profile.headers, site=profile.name)
+            except InvalidProfileError as exc:
+                raise InvalidProfileError(f"{source}: {exc.message}", hint=exc.hint) from None
         with self._locked():
             profiles = {p.name: p for p in self.list()}
             clashes = [p.name for p in incoming if p.name in profiles]
