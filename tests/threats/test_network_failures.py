@@ -18,7 +18,9 @@ import pytest
 
 from isr_desk.domain import Outcome, Result, SiteProfile, Target
 from isr_desk.services.doctor import Finding, Level, check_endpoint
-from isr_desk.services.http import make_client
+from isr_desk.services.errors import ManifestError
+from isr_desk.services.http import Network, make_client
+from isr_desk.services.manifest import load_manifest
 from isr_desk.services.revalidation import Revalidator
 from tests.helpers.proxy import ForwardProxy
 from tests.helpers.sites import LoopbackSite
@@ -178,3 +180,12 @@ def test_a_proxy_that_cannot_reach_the_site_says_so_not_that_the_site_threw() ->
     assert http.hint is not None
     assert f"came through the proxy {proxy.url}" in http.hint
     assert "could not reach 127.0.0.1" in http.hint
+
+
+def test_a_manifest_url_through_a_proxy_asking_for_a_login_says_so(site: LoopbackSite) -> None:
+    with ForwardProxy(login=True) as proxy:
+        network = Network(proxy=proxy.url)
+        with pytest.raises(ManifestError) as caught:
+            load_manifest(f"{site.url}/isr-manifest.json", base_url=site.url, network=network)
+    assert "asks for a login (407 Proxy Authentication Required)" in caught.value.message
+    assert "HTTPS_PROXY environment variable" in (caught.value.hint or "")

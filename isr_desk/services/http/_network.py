@@ -270,6 +270,24 @@ class SyncRoutingTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         proxy = proxy_for(origin_of(request.url), self._network, self._proxies)
+        transport = self._transport(proxy)
+        if proxy is None:
+            return transport.handle_request(request)
+        from_profile = self._network.proxy is not None
+        try:
+            response = transport.handle_request(request)
+        except httpx.ProxyError as exc:  # as the async one: the proxy's failure, named
+            raise proxy_answered(proxy, from_profile, str(exc), request) from exc
+        except httpx.ConnectError as exc:
+            if is_tls(exc):
+                raise
+            raise proxy_refused(proxy, from_profile, exc, request) from exc
+        if response.status_code == 407:
+            response.close()
+            raise proxy_answered(proxy, from_profile, "407 Proxy Authentication Required", request)
+        return response
+
+    def _transport(self, proxy: str | None) -> httpx.HTTPTransport:
         transport = self._transports.get(proxy)
         if transport is None:
             context = trust_context(self._network.ca_bundle)
@@ -279,7 +297,7 @@ class SyncRoutingTransport(httpx.BaseTransport):
                 trust_env=False,
                 limits=self._limits,
             )
-        return transport.handle_request(request)
+        return transport
 
     def close(self) -> None:
         for transport in self._transports.values():
