@@ -13,6 +13,18 @@ import types
 import pytest
 
 FACES = {
+    "cdn": [
+        "Batch",
+        "CdnError",
+        "CdnPurger",
+        "Policy",
+        "PurgePlan",
+        "RealTimer",
+        "Timer",
+        "VERCEL_PATHS_NOTE",
+        "api_base",
+        "provider_for",
+    ],
     "demo": [
         "DemoSite",
         "MANIFEST_PATH",
@@ -77,6 +89,8 @@ FACES = {
         "same_origin_redirect",
     ],
     "runs": [
+        "CdnFinished",
+        "CdnStarted",
         "Event",
         "Failed",
         "Finished",
@@ -90,12 +104,14 @@ FACES = {
         "SecretSource",
         "Started",
         "Stopped",
+        "TokenSource",
         "Verified",
         "VerifyStarted",
         "recorded_rest",
         "recorded_targets",
     ],
     "sites": [
+        "CDN_SERVICE",
         "MAX_PATH_LENGTH",
         "MAX_TAG_LENGTH",
         "Parsed",
@@ -110,6 +126,7 @@ FACES = {
         "build_request",
         "build_requests",
         "check_secret",
+        "check_token",
         "describe",
         "is_pattern",
         "load_profile_file",
