@@ -65,6 +65,11 @@ class CdnPurger:
     def plan(self, profile: SiteProfile, targets: Sequence[Target]) -> PurgePlan:
         return provider_for(profile, bases=self._bases).plan(profile, targets)
 
+    @staticmethod
+    def plan_of(profile: SiteProfile, targets: Sequence[Target]) -> PurgePlan:
+        """What a purge would send, without a client (``--dry-run``, the window's count)."""
+        return provider_for(profile).plan(profile, targets)
+
     async def purge(
         self, profile: SiteProfile, token: str, targets: Sequence[Target]
     ) -> AsyncIterator[tuple[Result, ...]]:
