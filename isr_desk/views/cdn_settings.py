@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QWidget,
 )
 
@@ -36,6 +37,8 @@ class CdnSettingsGroup(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("CDN (purged after the origin when asked)", parent)
+        # Never more than its rows: a tall dialog's spare room is not the CDN group's.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.provider_combo = QComboBox()
         for provider in CdnProvider:
             self.provider_combo.addItem(provider.label, provider)
@@ -59,6 +62,7 @@ class CdnSettingsGroup(QGroupBox):
         self.token_edit.setPlaceholderText("Paste the API token (stored in the keyring on save)")
         self.token_edit.setAccessibleName("CDN API token")
         self.token_edit.hide()
+        self._token_asked = False
         self.token_status = QLabel(NO_TOKEN)
         self.note = QLabel(VERCEL_PATHS_NOTE + ".")
         self.note.setWordWrap(True)
@@ -124,6 +128,7 @@ class CdnSettingsGroup(QGroupBox):
     def token_saved(self) -> None:
         self.token_edit.clear()
         self.token_edit.hide()
+        self._token_asked = False
         self.token_status.setText(TOKEN_STORED)
 
     def show_token_state(self, stored: bool) -> None:
@@ -140,9 +145,11 @@ class CdnSettingsGroup(QGroupBox):
             self.form.setRowVisible(widget, shown[key])
         enabled = vercel or cloudflare
         self.form.setRowVisible(self._token_row, enabled)
+        self.token_edit.setVisible(enabled and self._token_asked)  # after "Set token…" only
         self.form.setRowVisible(self.default_box, enabled)
         self.form.setRowVisible(self.note, vercel)
 
     def _on_token_button_clicked(self) -> None:
+        self._token_asked = True
         self.token_edit.show()
         self.token_edit.setFocus()
