@@ -329,6 +329,8 @@ class _Printer:
                     _print_verifications(verifications, self.as_json, self.ctx)
                 assert self.summary is not None
                 self.output.finish(self.summary)
+            case runs.CdnStarted(targets=rows):
+                self.output.progress.total += rows  # the CDN's rows count on the same line
             case runs.CdnFinished(failed=failed):
                 self.cdn_failed += failed
                 if self.as_json:

@@ -116,12 +116,14 @@ class RunSession:
 
     @property
     def failed_targets(self) -> list[Target]:
-        """Targets with a failed answer (cancelled-in-flight ones are not failures)."""
-        return list(
-            dict.fromkeys(
-                r.target for r in self.results if not r.ok and r.outcome is not Outcome.CANCELLED
-            )
-        )
+        """Targets with a failed answer (cancelled-in-flight ones are not failures), at the
+        origin or at the CDN (a retry refreshes the origin again, then purges again; a
+        target the CDN cannot purge at all is not retried for it)."""
+        failed = [r.target for r in self.results if not r.ok and r.outcome is not Outcome.CANCELLED]
+        failed += [
+            r.target for r in self.cdn_results if not r.ok and r.outcome is not Outcome.UNSUPPORTED
+        ]
+        return list(dict.fromkeys(failed))
 
     @property
     def rest(self) -> list[Target]:

@@ -171,6 +171,9 @@ def test_no_token_gives_failed_cdn_rows_and_the_origin_run_stands(tmp_path: Path
     assert "--cdn-token-env" in (row.hint or "")
     finished = next(e for e in events if isinstance(e, runs.Finished))
     assert finished.summary.ok == 1
+    retry = session.retry_failed()  # the CDN's failure is retried: origin again, then the CDN
+    assert retry is not None
+    assert (retry.targets, retry.purge_cdn) == ((Target.path("/a"),), True)
 
 
 def test_a_cdn_run_with_a_failed_origin_target_purges_only_the_refreshed(tmp_path: Path) -> None:
