@@ -55,7 +55,7 @@ def test_site_show_gives_the_cdn_and_whether_a_token_is_stored_never_the_token(
     assert as_json["cdn_token"] == "stored in the system keyring"
     assert keyring.get_password(CDN_SERVICE, cdn_site) == CF_TOKEN
     exported = isr_home / "export.json"
-    assert isr("site", "export", str(exported)).returncode == 0
+    assert isr("site", "export", "-o", str(exported)).returncode == 0
     for path in [*isr_home.rglob("*"), exported]:
         if path.is_file():
             assert CF_TOKEN.encode() not in path.read_bytes(), path

@@ -65,7 +65,7 @@ def test_the_cdn_token_is_in_no_file_log_export_or_output(
                    "--purge-cdn", "--junit", str(tmp_path / "echo.xml")) == 1  # fmt: skip
         assert run("site", "show", unique_name) == 0
         assert run("site", "show", unique_name, "--json") == 0
-        assert run("site", "export", str(tmp_path / "sites.json")) == 0
+        assert run("site", "export", "-o", str(tmp_path / "sites.json")) == 0
         history = json.loads(isr("history", "--json").stdout)
         for record in history["runs"]:
             for suffix in ("csv", "json"):
