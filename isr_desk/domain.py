@@ -114,6 +114,58 @@ class Endpoint:
     batch_size: int = 0
 
 
+class CdnProvider(enum.StrEnum):
+    """The CDN in front of a site that a run can purge too (docs/cdn.md)."""
+
+    NONE = "none"
+    VERCEL = "vercel"
+    CLOUDFLARE = "cloudflare"
+
+    @property
+    def label(self) -> str:
+        return {"none": "None", "vercel": "Vercel", "cloudflare": "Cloudflare"}[self.value]
+
+
+class PathPurge(enum.StrEnum):
+    """How a Cloudflare purge names a page: its URL, its URL as a prefix, or its whole host."""
+
+    URLS = "urls"
+    PREFIXES = "prefixes"
+    HOSTS = "hosts"
+
+
+VERCEL_TARGETS = ("production", "preview")
+
+
+@dataclass(frozen=True, slots=True)
+class CdnSettings:
+    """A site's CDN (docs/cdn.md). Never holds the API token: that lives in the keyring.
+
+    Vercel: ``project`` (id or name), ``team`` (team id, optional), ``target`` (production or
+    preview). Cloudflare: ``zone`` (zone id) and ``path_purge``. ``public_url``: where
+    visitors see the site (a purge names page URLs there; empty: the site's base URL).
+    ``by_default``: every run of the site purges the CDN too.
+    """
+
+    provider: CdnProvider = CdnProvider.NONE
+    project: str = ""
+    team: str = ""
+    target: str = "production"
+    zone: str = ""
+    path_purge: PathPurge = PathPurge.URLS
+    public_url: str = ""
+    by_default: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.provider is not CdnProvider.NONE
+
+    @property
+    def step(self) -> str:
+        """The step name of this CDN's rows in a run: ``cdn: Cloudflare``."""
+        return f"cdn: {self.provider.label}"
+
+
 @dataclass(frozen=True, slots=True)
 class SiteProfile:
     """A site the user revalidates. Never holds the secret (that lives in the keyring)."""
@@ -135,6 +187,7 @@ class SiteProfile:
     base_path: str = ""
     trailing_slash: bool = False
     encode_paths: bool = True
+    cdn: CdnSettings = field(default_factory=CdnSettings)
 
     @property
     def bases(self) -> tuple[str, ...]:
@@ -287,6 +340,7 @@ class Outcome(enum.StrEnum):
     TLS_ERROR = "tls-error"
     UNSUPPORTED = "unsupported"
     CANCELLED = "cancelled"
+    PURGED = "purged"
     OTHER = "other"
 
     @property
@@ -309,16 +363,22 @@ _OUTCOME_LABELS = {
     Outcome.TLS_ERROR: "Certificate problem",
     Outcome.UNSUPPORTED: "Not supported",
     Outcome.CANCELLED: "Cancelled",
+    Outcome.PURGED: "Purged from the CDN",
     Outcome.OTHER: "Failed",
 }
 
 
+ORIGIN = "origin"  # the step of a revalidation at the site; a CDN purge's is "cdn: <name>"
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
-    """What happened to one target on one base URL (instance).
+    """What happened to one target on one base URL (instance), in one step of a run.
 
     ``response`` is the parsed JSON body, or a text excerpt, or ``None``. ``request`` is the
     last request sent, already redacted. ``started_at`` is wall-clock epoch seconds.
+    ``step``: ``origin`` (the site's revalidation route) or ``cdn: Vercel`` / ``cdn:
+    Cloudflare`` (the purge of the same target at the CDN, a row of its own).
     """
 
     target: Target
@@ -335,10 +395,12 @@ class Result:
     started_at: float = 0.0
     request: PreparedRequest | None = None
     response_headers: tuple[tuple[str, str], ...] = ()
+    step: str = ORIGIN
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` line shape (docs/architecture.md, "What the faces promise")."""
         data: dict[str, Any] = {
+            "step": self.step,
             "kind": self.target.kind.value,
             "target": self.target.value,
             "ok": self.ok,

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from isr_desk.domain import Outcome, Result, RunSummary
+from isr_desk.domain import ORIGIN, Outcome, Result, RunSummary
 from isr_desk.services.errors import IsrError
 
 
@@ -37,6 +37,8 @@ def junit_xml(site: str, results: Sequence[Result], summary: RunSummary) -> str:
 
 def _case(site: str, result: Result) -> ET.Element:
     name = str(result.target) + (f" @ {result.instance}" if result.instance else "")
+    if result.step != ORIGIN:  # the CDN purge of the same target: a test case of its own
+        name = f"{result.step}: {name}"
     case = ET.Element(
         "testcase", classname=site, name=name, time=f"{result.duration_ms / 1000:.3f}"
     )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from isr_desk.commands._junit import junit_xml, write_junit
 from isr_desk.commands._progress import Progress
+from isr_desk.domain import ORIGIN
 
 if TYPE_CHECKING:
     from isr_desk.commands import Context
@@ -111,7 +112,8 @@ def print_result(result: Result, ctx: Context) -> None:
     mark = "ok  " if result.ok else "FAIL"
     status = result.status if result.status is not None else "---"
     where = f" @ {result.instance}" if result.instance else ""
-    line = f"{mark} {status} {result.target}{where}  {result.outcome.label}"
+    step = f" [{result.step}]" if result.step != ORIGIN else ""
+    line = f"{mark} {status} {result.target}{where}{step}  {result.outcome.label}"
     line += f"  {result.duration_ms:.0f} ms"
     if result.attempts > 1:
         line += f" ({result.attempts} attempts)"

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from isr_desk.commands._cdn_args import add_cdn_flags, apply_cdn_flags
 from isr_desk.domain import Preset, SecretPlacement, SiteProfile
 from isr_desk.services.errors import InvalidProfileError, SecretError
 from isr_desk.services.sites import check_headers, split_url_template
@@ -114,6 +115,7 @@ def add_site_flags(parser: argparse.ArgumentParser, *, edit: bool = False) -> No
         help="a replica's base URL: revalidate every instance of a self-hosted site (repeat)",
     )
     _convention_flags(parser, edit=edit)
+    add_cdn_flags(parser, edit=edit)
 
 
 def _convention_flags(parser: argparse.ArgumentParser, *, edit: bool) -> None:
@@ -206,7 +208,7 @@ def apply_site_flags(
         changes["instances"] = tuple(given["instance"])
     if endpoint:
         changes["endpoint"] = dataclasses.replace(profile.endpoint, **endpoint)
-    return dataclasses.replace(profile, **changes)
+    return apply_cdn_flags(dataclasses.replace(profile, **changes), args)
 
 
 # --- a command's site and secret ------------------------------------------------------------

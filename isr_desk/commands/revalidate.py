@@ -12,6 +12,11 @@ change the exit status; ``--verify-strict`` makes it 1 unless every page was che
 shown fresh: Unchanged, still served by a CDN, Inconclusive, Not checked, a failed fetch or a
 verification cut short all give 1.
 
+``--purge-cdn`` purges the site's CDN (Vercel, Cloudflare: docs/cdn.md) after the origin,
+for the targets the origin refreshed: one row per target with the step ``cdn: <provider>``
+(``"step"`` in ``--json``), then a ``CDN …`` line (``{"cdn": ...}``); a failed CDN row makes
+the exit status 1. A site set to purge by default does so unless ``--no-purge-cdn``.
+
 ``--resume RUN_ID`` sends the rest of a recorded run: the targets a cancel or a crash kept
 from being sent, and those cancelled in flight.
 
@@ -30,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from isr_desk.commands import Context, Subparsers
+from isr_desk.commands._cdn_args import token_from_env
 from isr_desk.commands._dry_run import print_dry_run
 from isr_desk.commands._junit import check_writable
 from isr_desk.commands._output import RunPrinter, add_output_flags
@@ -50,7 +56,7 @@ from isr_desk.services.sites import (
 )
 
 if TYPE_CHECKING:
-    from isr_desk.services.runs import Event, RunPlan
+    from isr_desk.services.runs import CdnFinished, Event, RunPlan
     from isr_desk.services.verify import Verdict, Verification
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -63,6 +69,7 @@ examples:
   isr-desk revalidate blog --from-file paths.txt --concurrency 16 --failures-only
   isr-desk revalidate blog --path / --dry-run            # print the requests, send nothing
   isr-desk revalidate blog --tag-match 'category:*' --path-match '/blog/2019/**' --dry-run
+  isr-desk revalidate blog --tag posts --purge-cdn --verify    # origin, then the CDN, then check
   # CI, no keyring and no stored site (docs/ci.md):
   isr-desk revalidate --url https://www.example.com --preset bearer \\
       --secret-env REVALIDATE_SECRET --from-file changed.txt --junit revalidate.xml --quiet
@@ -120,6 +127,22 @@ def register(subparsers: Subparsers) -> None:
         action="store_true",
         help="--verify, and exit 1 unless every page was checked and shown fresh (unchanged, "
         "CDN-stale, inconclusive, not checked or a cut-short check all give 1)",
+    )
+    purge = parser.add_mutually_exclusive_group()
+    purge.add_argument(
+        "--purge-cdn",
+        dest="purge_cdn",
+        action="store_const",
+        const=True,
+        default=None,
+        help="after the origin, purge the site's CDN for the same targets (docs/cdn.md)",
+    )
+    purge.add_argument(
+        "--no-purge-cdn",
+        dest="purge_cdn",
+        action="store_const",
+        const=False,
+        help="do not purge the CDN, even if the site is set to purge it in every run",
     )
     parser.add_argument(
         "--resume",
@@ -227,7 +250,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             ctx.out(f"Nothing left to send: every target of run {args.resume} has an answer")
             return 0
     options = RunOptions.from_profile(profile)
+    purge = profile.cdn.by_default if args.purge_cdn is None else args.purge_cdn
+    if purge and not profile.cdn.enabled:
+        raise RevalidationError(
+            f"--purge-cdn: site {profile.name!r} has no CDN set",
+            hint=f"isr-desk site edit {profile.name} --cdn vercel|cloudflare … (docs/cdn.md)",
+        )
     if args.dry_run:
+        if purge and args.format != "json":
+            print_cdn_plan(profile, targets, ctx)
         return print_dry_run(profile, targets, ctx, as_json=args.format == "json")
     # None: the stored site's secret, which the session reads from the keyring.
     secret = resolve_secret(args, ctx)
@@ -238,6 +269,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         verify=args.verify or args.verify_strict,
         secret=secret,
         resumes=args.resume,
+        purge_cdn=purge,
+        cdn_token=token_from_env(args) if purge else None,
     )
     output = RunPrinter(args, ctx, profile.name, total=len(targets) * len(profile.bases))
     printer = _Printer(ctx, output)
@@ -275,7 +308,11 @@ async def _run(plan: RunPlan, store: ProfileStore, printer: _Printer) -> None:
 
     async with make_client(profile=plan.profile) as client:  # its proxy and CA bundle
         session = RunSession(
-            plan, revalidator=Revalidator(client), secrets=store.secrets, history=HistoryStore
+            plan,
+            revalidator=Revalidator(client),
+            secrets=store.secrets,
+            history=HistoryStore,
+            cdn_tokens=store.cdn_tokens if plan.purge_cdn and plan.cdn_token is None else None,
         )
         loop = asyncio.get_running_loop()
 
@@ -304,6 +341,7 @@ class _Printer:
         self.run_id: int | None = None
         self.interrupted = False  # Ctrl-C cancelled the run: exit 130 (as a shell expects)
         self.verifications: tuple[Verification, ...] = ()
+        self.cdn_failed = 0
 
     def print(self, event: Event) -> None:
         from isr_desk.services import runs
@@ -322,6 +360,15 @@ class _Printer:
                     _print_verifications(verifications, self.as_json, self.ctx)
                 assert self.summary is not None
                 self.output.finish(self.summary)
+            case runs.CdnStarted(targets=rows):
+                self.output.progress.total += rows  # the CDN's rows count on the same line
+            case runs.CdnFinished(failed=failed):
+                self.cdn_failed += failed
+                if self.as_json:
+                    self.ctx.json_line({"cdn": event.to_json()})
+                elif self.output.format == "text":
+                    self.output.progress.clear()
+                    self.ctx.out(_cdn_line(event))
             case runs.RunWarning(text=text):
                 self.output.progress.clear()
                 self.ctx.err(f"isr-desk: warning: {text}")
@@ -342,12 +389,34 @@ class _Printer:
         summary = self.summary
         if summary is None or summary.failed or summary.not_sent or summary.cancelled:
             return 1
+        if self.cdn_failed:
+            return 1
         if strict:
             # Strict means proven: a verification cut short, or a page that could not be
             # checked (a tag without the site's manifest), is no proof.
             verified = self.verifications
             return 0 if verified and all(v.ok for v in verified) else 1
         return 0
+
+
+def _cdn_line(event: CdnFinished) -> str:
+    total = event.ok + event.failed
+    return (
+        f"CDN ({event.step}): {event.ok} of {total} purged, {event.failed} failed"
+        f" in {event.duration_ms / 1000:.2f} s"
+    )
+
+
+def print_cdn_plan(profile: SiteProfile, targets: list[Target], ctx: Context) -> None:
+    """``--dry-run --purge-cdn``: the CDN calls a run would make (no token needed)."""
+    from isr_desk.services.cdn import CdnPurger
+
+    plan = CdnPurger.plan_of(profile, targets)
+    for batch in plan.batches:
+        shown = ", ".join(batch.items[:3]) + (" …" if len(batch.items) > 3 else "")
+        ctx.out(f"{plan.step}: purge {len(batch.items)} {batch.kind}: {shown}")
+    for target, why in plan.unsupported:
+        ctx.out(f"{plan.step}: not purged: {target} ({why})")
 
 
 # --- --verify ------------------------------------------------------------------------------

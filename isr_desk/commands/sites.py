@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from isr_desk.commands import Context, Subparsers
+from isr_desk.commands._cdn_args import cdn_rows, store_cdn_token, token_state
 from isr_desk.commands._site_args import HelpFormatter, add_site_flags, apply_site_flags
 from isr_desk.commands._site_args import profile_from_args as new_profile
 from isr_desk.domain import SiteProfile
@@ -41,6 +42,8 @@ examples:
   isr-desk site edit blog --concurrency 16 --rate-limit 1200
   isr-desk site edit blog --preset bearer --endpoint /api/revalidate-v2
   isr-desk site edit blog --rename blog-prod
+  isr-desk site edit blog --cdn vercel --cdn-project blog --cdn-team team_x \
+      --cdn-token-env VERCEL_TOKEN
 """
 EXPORT_EXAMPLES = """\
 examples:
@@ -173,6 +176,17 @@ def _add(args: argparse.Namespace, ctx: Context) -> int:
         ctx.out("Secret stored in the system keyring.")
     else:
         ctx.out(f"Next: store its secret with `isr-desk secret set {profile.name}`.")
+    return _cdn_token(store, profile, args, ctx)
+
+
+def _cdn_token(
+    store: ProfileStore, profile: SiteProfile, args: argparse.Namespace, ctx: Context
+) -> int:
+    try:
+        store_cdn_token(store, profile, args, ctx)
+    except SecretError as exc:
+        ctx.err(f"isr-desk: the site was saved but its CDN token was not: {exc.describe()}")
+        return 2
     return 0
 
 
@@ -209,12 +223,12 @@ def _edit(args: argparse.Namespace, ctx: Context) -> int:
         changed = dataclasses.replace(changed, base_url=args.url)
     if args.rename:
         changed = dataclasses.replace(changed, name=args.rename)
-    if changed == old:
+    if changed == old and not args.cdn_token_env:
         ctx.out(f"Nothing to change for {old.name!r}: give the settings to change (see --help).")
         return 0
-    profile = store.update(old.name, changed)
+    profile = store.update(old.name, changed) if changed != old else old
     ctx.out(f"Updated site {profile.name!r}: {describe(profile)}")
-    return 0
+    return _cdn_token(store, profile, args, ctx)
 
 
 def _list(args: argparse.Namespace, ctx: Context) -> int:
@@ -242,6 +256,8 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         data = _shown_dict(profile)
         data["secret"] = secret_state
+        if profile.cdn.enabled:
+            data["cdn_token"] = token_state(profile, store)
         data["request"] = {"method": request.method, "url": request.url}
         ctx.out(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
@@ -268,6 +284,7 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
         rows.append(("CA bundle", profile.ca_bundle))
     if profile.headers:
         rows.append(("Headers", ", ".join(f"{k}: {v}" for k, v in shown_headers(profile))))
+    rows += cdn_rows(profile, store)
     if secret_in_query(profile):
         rows.append(("Note", "the secret travels in the URL; the bearer preset keeps it out"))
     for name in credential_headers(profile):

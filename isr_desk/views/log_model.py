@@ -29,7 +29,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from isr_desk.domain import Result, Target
+from isr_desk.domain import ORIGIN, Result, Target
 from isr_desk.services.verify import Verdict, Verification
 from isr_desk.views.colours import brush
 from isr_desk.views.plain import tooltip
@@ -43,9 +43,10 @@ _HORIZONTAL = Qt.Orientation.Horizontal
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 COLUMNS = (
-    "Time", "Site", "Target", "Instance", "Status", "Result", "Duration ms", "Attempts", "Verify"
+    "Time", "Site", "Target", "Instance", "Status", "Result", "Duration ms", "Attempts", "Verify",
+    "Step",
 )  # fmt: skip
-TIME, SITE, TARGET, INSTANCE, STATUS, RESULT, DURATION, ATTEMPTS, VERIFY = range(len(COLUMNS))
+TIME, SITE, TARGET, INSTANCE, STATUS, RESULT, DURATION, ATTEMPTS, VERIFY, STEP = range(len(COLUMNS))
 _NUMERIC = frozenset({STATUS, DURATION, ATTEMPTS})
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -91,6 +92,8 @@ class LogRow:
             return f"{result.duration_ms:.0f}"
         if column == ATTEMPTS:
             return str(result.attempts)
+        if column == STEP:  # origin, or the CDN purge of the same target (docs/cdn.md)
+            return result.step
         return verdict_text(self.verifications)
 
 
@@ -208,16 +211,22 @@ class LogModel(QAbstractTableModel):
             by_key.setdefault((v.target, v.instance), []).append(v)
         wanted = {id(r) for r in results}
         changed: list[int] = []
-        for index in range(len(self._rows) - 1, max(-1, len(self._rows) - len(results) - 1), -1):
+        left = len(wanted)
+        for index in range(len(self._rows) - 1, -1, -1):
             row = self._rows[index]
             if id(row.result) not in wanted:
-                continue
+                if row.result.step == ORIGIN:  # an origin row of another run: this run ended
+                    break
+                continue  # the run's CDN rows come after its origin rows
+            left -= 1
             found = by_key.get((row.result.target, row.result.instance)) or by_key.get(
                 (row.result.target, None)
             )
             if found:
                 row.verifications = tuple(found)
                 changed.append(index)
+            if not left:
+                break
         if changed:
             self.has_verifications = True
             self.dataChanged.emit(
@@ -231,6 +240,10 @@ class LogModel(QAbstractTableModel):
 
     def has_instances(self) -> bool:
         return any(r.result.instance for r in self._rows[-100:])
+
+    def has_steps(self) -> bool:
+        """Whether recent rows include a CDN step (the Step column is shown then)."""
+        return any(r.result.step != ORIGIN for r in self._rows[-200:])
 
     # --- QAbstractTableModel ------------------------------------------------------------
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from isr_desk.domain import Outcome, Result, RunSummary
+from isr_desk.domain import CdnSettings, Outcome, Result, RunSummary
 from isr_desk.services.verify import Verification, count_verdicts
-from isr_desk.views.log_model import INSTANCE, TARGET, VERIFY, LogModel, LogRow
+from isr_desk.views.log_model import INSTANCE, STEP, TARGET, VERIFY, LogModel, LogRow
 from isr_desk.views.plain import plain
 from isr_desk.views.run_controller import Progress, plural
 
@@ -121,6 +121,12 @@ class LogPanel(QWidget):
             "Fetch each page before and after the refresh, as a visitor would, and say in the "
             "Verify column whether it really changed. Bulk runs ask in their confirmation."
         )
+        self.cdn_box = QCheckBox("Also purge the CDN")
+        self.cdn_box.setToolTip(
+            "After the refresh at the site, purge the CDN in front of it for the same pages "
+            "and tags: the CDN's rows show in the Step column (docs/cdn.md)."
+        )
+        self.cdn_box.hide()  # shown for a site with a CDN set
         self.archive_label = QLabel("")
         plain(self.archive_label)
         self.archive_label.setObjectName("archiveBanner")
@@ -164,6 +170,7 @@ class LogPanel(QWidget):
             table.setColumnWidth(column, width)
         header.setSectionResizeMode(TARGET, QHeaderView.ResizeMode.Stretch)
         table.setColumnHidden(INSTANCE, True)
+        table.setColumnHidden(STEP, True)
         table.setColumnHidden(VERIFY, True)
         return table
 
@@ -174,6 +181,7 @@ class LogPanel(QWidget):
         bar.addWidget(self.progress, 1)
         bar.addWidget(self.progress_label, 3)
         bar.addWidget(self.verify_box)
+        bar.addWidget(self.cdn_box)
         bar.addWidget(self.cancel_button)
         bar.addWidget(self.retry_button)
         bar.addWidget(self.clear_button)
@@ -248,9 +256,21 @@ class LogPanel(QWidget):
         self._update_columns()
         self.row_selected.emit(None)
 
+    def set_cdn(self, cdn: CdnSettings | None) -> None:
+        """The "Also purge the CDN" box for the current site: shown with a CDN set, ticked
+        when the site purges in every run."""
+        enabled = cdn is not None and cdn.enabled
+        self.cdn_box.setVisible(enabled)
+        if cdn is not None and enabled:
+            self.cdn_box.setText(f"Also purge the CDN ({cdn.provider.label})")
+            self.cdn_box.setChecked(cdn.by_default)
+        else:
+            self.cdn_box.setChecked(False)
+
     def _update_columns(self) -> None:
         model = self.shown_model
         self.table.setColumnHidden(INSTANCE, not model.has_instances())
+        self.table.setColumnHidden(STEP, not model.has_steps())
         self.table.setColumnHidden(VERIFY, not model.has_verifications)
 
     # --- run events ---------------------------------------------------------------------
@@ -314,6 +334,8 @@ class LogPanel(QWidget):
         self.stack.setCurrentWidget(self.table)
         if self.model.has_instances():
             self.table.setColumnHidden(INSTANCE, False)
+        if self.model.has_steps():
+            self.table.setColumnHidden(STEP, False)
         if self._follow:
             self.table.scrollToBottom()
 

@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.controller = RunController(
             revalidator=revalidator,
             secrets=secrets,
+            cdn_tokens=secrets.cdn_tokens(),
             messages=self.messages,
             history=history,
             client=client,
@@ -198,6 +199,7 @@ class MainWindow(QMainWindow):
         self.log.row_selected.connect(self.details.show_row)
         self.log.live_shown.connect(self._on_log_live_shown)
         self.log.verify_box.toggled.connect(self._on_verify_box_toggled)
+        self.log.cdn_box.toggled.connect(self._on_cdn_box_toggled)
         self.log.details_button.toggled.connect(self._on_details_button_toggled)
         self.history.run_opened.connect(self._on_history_run_opened)
         self.history.run_again_requested.connect(self._on_history_targets_requested)
@@ -234,6 +236,7 @@ class MainWindow(QMainWindow):
         self.guide.set_site(site)
         self.body.setCurrentIndex(0 if site is None else 1)
         self.targets.set_profile(site)
+        self.log.set_cdn(None if site is None else site.cdn)
         has_doctor = site is not None and self._client is not None
         self.check_button.setEnabled(has_doctor)
         self.check_action.setEnabled(has_doctor)
@@ -285,6 +288,9 @@ class MainWindow(QMainWindow):
         self.details.show_row(self.details.row)
         self.controller.verify_enabled = checked
         self.settings.setValue("verify_after_refresh", checked)
+
+    def _on_cdn_box_toggled(self, checked: bool) -> None:
+        self.controller.purge_cdn = checked
 
     def _on_history_run_opened(self, record: RunRecord, results: list[Result]) -> None:
         self.log.show_archive(run_title(record), record.profile, results)

@@ -37,6 +37,7 @@ from isr_desk.services.sites import (
     SecretStore,
     check_headers,
     check_secret,
+    check_token,
     preview_request,
     secret_in_query,
     shown_headers,
@@ -45,6 +46,7 @@ from isr_desk.services.sites import (
     validate_profile,
 )
 from isr_desk.views.a11y import name_form_fields
+from isr_desk.views.cdn_settings import CdnSettingsGroup
 from isr_desk.views.plain import plain
 from isr_desk.views.tasks import TaskSet
 
@@ -135,6 +137,7 @@ class ProfileDialog(QDialog):
         self._update_preview()
         if profile is not None:
             self._tasks.spawn(self._load_secret_status(profile.name))
+            self._tasks.spawn(self._load_token_status(profile.name))
         else:
             self.secret_status.setText(NO_SECRET)
 
@@ -168,6 +171,7 @@ class ProfileDialog(QDialog):
         self.proxy_edit.setPlaceholderText("As the system says (HTTPS_PROXY); or URL, or direct")
         self.ca_edit = QLineEdit()
         self.ca_edit.setPlaceholderText("System trust store; or a private CA's .pem file")
+        self.cdn = CdnSettingsGroup()
         self.headers_edit = QPlainTextEdit()
         self.headers_edit.setTabChangesFocus(True)
         self.headers_edit.setPlaceholderText("Name: value — one per line (optional)")
@@ -256,6 +260,7 @@ class ProfileDialog(QDialog):
         network.addWidget(self.ca_edit, 1)
         form.addRow("Proxy", network)
         form.addRow("Extra headers", self.headers_edit)
+        form.addRow(self.cdn)
         secret_row = QHBoxLayout()
         secret_row.addWidget(self.secret_edit, 1)
         secret_row.addWidget(self.forget_button)
@@ -298,6 +303,7 @@ class ProfileDialog(QDialog):
         # A credential stored before they were refused shows as •••: delete its line to save.
         shown = shown_headers(profile)
         self.headers_edit.setPlainText("\n".join(f"{k}: {v}" for k, v in shown))
+        self.cdn.set_settings(profile.cdn)
         self._instances = profile.instances
         self._conventions = replace(profile, name="", base_url="")
 
@@ -355,6 +361,7 @@ class ProfileDialog(QDialog):
             base_path=self._conventions.base_path,
             trailing_slash=self._conventions.trailing_slash,
             encode_paths=self._conventions.encode_paths,
+            cdn=self.cdn.settings(),
         )
 
     def _on_url_edit_text_changed(self, text: str) -> None:
@@ -442,6 +449,7 @@ class ProfileDialog(QDialog):
                 await asyncio.to_thread(self._secrets.set, saved.name, secret)
                 self.secret_edit.clear()
                 self.secret_status.setText(SECRET_STORED)
+            await self._save_token(saved)
         except SecretError as exc:
             self._show_secret_error(exc)
             self.error_label.setText("The site was saved, but its secret was not stored.")
@@ -455,6 +463,20 @@ class ProfileDialog(QDialog):
             self.buttons.setEnabled(True)
         self.profile_saved.emit(saved)
         self.accept()
+
+    async def _load_token_status(self, name: str) -> None:
+        try:
+            stored = await asyncio.to_thread(self._secrets.cdn_tokens().has, name)
+        except SecretError:
+            return  # the site's secret status already says what is wrong with the keyring
+        self.cdn.show_token_state(stored)
+
+    async def _save_token(self, saved: SiteProfile) -> None:
+        """The CDN API token typed in the CDN group goes to the keyring (docs/cdn.md)."""
+        token = self.cdn.token()
+        if token and saved.cdn.enabled:
+            await asyncio.to_thread(self._secrets.cdn_tokens().set, saved.name, check_token(token))
+            self.cdn.token_saved()
 
     def done(self, result: int) -> None:
         self._tasks.cancel_all()

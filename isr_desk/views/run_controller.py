@@ -9,7 +9,7 @@ adapter only receives a few batches a second (docs/architecture.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import httpx
@@ -18,10 +18,11 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from isr_desk.domain import SiteProfile, Target, TargetKind
 from isr_desk.services import runs
+from isr_desk.services.cdn import CdnPurger
 from isr_desk.services.history import HistoryStore
 from isr_desk.services.revalidation import Revalidator
 from isr_desk.services.runs import Progress as Progress
-from isr_desk.services.runs import RunPlan, RunSession, SecretSource
+from isr_desk.services.runs import RunPlan, RunSession, SecretSource, TokenSource
 from isr_desk.services.sites import same_pages
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.run_confirm import open_confirmation
@@ -55,11 +56,16 @@ class RunController(QObject):
         dialog_parent: QWidget | None = None,
         threshold: int = DEFAULT_THRESHOLD,
         threaded: bool = True,
+        cdn_tokens: TokenSource | None = None,
+        purger_factory: Callable[[httpx.AsyncClient], CdnPurger] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.threshold = threshold
         self.verify_enabled = True  # "Verify pages after refresh" (needs ``client``)
+        self.purge_cdn = False  # "Also purge the CDN" (for a site with a CDN set)
+        self._cdn_tokens = cdn_tokens
+        self._purger_factory = purger_factory or CdnPurger
         self.threaded = threaded
         self._can_verify = client is not None
         self._revalidator = revalidator
@@ -179,11 +185,14 @@ class RunController(QObject):
         if self.running:
             return
         path = self._history_path
+        plan = replace(plan, purge_cdn=self.purge_cdn and plan.profile.cdn.enabled)
         self.session = RunSession(
             plan,
             revalidator=self._revalidator,
             secrets=self._secrets,
             history=None if path is None else (lambda: HistoryStore(path)),
+            cdn_tokens=self._cdn_tokens,
+            purger_factory=self._purger_factory,
         )
         # Busy from this moment, not from the task's first step: a cancel (Esc) right after
         # Refresh reaches this run, and a second start cannot slip in beside it.
@@ -226,6 +235,12 @@ class RunController(QObject):
                 self._messages.error(error)
             case runs.Stopped(text=text):
                 self._messages.info(text)
+            case runs.CdnFinished(step=step, ok=ok, failed=failed):
+                text = f"{step}: {plural(ok, 'target')} purged"
+                if failed:
+                    self._messages.warning(f"{text}, {failed} failed (see the Step column)")
+                else:
+                    self._messages.info(text)
 
     def _set_idle(self) -> None:
         if self._busy:

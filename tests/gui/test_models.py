@@ -129,7 +129,7 @@ def test_log_cells_are_made_when_asked_and_follow_the_verdicts(qtbot: QtBot) -> 
     row = model.row(1)
     assert not hasattr(row, "__dict__")  # slots only: 100,000 rows hold no display strings
     clock = time.strftime("%H:%M:%S", time.localtime(1_700_000_000.0125))
-    expected = (clock, "Site", "/b", "", "401", "Wrong secret", "12", "1", "")
+    expected = (clock, "Site", "/b", "", "401", "Wrong secret", "12", "1", "", "origin")
     assert row.cells == expected
     assert [model.index(1, c).data() for c in range(len(COLUMNS))] == list(expected)
     check = Verification(Verdict.UNCHANGED, "same ETag", "/b", target=Target.path("/b"))

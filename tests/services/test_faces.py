@@ -13,6 +13,18 @@ import types
 import pytest
 
 FACES = {
+    "cdn": [
+        "Batch",
+        "CdnError",
+        "CdnPurger",
+        "Policy",
+        "PurgePlan",
+        "RealTimer",
+        "Timer",
+        "VERCEL_PATHS_NOTE",
+        "api_base",
+        "provider_for",
+    ],
     "demo": [
         "DemoSite",
         "MANIFEST_PATH",
@@ -89,6 +101,8 @@ FACES = {
         "same_origin_redirect",
     ],
     "runs": [
+        "CdnFinished",
+        "CdnStarted",
         "Event",
         "Failed",
         "Finished",
@@ -102,12 +116,14 @@ FACES = {
         "SecretSource",
         "Started",
         "Stopped",
+        "TokenSource",
         "Verified",
         "VerifyStarted",
         "recorded_rest",
         "recorded_targets",
     ],
     "sites": [
+        "CDN_SERVICE",
         "MAX_PATH_LENGTH",
         "MAX_TAG_LENGTH",
         "Parsed",
@@ -123,6 +139,7 @@ FACES = {
         "build_requests",
         "check_headers",
         "check_secret",
+        "check_token",
         "credential_headers",
         "describe",
         "is_pattern",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from isr_desk.domain import (
+    ORIGIN,
     Outcome,
     PreparedRequest,
     Result,
@@ -31,11 +32,11 @@ RESULT_COLUMNS = (
     "kind", "target", "ok", "outcome", "status", "duration_ms", "attempts", "response",
     "error", "hint", "total_ms", "connect_ms", "tls_ms", "first_byte_ms", "instance",
     "started_at", "req_method", "req_url", "req_headers", "req_body", "req_targets",
-    "response_headers",
+    "response_headers", "step",
 )  # fmt: skip
 CSV_COLUMNS = (
-    "run_id", "started_at", "kind", "target", "instance", "ok", "result", "outcome", "status",
-    "duration_ms", "attempts", "connect_ms", "tls_ms", "first_byte_ms", "error", "hint",
+    "run_id", "started_at", "step", "kind", "target", "instance", "ok", "result", "outcome",
+    "status", "duration_ms", "attempts", "connect_ms", "tls_ms", "first_byte_ms", "error", "hint",
     "method", "url", "response",
 )  # fmt: skip
 
@@ -83,6 +84,7 @@ def safe(result: Result) -> Result:
         started_at=result.started_at,
         request=request.redacted(),
         response_headers=tuple((k, redact_text(v, secret)) for k, v in result.response_headers),
+        step=result.step,
     )
 
 
@@ -113,6 +115,7 @@ def result_row(result: Result) -> tuple[Any, ...]:
         None if req is None else req.body,
         None if req is None else targets_json(req.targets),
         _dumps([list(h) for h in r.response_headers]),
+        r.step,
     )
 
 
@@ -150,6 +153,7 @@ def result_from_row(row: Sequence[Any]) -> Result:
         started_at=d["started_at"],
         request=request,
         response_headers=_pairs(d["response_headers"]),
+        step=d["step"] or ORIGIN,
     )
 
 
@@ -228,6 +232,7 @@ def result_from_dict(data: dict[str, Any]) -> Result:
         started_at=float(data.get("started_at") or 0.0),
         request=request,
         response_headers=tuple((str(k), str(v)) for k, v in data.get("response_headers", [])),
+        step=str(data.get("step") or ORIGIN),
     )
 
 
@@ -248,6 +253,7 @@ def csv_row(run_id: int, result: Result) -> dict[str, Any]:
     return {
         "run_id": run_id,
         "started_at": iso(r.started_at),
+        "step": r.step,
         "kind": r.target.kind.value,
         "target": r.target.value,
         "instance": r.instance or "",

@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from isr_desk.domain import Outcome, Result, RunSummary, Target, TargetKind
+from isr_desk.domain import ORIGIN, Outcome, Result, RunSummary, Target, TargetKind
 from isr_desk.services.errors import HistoryError
 from isr_desk.services.history import _rows as io
 from isr_desk.services.paths import history_db
@@ -33,8 +33,10 @@ RunStatus = Literal["running", "finished", "cancelled", "interrupted"]
 _T = TypeVar("_T")
 # Version 2: the targets of a run moved from a JSON column to rows of ``run_targets``, and
 # requests cancelled in flight are counted in ``in_flight``, apart from ``failed``; a run
-# that sends the rest of another names it in ``resumed_from``.
-_SCHEMA_VERSION = 2
+# that sends the rest of another names it in ``resumed_from``. Version 3: a result names its
+# ``step`` ("origin", or "cdn: Cloudflare" for the CDN purge of the same target, docs/cdn.md);
+# a run's ok/failed counts are the origin's.
+_SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, profile TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL,
@@ -57,7 +59,7 @@ CREATE TABLE IF NOT EXISTS results (
     total_ms REAL, connect_ms REAL, tls_ms REAL, first_byte_ms REAL,
     instance TEXT, started_at REAL NOT NULL,
     req_method TEXT, req_url TEXT, req_headers TEXT, req_body BLOB, req_targets TEXT,
-    response_headers TEXT NOT NULL DEFAULT '[]'
+    response_headers TEXT NOT NULL DEFAULT '[]', step TEXT NOT NULL DEFAULT 'origin'
 );
 CREATE INDEX IF NOT EXISTS results_run ON results(run_id, id);
 """
@@ -138,6 +140,8 @@ class HistoryStore:
                 f"The history database {self.path} was written by a newer ISR Desk",
                 hint="Update ISR Desk, or move the file aside",
             )
+        if version in (1, 2):  # before the schema: CREATE INDEX must find what it indexes
+            _add_step(conn)
         conn.executescript(_SCHEMA)
         if version == 1:
             _migrate_from_1(conn)
@@ -176,14 +180,15 @@ class HistoryStore:
         if not results:
             return
         rows = [(run_id, *io.result_row(r)) for r in results]
-        ok = sum(1 for r in results if r.ok)
-        in_flight = sum(1 for r in results if r.outcome is Outcome.CANCELLED)
+        origin = [r for r in results if r.step == ORIGIN]  # a run's counts are the origin's
+        ok = sum(1 for r in origin if r.ok)
+        in_flight = sum(1 for r in origin if r.outcome is Outcome.CANCELLED)
 
         def insert(conn: sqlite3.Connection) -> None:
             cur = conn.execute(
                 "UPDATE runs SET ok = ok + ?, failed = failed + ?, in_flight = in_flight + ? "
                 "WHERE id = ?",
-                (ok, len(rows) - ok - in_flight, in_flight, run_id),
+                (ok, len(origin) - ok - in_flight, in_flight, run_id),
             )
             if cur.rowcount != 1:
                 raise HistoryError(f"No run {run_id} in the history")
@@ -373,7 +378,8 @@ WITH RECURSIVE chain(id) AS (
     SELECT ? UNION SELECT runs.id FROM runs JOIN chain ON runs.resumed_from = chain.id
 )
 SELECT kind, target, count(DISTINCT coalesce(instance, '')) FROM results
-WHERE run_id IN (SELECT id FROM chain) AND outcome != ? GROUP BY kind, target
+WHERE run_id IN (SELECT id FROM chain) AND outcome != ? AND step = 'origin'
+GROUP BY kind, target
 """
 
 
@@ -390,6 +396,13 @@ def _insert_targets(conn: sqlite3.Connection, run_id: int, targets: Sequence[Tar
         "INSERT INTO run_targets (run_id, seq, kind, value) VALUES (?, ?, ?, ?)",
         ((run_id, seq, t.kind.value, t.value) for seq, t in enumerate(targets)),
     )
+
+
+def _add_step(conn: sqlite3.Connection) -> None:
+    """Versions 1 and 2 had no ``step``: every result of theirs was the origin's."""
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(results)").fetchall()]
+    if columns and "step" not in columns:
+        conn.execute("ALTER TABLE results ADD COLUMN step TEXT NOT NULL DEFAULT 'origin'")
 
 
 def _migrate_from_1(conn: sqlite3.Connection) -> None:

@@ -1,7 +1,9 @@
 """The events a run session yields, in this order:
 
-``Started`` → (``ResultsBatch`` → ``Progress``)… → ``Finished`` → [``VerifyStarted`` →
-``Verified``]; ``VerifyStarted`` may also come before ``Started`` (the "before" snapshot).
+``Started`` → (``ResultsBatch`` → ``Progress``)… → [``CdnStarted`` → ``ResultsBatch``… →
+``CdnFinished``] → ``Finished`` → [``VerifyStarted`` → ``Verified``]; ``VerifyStarted`` may
+also come before ``Started`` (the "before" snapshot). The CDN's ``ResultsBatch`` rows have
+the step ``cdn: <provider>`` (docs/cdn.md).
 ``RunWarning`` can come at any point (the history could not be written, tags are not
 verified); ``Failed`` ends a session that could not start (no secret, a bad endpoint);
 ``Stopped`` ends one cancelled before anything was sent, or during verification.
@@ -109,6 +111,33 @@ class Stopped:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class CdnStarted:
+    """The CDN purge of a run begins: ``targets`` rows will come, in ``batches`` calls."""
+
+    step: str
+    targets: int
+    batches: int
+
+
+@dataclass(frozen=True, slots=True)
+class CdnFinished:
+    """The CDN purge of a run ended: its rows' totals."""
+
+    step: str
+    ok: int
+    failed: int
+    duration_ms: float
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "step": self.step,
+            "ok": self.ok,
+            "failed": self.failed,
+            "duration_ms": round(self.duration_ms, 1),
+        }
+
+
 Event = (
     Started
     | ResultsBatch
@@ -119,4 +148,6 @@ Event = (
     | RunWarning
     | Failed
     | Stopped
+    | CdnStarted
+    | CdnFinished
 )

@@ -21,16 +21,18 @@ from typing import Protocol
 import httpx
 
 from isr_desk.domain import Outcome, Result, RunSummary, SiteProfile, Target
+from isr_desk.services.cdn import CdnPurger
 from isr_desk.services.errors import IsrError
 from isr_desk.services.http import make_client
 from isr_desk.services.revalidation import Revalidator, Run, RunOptions
-from isr_desk.services.runs import _verifying
+from isr_desk.services.runs import _purging, _verifying
 from isr_desk.services.runs._events import (
     Event,
     Failed,
     Finished,
     Progress,
     ResultsBatch,
+    RunWarning,
     Started,
     Stopped,
 )
@@ -51,7 +53,9 @@ class SecretSource(Protocol):
 class RunPlan:
     """What to run. ``secret`` given by the caller (``--secret-stdin``) wins over the
     keyring; ``tag_paths`` None with ``verify`` loads them from the site's manifest;
-    ``resumes`` names the recorded run whose rest this run sends."""
+    ``resumes`` names the recorded run whose rest this run sends. ``purge_cdn``: after the
+    origin, purge the site's CDN for the targets it refreshed (``cdn_token`` given by the
+    caller wins over the keyring's)."""
 
     profile: SiteProfile
     targets: tuple[Target, ...]
@@ -60,6 +64,8 @@ class RunPlan:
     tag_paths: TagPaths | None = None
     secret: str | None = field(default=None, repr=False)
     resumes: int | None = None
+    purge_cdn: bool = False
+    cdn_token: str | None = field(default=None, repr=False)
 
     def but_for(self, targets: Sequence[Target], *, resumes: int | None = None) -> RunPlan:
         """The same run for other targets (retry failed, send the rest)."""
@@ -77,15 +83,21 @@ class RunSession:
         secrets: SecretSource | None = None,
         history: HistoryOpener | None = None,
         client_factory: Callable[[], httpx.AsyncClient] = make_client,
+        cdn_tokens: _purging.TokenSource | None = None,
+        purger_factory: Callable[[httpx.AsyncClient], CdnPurger] = CdnPurger,
     ) -> None:
         self.plan = replace(plan, targets=tuple(dict.fromkeys(plan.targets)))
         self.results: list[Result] = []
+        self.cdn_results: list[Result] = []  # rows of the CDN step, apart from the origin's
         self.summary: RunSummary | None = None
         self.run_id: int | None = None
         self._revalidator = revalidator
         self._secrets = secrets
         self._history = history
         self._client_factory = client_factory
+        self._cdn_tokens = cdn_tokens
+        self._purger_factory = purger_factory
+        self._purging = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._run: Run | None = None
@@ -104,12 +116,14 @@ class RunSession:
 
     @property
     def failed_targets(self) -> list[Target]:
-        """Targets with a failed answer (cancelled-in-flight ones are not failures)."""
-        return list(
-            dict.fromkeys(
-                r.target for r in self.results if not r.ok and r.outcome is not Outcome.CANCELLED
-            )
-        )
+        """Targets with a failed answer (cancelled-in-flight ones are not failures), at the
+        origin or at the CDN (a retry refreshes the origin again, then purges again; a
+        target the CDN cannot purge at all is not retried for it)."""
+        failed = [r.target for r in self.results if not r.ok and r.outcome is not Outcome.CANCELLED]
+        failed += [
+            r.target for r in self.cdn_results if not r.ok and r.outcome is not Outcome.UNSUPPORTED
+        ]
+        return list(dict.fromkeys(failed))
 
     @property
     def rest(self) -> list[Target]:
@@ -214,6 +228,9 @@ class RunSession:
         except asyncio.CancelledError:
             if self.summary is None:
                 emit(Stopped("Cancelled before anything was sent"))
+            elif self._purging:
+                recorder.finish(self.summary)
+                emit(Stopped("CDN purge cancelled: the refresh at the origin is done"))
             else:
                 emit(Stopped("Verification cancelled: the refresh itself is done"))
         except IsrError as exc:
@@ -241,12 +258,36 @@ class RunSession:
         await self._follow(run, recorder, emit)
         summary = self.summary
         assert summary is not None
+        if plan.purge_cdn and not summary.cancelled:
+            await self._purge_cdn(revalidator, recorder, emit)
         recorder.finish(summary)
         recorder.close()
         follows = check is not None and not summary.cancelled
         emit(Finished(summary, self.run_id, verify_follows=follows))
         if check is not None and follows:
-            await check.after(self.results, emit)
+            await check.after(self.results, emit, cdn_purged=plan.purge_cdn)
+
+    async def _purge_cdn(self, revalidator: Revalidator, recorder: Recorder, emit: Emit) -> None:
+        plan = self.plan
+        if not plan.profile.cdn.enabled:
+            emit(RunWarning(f"Site {plan.profile.name!r} has no CDN set: nothing was purged"))
+            return
+        targets = _purging.refreshed(plan.profile, plan.targets, self.results)
+        if len(targets) < len(plan.targets):
+            emit(_purging.skipped_warning(len(plan.targets) - len(targets), plan.profile.cdn.step))
+        if not targets:
+            return
+        self._purging = True
+        self.cdn_results = await _purging.purge_step(
+            plan.profile,
+            targets,
+            purger=self._purger_factory(revalidator.client),
+            token=plan.cdn_token,
+            tokens=self._cdn_tokens,
+            recorder=recorder,
+            emit=emit,
+        )
+        self._purging = False
 
     async def _follow(self, run: Run, recorder: Recorder, emit: Emit) -> None:
         site = self.plan.profile.name

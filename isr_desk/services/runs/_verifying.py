@@ -19,6 +19,7 @@ from isr_desk.services.http import Network, route_profile
 from isr_desk.services.manifest import load_manifest
 from isr_desk.services.revalidation import RunOptions
 from isr_desk.services.runs._events import Event, RunWarning, Verified, VerifyStarted
+from isr_desk.services.runs._purging import with_cdn_action
 from isr_desk.services.sites import is_pattern
 from isr_desk.services.verify import (
     PageKey,
@@ -77,7 +78,9 @@ class Check:
             self.verifier, self.checks, concurrency=self.options.concurrency
         )
 
-    async def after(self, results: Sequence[Result], emit: Callable[[Event], None]) -> None:
+    async def after(
+        self, results: Sequence[Result], emit: Callable[[Event], None], *, cdn_purged: bool = False
+    ) -> None:
         emit(VerifyStarted(len(self.checks), after=True))
         verifications = await verify_results(
             self.verifier,
@@ -87,7 +90,8 @@ class Check:
             tag_paths=self.tag_paths,
             concurrency=self.options.concurrency,
         )
-        emit(Verified(tuple(results), tuple(verifications)))
+        said = with_cdn_action(verifications, self.profile, purged=cdn_purged)
+        emit(Verified(tuple(results), said))
 
 
 def _manifest_tag_paths(

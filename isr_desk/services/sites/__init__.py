@@ -1,6 +1,7 @@
 """Sites: profiles (a JSON file), their secrets (the OS keyring only), and their endpoints.
 
-- :class:`ProfileStore` keeps the profiles; :class:`SecretStore` keeps each site's secret.
+- :class:`ProfileStore` keeps the profiles; :class:`SecretStore` keeps each site's secret
+  (and, under :data:`CDN_SERVICE`, its CDN API token).
 - ``build_request`` / ``build_requests`` / ``preview_request`` turn a profile and targets into
   :class:`~isr_desk.domain.PreparedRequest` values (nothing is sent here).
 - ``parse_target`` / ``parse_targets`` turn what a user typed or pasted into targets.
@@ -35,7 +36,13 @@ from isr_desk.services.sites._profiles import (
     load_profile_file,
     validate_profile,
 )
-from isr_desk.services.sites._secrets import SERVICE, SecretStore, check_secret
+from isr_desk.services.sites._secrets import (
+    CDN_SERVICE,
+    SERVICE,
+    SecretStore,
+    check_secret,
+    check_token,
+)
 from isr_desk.services.sites._targets import (
     MAX_PATH_LENGTH,
     MAX_TAG_LENGTH,
@@ -55,6 +62,7 @@ from isr_desk.services.sites._targets import (
 )
 
 __all__ = [
+    "CDN_SERVICE",
     "MAX_PATH_LENGTH",
     "MAX_TAG_LENGTH",
     "SERVICE",
@@ -70,6 +78,7 @@ __all__ = [
     "build_requests",
     "check_headers",
     "check_secret",
+    "check_token",
     "credential_headers",
     "describe",
     "is_pattern",

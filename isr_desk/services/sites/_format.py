@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
+from isr_desk.domain import (
+    CdnProvider,
+    CdnSettings,
+    Endpoint,
+    PathPurge,
+    Preset,
+    SecretPlacement,
+    SiteProfile,
+)
 
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -63,7 +71,36 @@ def profile_to_dict(profile: SiteProfile) -> dict[str, Any]:
         )
     if endpoint.batch_size:
         data["endpoint"]["batch_size"] = endpoint.batch_size
+    if profile.cdn.enabled:  # never a token: that is in the keyring (docs/cdn.md)
+        data["cdn"] = cdn_to_dict(profile.cdn)
     return data
+
+
+def cdn_to_dict(cdn: CdnSettings) -> dict[str, Any]:
+    data: dict[str, Any] = {"provider": cdn.provider.value}
+    if cdn.provider is CdnProvider.VERCEL:
+        data.update(project=cdn.project, team=cdn.team, target=cdn.target)
+    else:
+        data.update(zone=cdn.zone, path_purge=cdn.path_purge.value)
+    data.update(public_url=cdn.public_url, by_default=cdn.by_default)
+    return data
+
+
+def cdn_from_dict(data: Any) -> CdnSettings:
+    if data is None:
+        return CdnSettings()
+    if not isinstance(data, dict):
+        raise TypeError("cdn must be an object")
+    return CdnSettings(
+        provider=CdnProvider(data.get("provider", "none")),
+        project=_str(data.get("project") or ""),
+        team=_str(data.get("team") or ""),
+        target=_str(data.get("target") or "production"),
+        zone=_str(data.get("zone") or ""),
+        path_purge=PathPurge(data.get("path_purge") or "urls"),
+        public_url=_str(data.get("public_url") or ""),
+        by_default=_bool(data.get("by_default", False)),
+    )
 
 
 def profile_from_dict(data: Any, *, version: int = FORMAT_VERSION) -> SiteProfile:
@@ -104,6 +141,7 @@ def profile_from_dict(data: Any, *, version: int = FORMAT_VERSION) -> SiteProfil
         base_path=_str(data.get("base_path") or ""),
         trailing_slash=_bool(data.get("trailing_slash", False)),
         encode_paths=_bool(data.get("encode_paths", True)),
+        cdn=cdn_from_dict(data.get("cdn")),
     )
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from isr_desk.domain import SiteProfile
+from isr_desk.domain import VERCEL_TARGETS, CdnProvider, CdnSettings, SiteProfile
 from isr_desk.services.errors import (
     EndpointError,
     InvalidProfileError,
@@ -70,6 +70,11 @@ class ProfileStore:
             self._secrets = SecretStore()
         return self._secrets
 
+    @property
+    def cdn_tokens(self) -> SecretStore:
+        """The sites' CDN API tokens: the same keyring, a second entry name (docs/cdn.md)."""
+        return self.secrets.cdn_tokens()
+
     # --- reading ------------------------------------------------------------------------
     def list(self) -> list[SiteProfile]:
         return _read(self.path)
@@ -110,6 +115,7 @@ class ProfileStore:
                 raise ProfileExistsError(f"A site named {profile.name!r} already exists")
             if profile.name != old_name:
                 self.secrets.move(old_name, profile.name)
+                self.cdn_tokens.move(old_name, profile.name)
             profiles[index] = profile
             _write(self.path, profiles)
         return profile
@@ -122,6 +128,7 @@ class ProfileStore:
                 raise ProfileNotFoundError(f"No site named {name!r}")
             if not keep_secret:
                 self.secrets.delete(name)
+                self.cdn_tokens.delete(name)
             _write(self.path, remaining)
 
     def duplicate(self, name: str, new_name: str | None = None) -> SiteProfile:
@@ -133,6 +140,7 @@ class ProfileStore:
             candidate, number = f"{name} copy {number}", number + 1
         copy = self.add(replace(source, name=candidate))
         self.secrets.copy(name, copy.name)
+        self.cdn_tokens.copy(name, copy.name)
         return copy
 
     # --- export / import ----------------------------------------------------------------
@@ -316,6 +324,7 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
     _check_text(profile)
     return replace(
         profile,
+        cdn=validate_cdn(profile.cdn),
         name=name,
         base_url=base_url,
         instances=instances,
@@ -323,6 +332,29 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
         ca_bundle=(profile.ca_bundle or "").strip() or None,
         base_path=normalise_base_path(profile.base_path),
     )
+
+
+def validate_cdn(cdn: CdnSettings) -> CdnSettings:
+    """The CDN settings trimmed; raises InvalidProfileError with what to fix."""
+    texts = (cdn.project, cdn.team, cdn.zone, cdn.target)
+    if any(_has_control(t) or "/" in t or "?" in t or " " in t.strip() for t in texts):
+        raise InvalidProfileError("A CDN project, team or zone is one word, without / or ?")
+    cdn = replace(
+        cdn,
+        project=cdn.project.strip(),
+        team=cdn.team.strip(),
+        zone=cdn.zone.strip(),
+        target=cdn.target.strip() or "production",
+        public_url=normalise_url(cdn.public_url) if cdn.public_url.strip() else "",
+    )
+    if cdn.provider is CdnProvider.VERCEL:
+        if not cdn.project:
+            raise InvalidProfileError("A Vercel CDN needs its project (id or name)")
+        if cdn.target not in VERCEL_TARGETS:
+            raise InvalidProfileError("A Vercel target is production or preview")
+    if cdn.provider is CdnProvider.CLOUDFLARE and not cdn.zone:
+        raise InvalidProfileError("A Cloudflare CDN needs its zone id")
+    return cdn
 
 
 def normalise_proxy(proxy: str | None) -> str | None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # command that only imports the sites package (`isr-desk --help`, `site list`).
 
 SERVICE = "isr-desk"
+CDN_SERVICE = "isr-desk-cdn"  # a site's CDN API token: username = profile name (docs/cdn.md)
 log = logging.getLogger(__name__)
 
 _NO_BACKEND_HINT = (
@@ -38,10 +39,20 @@ _NO_BACKEND_HINT = (
 
 
 class SecretStore:
-    """Get, set, move and delete site secrets. ``backend`` is injected in tests."""
+    """Get, set, move and delete site secrets. ``backend`` is injected in tests.
 
-    def __init__(self, backend: KeyringBackend | None = None) -> None:
+    ``service`` names the keyring entry: the sites' secrets, or (:meth:`cdn_tokens`) their
+    CDN API tokens, which the messages then call by that name.
+    """
+
+    def __init__(self, backend: KeyringBackend | None = None, *, service: str = SERVICE) -> None:
         self._backend = backend
+        self.service = service
+        self._noun = "secret" if service == SERVICE else "CDN API token"
+
+    def cdn_tokens(self) -> SecretStore:
+        """The same keyring's entries for the sites' CDN API tokens."""
+        return SecretStore(self._backend, service=CDN_SERVICE)
 
     @property
     def backend(self) -> KeyringBackend:
@@ -61,7 +72,9 @@ class SecretStore:
 
     def get(self, name: str) -> str | None:
         """The secret stored for profile ``name``, or None when there is none."""
-        secret = self._call("read the secret of", name, lambda b: b.get_password(SERVICE, name))
+        secret = self._call(
+            f"read the {self._noun} of", name, lambda b: b.get_password(self.service, name)
+        )
         if secret is None:
             return None
         logsafe.remember(str(secret))  # from now on no log line can show it
@@ -69,6 +82,12 @@ class SecretStore:
 
     def require(self, name: str) -> str:
         secret = self.get(name)
+        if not secret and self.service == CDN_SERVICE:
+            raise SecretMissingError(
+                f"No CDN API token is stored for site {name!r}",
+                hint=f"Set it with `isr-desk site edit {name} --cdn-token-env VAR` or Set "
+                "token… in the site's settings",
+            )
         if not secret:
             raise SecretMissingError(
                 f"No secret is stored for site {name!r}",
@@ -80,15 +99,16 @@ class SecretStore:
         return bool(self.get(name))
 
     def set(self, name: str, secret: str) -> None:
+        noun, service = self._noun, self.service
         if not secret or not secret.strip():
-            raise SecretError("The secret is empty", hint="Paste the site's revalidation secret")
+            raise SecretError(f"The {noun} is empty", hint=f"Paste the site's {noun}")
         if secret != secret.strip():
             secret = secret.strip()  # a pasted newline is never part of a secret
-        self._call("store the secret of", name, lambda b: b.set_password(SERVICE, name, secret))
-        kept = self._call("read the secret of", name, lambda b: b.get_password(SERVICE, name))
+        self._call(f"store the {noun} of", name, lambda b: b.set_password(service, name, secret))
+        kept = self._call(f"read the {noun} of", name, lambda b: b.get_password(service, name))
         if kept != secret:  # a backend that accepts and forgets: never say "stored"
             raise NoKeyringError(
-                f"The system keyring did not keep the secret of {name!r}", hint=_NO_BACKEND_HINT
+                f"The system keyring did not keep the {noun} of {name!r}", hint=_NO_BACKEND_HINT
             )
 
     def delete(self, name: str) -> bool:
@@ -101,9 +121,9 @@ class SecretStore:
         def delete(backend: KeyringBackend) -> None:
             # Gone in between: the goal is reached.
             with contextlib.suppress(keyring.errors.PasswordDeleteError):
-                backend.delete_password(SERVICE, name)
+                backend.delete_password(self.service, name)
 
-        self._call("delete the secret of", name, delete)
+        self._call(f"delete the {self._noun} of", name, delete)
         return True
 
     def move(self, old: str, new: str) -> None:
@@ -172,6 +192,20 @@ def check_secret(profile: SiteProfile, secret: str) -> None:
             "The secret has characters an HTTP header cannot carry (only printable ASCII)",
             hint="Use an ASCII secret, or a preset that sends it in the query string",
         )
+
+
+def check_token(token: str) -> str:
+    """A CDN API token, trimmed; it travels in an ``Authorization`` header, so printable
+    ASCII only."""
+    token = token.strip()
+    if not token or len(token) > MAX_SECRET:
+        raise SecretError("The CDN API token is empty or too long", hint="Paste the token")
+    if not token.isascii() or any(not ch.isprintable() or ch == " " for ch in token):
+        raise SecretError(
+            "The CDN API token has characters a header cannot carry",
+            hint="Copy the token again from the CDN's dashboard",
+        )
+    return token
 
 
 def check_backend(backend: KeyringBackend) -> None:

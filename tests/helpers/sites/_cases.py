@@ -158,6 +158,18 @@ class CachingProxy(FakeSite):
         self.age_offset = age_offset
         self._cache: dict[str, tuple[float, Reply]] = {}
 
+    def forget(self, path: str | None = None) -> None:
+        """Drop the copy of ``path`` (every copy when None): what a CDN purge does."""
+        with self.lock:
+            if path is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(path, None)
+
+    def cached(self) -> list[str]:
+        with self.lock:
+            return sorted(self._cache)
+
     def answer(self, rec: Recorded) -> Reply:
         if rec.method != "GET" or rec.path.startswith("/api/"):
             return self._forward(rec)

@@ -116,6 +116,6 @@ def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
         run_id = store.start_run("Blog", total=1, targets=[Target.path("/c")])
         store.finish_run(run_id, RunSummary(1, 1, 0, 1.0, 1.0, 1.0))
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     with HistoryStore(path) as again:  # opening a migrated file again changes nothing
         assert again.unsent_targets(7) == [Target.path("/b"), Target.tag("posts")]

@@ -1,0 +1,152 @@
+"""``isr-desk site add/edit/show --cdn …`` and ``revalidate --purge-cdn`` as subprocesses, with
+the real keyring and a loopback Cloudflare/Vercel (tests/helpers/cdn.py) in the API's place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+
+from isr_desk.services.sites import CDN_SERVICE
+from tests.cli.test_sites import isr
+from tests.helpers.cdn import CF_TOKEN, ZONE, FakeCloudflare, FakeVercel
+from tests.helpers.sites import LoopbackSite, Reply
+
+
+@pytest.fixture
+def cloudflare(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudflare]:
+    with FakeCloudflare() as api:
+        monkeypatch.setenv("ISR_DESK_CLOUDFLARE_API", api.api)
+        monkeypatch.setenv("CF_TOKEN", CF_TOKEN)
+        yield api
+
+
+@pytest.fixture
+def cdn_site(
+    site: LoopbackSite, unique_name: str, real_keyring: object, cloudflare: FakeCloudflare
+) -> Iterator[str]:
+    out = isr("site", "add", unique_name, "--url", site.url, "--secret-stdin",
+              "--cdn", "cloudflare", "--cdn-zone", ZONE, "--cdn-token-env", "CF_TOKEN",
+              stdin=site.secret)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "Cloudflare API token stored in the system keyring." in out.stdout
+    yield unique_name
+    isr("site", "remove", unique_name)
+
+
+def _lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_site_show_gives_the_cdn_and_whether_a_token_is_stored_never_the_token(
+    cdn_site: str, isr_home: Path
+) -> None:
+    shown = isr("site", "show", cdn_site)
+    assert f"CDN:         Cloudflare: zone {ZONE}, paths purged as urls" in shown.stdout
+    assert "CDN token:   stored in the system keyring" in shown.stdout
+    as_json = json.loads(isr("site", "show", cdn_site, "--json").stdout)
+    assert as_json["cdn"]["zone"] == ZONE
+    assert as_json["cdn_token"] == "stored in the system keyring"
+    assert keyring.get_password(CDN_SERVICE, cdn_site) == CF_TOKEN
+    exported = isr_home / "export.json"
+    assert isr("site", "export", "-o", str(exported)).returncode == 0
+    for path in [*isr_home.rglob("*"), exported]:
+        if path.is_file():
+            assert CF_TOKEN.encode() not in path.read_bytes(), path
+    assert CF_TOKEN not in shown.stdout + json.dumps(as_json)
+
+
+def test_revalidate_purge_cdn_prints_cdn_rows_of_the_same_run(
+    cdn_site: str, site: LoopbackSite, cloudflare: FakeCloudflare
+) -> None:
+    out = isr("revalidate", cdn_site, "--path", "/a", "--tag", "posts", "--purge-cdn", "--json")
+    assert out.returncode == 0, out.stderr
+    lines = _lines(out.stdout)
+    steps = [(line["step"], line["target"], line["ok"]) for line in lines if "step" in line]
+    assert sorted(steps[:2]) == [("origin", "/a", True), ("origin", "posts", True)]
+    assert steps[2:] == [("cdn: Cloudflare", "posts", True), ("cdn: Cloudflare", "/a", True)]
+    cdn = lines[-2]["cdn"]
+    assert isinstance(cdn, dict)
+    assert (cdn["step"], cdn["ok"], cdn["failed"]) == ("cdn: Cloudflare", 2, 0)
+    assert "summary" in lines[-1]
+    assert cloudflare.purged == [("tags", ["posts"]), ("files", [f"{site.url}/a"])]
+    history = json.loads(isr("history", "--json").stdout)
+    assert history["runs"][0]["ok"] == 2  # the run's counts are the origin's
+
+
+def test_a_refused_token_fails_the_run_with_the_hint(
+    cdn_site: str, cloudflare: FakeCloudflare, tmp_path: Path
+) -> None:
+    cloudflare.token = "another"
+    report = tmp_path / "junit.xml"
+    out = isr("revalidate", cdn_site, "--path", "/a", "--purge-cdn", "--junit", str(report))
+    assert out.returncode == 1
+    lines = out.stdout.splitlines()
+    assert re.fullmatch(r"ok   200 /a  Refreshed  \d+ ms", lines[0])
+    assert re.fullmatch(r"FAIL 403 /a \[cdn: Cloudflare\]  Wrong secret  \d+ ms", lines[1])
+    assert "API token" in lines[2]
+    assert "Cache Purge" in lines[2]
+    assert lines[3].startswith("CDN (cdn: Cloudflare): 0 of 1 purged, 1 failed")
+    names = [case.get("name") for case in ET.parse(report).iter("testcase")]
+    assert names == ["/a", "cdn: Cloudflare: /a"]
+
+
+def test_a_site_purging_by_default_and_no_purge_cdn(
+    cdn_site: str, site: LoopbackSite, cloudflare: FakeCloudflare
+) -> None:
+    assert isr("site", "edit", cdn_site, "--cdn-by-default").returncode == 0
+    assert isr("revalidate", cdn_site, "--path", "/a").returncode == 0
+    assert isr("revalidate", cdn_site, "--path", "/b", "--no-purge-cdn").returncode == 0
+    assert cloudflare.purged == [("files", [f"{site.url}/a"])]
+
+
+def test_dry_run_shows_the_cdn_calls_without_a_token(cdn_site: str) -> None:
+    out = isr("revalidate", cdn_site, "--path", "/a", "--tag", "t", "--purge-cdn", "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert "cdn: Cloudflare: purge 1 tags: t" in out.stdout
+    assert re.search(r"cdn: Cloudflare: purge 1 files: http://127\.0\.0\.1:\d+/a", out.stdout)
+
+
+def test_editing_to_none_clears_the_cdn_and_remove_deletes_the_token(
+    cdn_site: str, real_keyring: object
+) -> None:
+    assert isr("site", "edit", cdn_site, "--cdn", "none").returncode == 0
+    assert "CDN:         none" in isr("site", "show", cdn_site).stdout
+    out = isr("revalidate", cdn_site, "--path", "/a", "--purge-cdn")
+    assert out.returncode == 2
+    assert "has no CDN set" in out.stderr
+    assert isr("site", "remove", cdn_site).returncode == 0
+    assert keyring.get_password(CDN_SERVICE, cdn_site) is None
+
+
+def test_settings_without_a_provider_or_a_vercel_project_are_refused(
+    unique_name: str, site: LoopbackSite, real_keyring: object
+) -> None:
+    out = isr("site", "add", unique_name, "--url", site.url, "--cdn-zone", ZONE)
+    assert out.returncode == 2
+    assert "CDN settings need a provider" in out.stderr
+    out = isr("site", "add", unique_name, "--url", site.url, "--cdn", "vercel")
+    assert out.returncode == 2
+    assert "needs its project" in out.stderr
+
+
+def test_an_inline_ci_site_purges_vercel_with_the_token_from_the_environment(
+    site: LoopbackSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeVercel(project="shop") as api:
+        monkeypatch.setenv("ISR_DESK_VERCEL_API", api.url)
+        monkeypatch.setenv("REVALIDATE_SECRET", site.secret)
+        monkeypatch.setenv("VERCEL_TOKEN", api.token)
+        site.on("/api/revalidate", Reply(200, {"revalidated": True}))
+        out = isr("revalidate", "--url", site.url, "--secret-env", "REVALIDATE_SECRET",
+                  "--cdn", "vercel", "--cdn-project", "shop", "--cdn-token-env", "VERCEL_TOKEN",
+                  "--purge-cdn", "--tag", "posts", "--json")  # fmt: skip
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert api.purged == [("production", ["posts"])]
+        assert api.token not in out.stdout + out.stderr
