@@ -21,7 +21,6 @@ this module only parses the arguments and prints the session's events.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
 from pathlib import Path
@@ -223,6 +222,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     )
     output = RunPrinter(args, ctx, profile.name, total=len(targets) * len(profile.bases))
     printer = _Printer(ctx, output)
+    import asyncio  # here, not at the top: `isr-desk --help` needs no event loop
+
     asyncio.run(_run(plan, store, printer))
     return printer.exit_status(strict=args.verify_strict)
 
@@ -244,6 +245,8 @@ def _rest_of(run_id: int, site: str, extra: list[Target], ctx: Context) -> list[
 
 
 async def _run(plan: RunPlan, store: ProfileStore, printer: _Printer) -> None:
+    import asyncio
+
     from isr_desk.services.history import HistoryStore
     from isr_desk.services.http import make_client
     from isr_desk.services.revalidation import Revalidator
