@@ -21,6 +21,27 @@ from urllib.parse import quote, quote_plus, unquote_plus
 
 REDACTED = "•••"
 
+# Header names that carry a credential (docs/reliability.md, "Credential headers"): whole
+# names, a word of the name (``X-Api-Key``, ``X-Auth-Token``, ``X-Vercel-Protection-Bypass``),
+# or a credential word inside one (``X-Apikey``, ``X-Accesstoken``).
+_CREDENTIAL_NAMES = frozenset({"authorization", "proxy-authorization", "cookie"})
+_CREDENTIAL_WORDS = frozenset(
+    {"auth", "key", "apikey", "token", "secret", "password", "passwd", "pass", "session",
+     "sessionid", "signature", "sig", "bypass", "credential", "credentials", "jwt", "cookie"}
+)  # fmt: skip
+_CREDENTIAL_PARTS = re.compile(
+    r"token|secret|passw|cookie|apikey|api_key|authoriz|authentic|credential|session"
+)
+
+
+@functools.lru_cache(maxsize=256)
+def is_credential_header(name: str) -> bool:
+    """Whether a header named ``name`` looks like it carries a credential."""
+    lower = name.strip().lower()
+    if lower in _CREDENTIAL_NAMES or _CREDENTIAL_PARTS.search(lower):
+        return True
+    return any(word in _CREDENTIAL_WORDS for word in re.split(r"[-_.]", lower))
+
 
 class TargetKind(enum.StrEnum):
     """What a revalidation addresses: one page path or one cache tag."""
@@ -137,15 +158,25 @@ class PreparedRequest:
     secret: str | None = field(default=None, repr=False)
 
     def redacted(self) -> PreparedRequest:
+        """Without the secret, and without the value of any header that looks like a
+        credential (a site's extra header stored before they were refused)."""
+        headers = tuple((k, _redact_header(k, v, self.secret)) for k, v in self.headers)
         if not self.secret:
-            return PreparedRequest(self.method, self.url, self.headers, self.body, self.targets)
+            return PreparedRequest(self.method, self.url, headers, self.body, self.targets)
         return PreparedRequest(
             method=self.method,
             url=redact_text(self.url, self.secret),
-            headers=tuple((k, redact_text(v, self.secret)) for k, v in self.headers),
+            headers=headers,
             body=None if self.body is None else redact_bytes(self.body, self.secret),
             targets=self.targets,
         )
+
+
+def _redact_header(name: str, value: str, secret: str | None) -> str:
+    shown = redact_text(value, secret) if secret else value
+    if shown == value and REDACTED not in value and is_credential_header(name):
+        return REDACTED
+    return shown
 
 
 def secret_place(request: PreparedRequest) -> str:

@@ -6,6 +6,7 @@ targets as failed tests. No secret is in it: results carry redacted requests onl
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,6 +58,21 @@ def _body(result: Result) -> str | None:
     if response in (None, "", {}):
         return None
     return f"response: {response}"
+
+
+def check_writable(path: Path) -> None:
+    """Raise unless ``path`` can be written: checked before a run sends anything, so a typo
+    in ``--junit`` costs nothing (docs/ci.md)."""
+    what = f"--junit {path}"
+    if path.is_dir():
+        raise IsrError(f"{what} is a directory", hint="Give a file name, e.g. report.xml")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        why = "is not a directory" if parent.exists() else "does not exist"
+        raise IsrError(f"{what}: {parent} {why}", hint="Give a file in an existing directory")
+    exists = path.exists()
+    if not os.access(path if exists else parent, os.W_OK if exists else os.W_OK | os.X_OK):
+        raise IsrError(f"{what} cannot be written (permission denied)")
 
 
 def write_junit(path: Path, text: str) -> None:

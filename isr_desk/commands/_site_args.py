@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from isr_desk.domain import Preset, SecretPlacement, SiteProfile
 from isr_desk.services.errors import InvalidProfileError, SecretError
-from isr_desk.services.sites import split_url_template
+from isr_desk.services.sites import check_headers, split_url_template
 
 if TYPE_CHECKING:
     from isr_desk.commands import Context
@@ -102,7 +102,9 @@ def add_site_flags(parser: argparse.ArgumentParser, *, edit: bool = False) -> No
         action="append",
         default=argparse.SUPPRESS if edit else [],
         metavar="NAME:VALUE",
-        help="extra header on every request (repeat for more; with site edit: replaces all)",
+        help="extra header on every request (repeat for more; with site edit: replaces all, "
+        "'' removes all); a credential (Authorization, Cookie, *token*, *secret*, *key*, "
+        "*auth* …) is refused: it belongs in the keyring as the site's secret",
     )
     group.add_argument(
         "--instance",
@@ -143,12 +145,16 @@ def _convention_flags(parser: argparse.ArgumentParser, *, edit: bool) -> None:
 
 
 def _headers(items: list[str]) -> tuple[tuple[str, str], ...]:
+    """``--header NAME:VALUE`` items (``''`` alone: no headers); a credential is refused."""
     headers = []
     for item in items:
+        if not item.strip():
+            continue
         key, sep, value = item.partition(":")
-        if not sep:
-            raise InvalidProfileError(f"--header {item!r} must look like NAME:VALUE")
+        if not sep:  # the item is not echoed: it may be a token typed without its name
+            raise InvalidProfileError("--header must look like NAME:VALUE, e.g. X-Team:web")
         headers.append((key.strip(), value.strip()))
+    check_headers(headers)
     return tuple(headers)
 
 

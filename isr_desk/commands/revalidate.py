@@ -2,7 +2,8 @@
 
 With ``--json`` every result is one JSON object per line as it arrives, then one
 ``{"summary": ...}`` line (docs/architecture.md, "CLI contract"). Exit status 0 when every target
-succeeded, 1 when any failed or the run was interrupted, 2 for bad input.
+succeeded, 1 when any failed or the run was cancelled, 2 for bad input, 130 after Ctrl-C (the
+run is cancelled cleanly first: in-flight answers counted apart, the history says "cancelled").
 
 ``--verify`` fetches every page of the run (on every instance; a tag's pages from the site's
 manifest) before and after it, and prints one verdict per page after the results (with
@@ -22,12 +23,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from isr_desk.commands import Context, Subparsers
 from isr_desk.commands._dry_run import print_dry_run
+from isr_desk.commands._junit import check_writable
 from isr_desk.commands._output import RunPrinter, add_output_flags
 from isr_desk.commands._site_args import (
     HelpFormatter,
@@ -37,13 +40,20 @@ from isr_desk.commands._site_args import (
 )
 from isr_desk.domain import RunSummary, SiteProfile, Target
 from isr_desk.services.errors import RevalidationError
-from isr_desk.services.sites import ProfileStore, parse_target, parse_target_noted, parse_targets
+from isr_desk.services.sites import (
+    ProfileStore,
+    parse_target,
+    parse_target_noted,
+    parse_targets,
+    same_pages,
+)
 
 if TYPE_CHECKING:
     from isr_desk.services.runs import Event, RunPlan
     from isr_desk.services.verify import Verdict, Verification
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell and CI expect after Ctrl-C
 
 
 EXAMPLES = """\
@@ -55,6 +65,9 @@ examples:
   # CI, no keyring and no stored site (docs/ci.md):
   isr-desk revalidate --url https://www.example.com --preset bearer \\
       --secret-env REVALIDATE_SECRET --from-file changed.txt --junit revalidate.xml --quiet
+
+exit status: 0 all refreshed, 1 some failed, 2 bad input / no secret, 130 Ctrl-C (the run is
+cancelled cleanly and recorded as cancelled; --resume RUN_ID sends the rest)
 """
 
 
@@ -144,7 +157,10 @@ def collect_targets(
             "Nothing to revalidate",
             hint="Give --path, --tag, --tag-match, --path-match or --from-file",
         )
-    return list(dict.fromkeys(targets))
+    unique, merged = same_pages(targets, site)  # /about and /about/: one page, sent once
+    if merged:
+        ctx.err(f"note: {merged}")
+    return unique
 
 
 def matched_targets(
@@ -197,6 +213,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from isr_desk.services.revalidation import RunOptions
     from isr_desk.services.runs import RunPlan
 
+    if args.junit is not None:
+        check_writable(args.junit)  # before anything is sent: a typo costs nothing
     store = ProfileStore()
     profile = resolve_site(args, store)  # the site flags override a stored profile's values
     if args.secret_stdin and args.from_file is not None and str(args.from_file) == "-":
@@ -225,6 +243,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     import asyncio  # here, not at the top: `isr-desk --help` needs no event loop
 
     asyncio.run(_run(plan, store, printer))
+    if printer.interrupted:
+        again = f"isr-desk revalidate {shlex.quote(profile.name)} --resume {printer.run_id}"
+        recorded = f" and recorded as run {printer.run_id}; `{again}` sends the rest"
+        ctx.err(
+            "isr-desk: interrupted: the run was cancelled" + (recorded if printer.run_id else "")
+        )
     return printer.exit_status(strict=args.verify_strict)
 
 
@@ -257,8 +281,13 @@ async def _run(plan: RunPlan, store: ProfileStore, printer: _Printer) -> None:
             plan, revalidator=Revalidator(client), secrets=store.secrets, history=HistoryStore
         )
         loop = asyncio.get_running_loop()
+
+        def interrupted() -> None:  # Ctrl-C: cancel cleanly, record it, then exit 130
+            printer.interrupted = True
+            session.cancel()
+
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGINT, session.cancel)
+            loop.add_signal_handler(signal.SIGINT, interrupted)
         try:
             async for event in session.stream():
                 printer.print(event)
@@ -275,6 +304,8 @@ class _Printer:
         self.ctx, self.output = ctx, output
         self.as_json = output.format == "json"
         self.summary: RunSummary | None = None
+        self.run_id: int | None = None
+        self.interrupted = False  # Ctrl-C cancelled the run: exit 130 (as a shell expects)
         self.verifications: tuple[Verification, ...] = ()
 
     def print(self, event: Event) -> None:
@@ -284,8 +315,8 @@ class _Printer:
             case runs.ResultsBatch(results=results):
                 for result in results:
                     self.output.result(result)
-            case runs.Finished(summary=summary, verify_follows=follows):
-                self.summary = summary
+            case runs.Finished(summary=summary, run_id=run_id, verify_follows=follows):
+                self.summary, self.run_id = summary, run_id
                 if not follows:
                     self.output.finish(summary)
             case runs.Verified(verifications=verifications):
@@ -309,6 +340,8 @@ class _Printer:
                 pass
 
     def exit_status(self, *, strict: bool) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         summary = self.summary
         if summary is None or summary.failed or summary.not_sent or summary.cancelled:
             return 1

@@ -18,10 +18,12 @@ from isr_desk.services.errors import SecretError
 from isr_desk.services.sites import (
     ProfileStore,
     check_secret,
+    credential_headers,
     describe,
     preview_request,
     profile_to_dict,
     secret_in_query,
+    shown_headers,
 )
 
 ADD_EXAMPLES = """\
@@ -39,6 +41,12 @@ examples:
   isr-desk site edit blog --concurrency 16 --rate-limit 1200
   isr-desk site edit blog --preset bearer --endpoint /api/revalidate-v2
   isr-desk site edit blog --rename blog-prod
+"""
+EXPORT_EXAMPLES = """\
+examples:
+  isr-desk site export > sites.json          all sites, on stdout
+  isr-desk site export blog -o blog.json     one site, to a file
+  isr-desk site export -o sites.json --force replace an older export
 """
 
 
@@ -85,11 +93,23 @@ def register(subparsers: Subparsers) -> None:
     remove.add_argument("name", help="the site to remove")
     remove.set_defaults(handler=_remove)
 
-    export = site_cmds.add_parser("export", help="write sites to a file (never secrets)")
-    export.add_argument("file", type=Path, help="the file to write")
-    export.add_argument(
-        "--site", action="append", dest="names", help="only this site (repeat for more)"
+    export = site_cmds.add_parser(
+        "export",
+        help="print sites as JSON, or write them to a file with -o (never secrets)",
+        description="Print the sites (all, or those named) as JSON on stdout, or write them "
+        "to FILE with -o. An existing FILE is replaced only with --force; FILE is written "
+        "as given (no extension is added).",
+        epilog=EXPORT_EXAMPLES,
+        formatter_class=HelpFormatter,
     )
+    export.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: all)")
+    export.add_argument(
+        "--site", action="append", dest="more_names", metavar="NAME", help=argparse.SUPPRESS
+    )
+    export.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"
+    )
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
     export.set_defaults(handler=_export)
 
     imp = site_cmds.add_parser("import", help="add the sites of an export file")
@@ -200,7 +220,7 @@ def _edit(args: argparse.Namespace, ctx: Context) -> int:
 def _list(args: argparse.Namespace, ctx: Context) -> int:
     profiles = ProfileStore().list()
     if args.json:
-        ctx.json_line({"sites": [profile_to_dict(p) for p in profiles]})
+        ctx.json_line({"sites": [_shown_dict(p) for p in profiles]})
         return 0
     if not profiles:
         ctx.out("No sites yet. Add one with: isr-desk site add NAME --url URL")
@@ -220,7 +240,7 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
         secret_state = f"unknown ({exc.message})"
     request = preview_request(profile)
     if args.json:
-        data = profile_to_dict(profile)
+        data = _shown_dict(profile)
         data["secret"] = secret_state
         data["request"] = {"method": request.method, "url": request.url}
         ctx.out(json.dumps(data, indent=2, ensure_ascii=False))
@@ -246,11 +266,23 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
         rows.append(("Proxy", profile.proxy))
     if profile.ca_bundle:
         rows.append(("CA bundle", profile.ca_bundle))
+    if profile.headers:
+        rows.append(("Headers", ", ".join(f"{k}: {v}" for k, v in shown_headers(profile))))
     if secret_in_query(profile):
         rows.append(("Note", "the secret travels in the URL; the bearer preset keeps it out"))
+    for name in credential_headers(profile):
+        rows.append(("Note", f"header {name!r} looks like a credential: {_MOVE_IT}"))
     for key, value in rows:
         ctx.out(f"{key + ':':<13}{value}")
     return 0
+
+
+_MOVE_IT = "keep it in the keyring as the site's secret instead (see `site edit --help`)"
+
+
+def _shown_dict(profile: SiteProfile) -> dict[str, Any]:
+    """``profile`` as JSON with a credential-looking header's value as ``•••``."""
+    return profile_to_dict(dataclasses.replace(profile, headers=shown_headers(profile)))
 
 
 def _remove(args: argparse.Namespace, ctx: Context) -> int:
@@ -268,8 +300,20 @@ def _remove(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _export(args: argparse.Namespace, ctx: Context) -> int:
-    count = ProfileStore().export(args.file, args.names)
-    ctx.out(f"Exported {count} site(s) to {args.file} (secrets are never exported).")
+    names = [*args.names, *(args.more_names or [])] or None
+    store = ProfileStore()
+    for profile in store.list():
+        for header in credential_headers(profile) if names is None or profile.name in names else []:
+            ctx.err(
+                f"isr-desk: warning: header {header!r} of site {profile.name!r} was left out: "
+                f"it looks like a credential; {_MOVE_IT}"
+            )
+    if args.output is None:
+        ctx.stdout.write(store.export_text(names))
+        ctx.stdout.flush()
+        return 0
+    count = store.export(args.output, names, overwrite=args.force)
+    ctx.out(f"Exported {count} site(s) to {args.output} (secrets are never exported).")
     return 0
 
 

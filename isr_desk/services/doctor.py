@@ -36,7 +36,13 @@ import httpx
 
 from isr_desk.domain import Outcome, PreparedRequest, SiteProfile, Target
 from isr_desk.services.errors import EndpointError
-from isr_desk.services.http import IDENTITY, read_capped, route_profile
+from isr_desk.services.http import (
+    IDENTITY,
+    NETWORK_FAILURE_TITLES,
+    NetworkFailure,
+    read_capped,
+    route_profile,
+)
 from isr_desk.services.manifest import site_conventions
 from isr_desk.services.revalidation import Reply, hint_for, judge, same_origin_redirect
 from isr_desk.services.sites import (
@@ -217,7 +223,9 @@ class _Doctor:
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             kind, text = _error(exc)
             title = _UNREACHABLE_TITLES.get(kind, "The site's answer is not valid HTTP")
-            reply = Reply(None, error_kind=kind)
+            if isinstance(exc, NetworkFailure):  # a proxy or the CA bundle, not the site
+                title = NETWORK_FAILURE_TITLES[exc.failing]
+            reply = Reply(None, error_kind=kind, setting_hint=getattr(exc, "hint", None))
             hint = hint_for(kind, _get(url), reply, timeout=self.profile.timeout)
             self.add(Level.PROBLEM, title, f"GET {url}: {text}", hint)
             return False

@@ -44,7 +44,8 @@ _QUERY = re.compile(
     r"(?i)([?&;](?:[\w.-]*(?:secret|token|key|sig|signature|password|passwd|auth)[\w.-]*)=)"
     r"[^&#\s'\"<>]+"
 )
-_HEADER = re.compile(r"(?i)((?:authorization|x-[\w-]*(?:token|secret|key))[\"']?\s*[:=,]\s*[\"']?"
+_HEADER = re.compile(r"(?i)((?:(?:proxy-)?authorization|cookie|x-[\w-]*(?:token|secret|key|auth"
+                     r"|session|password|bypass|signature))[\"']?\s*[:=,]\s*[\"']?"
                      r"(?:bearer\s+|basic\s+|token\s+)?)[^\s\"',)\]]+")  # fmt: skip
 _PREVIEW = re.compile(r"(?i)(\"?preview(?:ModeId|ModeSigningKey|ModeEncryptionKey)\"?\s*[:=]\s*\"?)"
                       r"[^\"\s,}]+")  # fmt: skip

@@ -35,9 +35,11 @@ from isr_desk.domain import Endpoint, Preset, SecretPlacement, SiteProfile
 from isr_desk.services.errors import InvalidProfileError, IsrError, SecretError
 from isr_desk.services.sites import (
     SecretStore,
+    check_headers,
     check_secret,
     preview_request,
     secret_in_query,
+    shown_headers,
     split_pasted,
     supports_tags,
     validate_profile,
@@ -82,6 +84,7 @@ def parse_headers(text: str) -> tuple[tuple[str, str], ...]:
                 f"Extra header line {number} is not “Name: value”", hint="For example X-Team: web"
             )
         headers.append((name.strip(), value.strip()))
+    check_headers(headers)  # a credential belongs in the keyring, as the site's secret
     return tuple(headers)
 
 
@@ -292,7 +295,9 @@ class ProfileDialog(QDialog):
         self.rate_spin.setValue(profile.rate_limit)
         self.proxy_edit.setText(profile.proxy or "")
         self.ca_edit.setText(profile.ca_bundle or "")
-        self.headers_edit.setPlainText("\n".join(f"{k}: {v}" for k, v in profile.headers))
+        # A credential stored before they were refused shows as •••: delete its line to save.
+        shown = shown_headers(profile)
+        self.headers_edit.setPlainText("\n".join(f"{k}: {v}" for k, v in shown))
         self._instances = profile.instances
         self._conventions = replace(profile, name="", base_url="")
 

@@ -22,6 +22,7 @@ from isr_desk.services.history import HistoryStore
 from isr_desk.services.revalidation import Revalidator
 from isr_desk.services.runs import Progress as Progress
 from isr_desk.services.runs import RunPlan, RunSession, SecretSource
+from isr_desk.services.sites import same_pages
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.run_confirm import open_confirmation
 from isr_desk.views.run_texts import TagPages
@@ -70,6 +71,7 @@ class RunController(QObject):
         self._busy = False
         self.session: RunSession | None = None  # the current or last run
         self.confirmation: QMessageBox | None = None
+        self._merged: str | None = None  # "2 targets were the same page; sent once"
 
     # --- state --------------------------------------------------------------------------
     @property
@@ -92,7 +94,9 @@ class RunController(QObject):
         if self.running:
             self._messages.warning("A run is in progress: wait for it or cancel it (Esc)")
             return
-        plan = plan.but_for(list(dict.fromkeys(plan.targets)), resumes=plan.resumes)
+        # /about and /about/ are one page: sent once, and said under the run's outcome.
+        unique, self._merged = same_pages(plan.targets, plan.profile)
+        plan = plan.but_for(unique, resumes=plan.resumes)
         if not plan.targets:
             self._messages.warning("Nothing to revalidate: pick pages or tags, or type a path")
             return
@@ -112,6 +116,7 @@ class RunController(QObject):
         tag_pages: TagPages | None = None,
     ) -> None:
         """Start a run now, without asking."""
+        self._merged = None
         plan = RunPlan(
             profile, tuple(targets), verify=verify and self._can_verify, tag_paths=tag_pages
         )
@@ -209,6 +214,8 @@ class RunController(QObject):
                 if not follows:
                     self._set_idle()
                 self.run_finished.emit(summary)
+                if self._merged:
+                    self._messages.info(self._merged, note=True)
             case runs.VerifyStarted(pages=pages):
                 self.verify_started.emit(pages)
             case runs.Verified(results=results, verifications=verifications):

@@ -1,6 +1,5 @@
 """Checks on typed targets before anything is sent (plain Python, no widgets).
 
-- which hosts a pasted full URL may point at (the site's addresses and its list's host);
 - which typed pages the loaded list of pages does not know (flagged; "Send anyway" sends);
 - why a site cannot refresh tags (a Pages Router route), said before the button is pressed.
 """
@@ -10,18 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from isr_desk.domain import Manifest, SiteProfile, Target, TargetKind
-from isr_desk.services.sites import site_hosts, supports_tags
+from isr_desk.services.sites import supports_tags
 
 NO_TAGS = (
     "This site's refresh route (Pages Router) cannot refresh tags: refresh the pages "
     "instead, or ask your developer for an App Router route."
 )
-
-
-def hosts_of(profile: SiteProfile | None) -> frozenset[str]:
-    if profile is None:
-        return frozenset()
-    return site_hosts(profile.base_url, *profile.bases, profile.manifest_source)
 
 
 def known_pages(manifest: Manifest | None) -> frozenset[str] | None:

@@ -41,7 +41,6 @@ from isr_desk.views.messages import MessageBridge
 from isr_desk.views.plain import plain, tooltip
 from isr_desk.views.run_texts import describe_targets, plural
 from isr_desk.views.target_checks import (
-    hosts_of,
     known_pages,
     tags_refused,
     unknown_pages,
@@ -313,8 +312,8 @@ class TargetsPanel(QWidget):
 
     def typed(self) -> Parsed:
         as_tags = self.type_mode.currentIndex() == 1
-        hosts = hosts_of(self._profile)  # another site's URL is refused, not sent as a path
-        return parse_targets(self.type_box.toPlainText(), as_tags=as_tags, hosts=hosts)
+        # A URL not on the site is refused, not sent as a path: the CLI's rule and words.
+        return parse_targets(self.type_box.toPlainText(), as_tags=as_tags, site=self._profile)
 
     def revalidate_selected(self) -> None:
         targets = self.selected_targets()

@@ -275,3 +275,57 @@ def test_every_argument_of_every_command_has_help() -> None:
 
     walk(build_parser(), "isr-desk")
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("missing/report.xml", "does not exist"),
+        ("adir", "is a directory"),
+        ("afile/report.xml", "is not a directory"),
+    ],
+)
+def test_an_unwritable_junit_path_stops_the_run_before_anything_is_sent(
+    site: LoopbackSite, secret_env: str, tmp_path: Path, where: str, message: str
+) -> None:
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "afile").write_text("not a directory")
+    ran = isr(
+        "revalidate", "--url", site.url, "--secret-env", secret_env, "--path", "/a",
+        "--junit", str(tmp_path / where),
+    )  # fmt: skip
+    assert ran.code == 2
+    assert message in ran.stderr
+    assert len(ran.stderr.strip().splitlines()) == 1
+    assert site.requests == []
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_url_not_on_the_site_is_refused_as_the_window_refuses_it(
+    site: LoopbackSite, secret_env: str
+) -> None:
+    # Same verdict and words as the window (tests/gui/test_target_checks.py).
+    other_port = f"http://127.0.0.1:{site.port + 1 if site.port < 65535 else site.port - 1}"
+    for url in (f"http://localhost:{site.port}/blog/a", f"{other_port}/blog/a"):
+        ran = isr(
+            "revalidate", "--url", site.url, "--secret-env", secret_env, "--path", url,
+            "--manifest", "http://localhost:9/isr.json",
+        )  # fmt: skip
+        assert ran.code == 2
+        assert f"{url} is not on this site ({site.url})" in ran.stderr
+    assert site.requests == []
+
+
+def test_two_forms_of_one_page_are_sent_once_and_the_output_says_so(
+    site: LoopbackSite, secret_env: str, tmp_path: Path
+) -> None:
+    listed = tmp_path / "pages.txt"
+    listed.write_text("/about/\n/blog/a\n")
+    ran = isr(
+        "revalidate", "--url", site.url, "--secret-env", secret_env, "--path", "/about",
+        "--from-file", str(listed), "--path", f"{site.url}/blog/a/",
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    assert sorted(site.revalidated) == ["path:/about", "path:/blog/a"]
+    assert "note: 4 targets were 2 pages; each page sent once" in ran.stderr
+    assert ran.stdout.splitlines()[-1].startswith("2 of 2 refreshed")

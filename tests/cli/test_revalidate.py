@@ -8,13 +8,14 @@ import os
 import re
 import signal
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.cli.test_sites import ISR, isr
-from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Reply
+from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Recorded, Reply
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_ctrl_c_reports_in_flight_apart_and_resume_sends_the_rest(
         proc.send_signal(signal.SIGINT)
         rest = proc.stdout.read()  # not communicate(): it skips what readline() buffered
         proc.wait(timeout=60)
-    assert proc.returncode == 1
+    assert proc.returncode == 130
     last = rest.splitlines()[-1]
     assert first.startswith("ok   200 /p/")
     assert "; cancelled, " in last
@@ -135,3 +136,37 @@ def test_resume_of_another_site_or_an_unknown_run_is_exit_2(named_site: str) -> 
     assert unknown.returncode == 2
     assert "No run 999" in unknown.stderr
     assert "Traceback" not in unknown.stderr
+
+
+def test_ctrl_c_cancels_cleanly_records_the_run_as_cancelled_and_exits_130(
+    site: LoopbackSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arrived = threading.Event()
+
+    def hang(rec: Recorded) -> None:  # in flight until the site stops
+        arrived.set()
+        assert rec.conn is not None
+        rec.conn.stop.wait()
+        rec.conn.keep_alive = False
+
+    site.on("/slow", hang)
+    monkeypatch.setenv("ISR_TEST_SECRET", site.secret)
+    cmd = [
+        ISR, "revalidate", "ctrl-c", "--url", site.url, "--secret-env", "ISR_TEST_SECRET",
+        "--concurrency", "1", "--path", "/a", "--path", "/slow", "--path", "/b", "--path", "/c",
+    ]  # fmt: skip
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ
+    ) as proc:
+        assert arrived.wait(timeout=60), "the slow request never arrived"
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    last = stdout.splitlines()[-1]
+    assert last.startswith("1 of 4 refreshed, 0 failed")
+    assert "; cancelled, 2 not sent, 1 cancelled in flight" in last
+    run = _lines(isr("history", "--json").stdout)[0]["runs"][0]  # type: ignore[index]
+    assert run["status"] == "cancelled"
+    assert f"interrupted: the run was cancelled and recorded as run {run['id']}" in stderr
+    assert f"isr-desk revalidate ctrl-c --resume {run['id']}" in stderr
+    assert "Traceback" not in stderr

@@ -110,7 +110,7 @@ def test_missing_secret_is_exit_2(
 
 def test_export_import_round_trip(named_site: str, tmp_path: Path, site: LoopbackSite) -> None:
     target = tmp_path / "export.json"
-    assert isr("site", "export", str(target)).returncode == 0
+    assert isr("site", "export", "-o", str(target)).returncode == 0
     assert site.secret not in target.read_text()
     assert isr("site", "import", str(target)).returncode == 2  # exists already
     assert isr("site", "import", str(target), "--replace").returncode == 0

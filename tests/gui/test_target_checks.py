@@ -27,7 +27,9 @@ def test_another_sites_url_and_words_are_refused_before_sending(
     targets = window.targets
     targets.type_box.setPlainText("https://shop.example.org/cart")
     assert not targets.refresh_button.isEnabled()
-    assert "is a page of shop.example.org, not of this site" in targets.problems.text()
+    assert f"https://shop.example.org/cart is not on this site ({site.url})" in (
+        targets.problems.text()
+    )
     targets.type_box.setPlainText("hello world")
     assert not targets.refresh_button.isEnabled()
     assert "'hello world' is not a page address" in targets.problems.text()
@@ -83,3 +85,33 @@ def test_a_pages_router_site_cannot_press_refresh_this_tag(
     targets.tabs.setCurrentWidget(targets.paths_tab)
     targets.paths_tab.table.selectRow(0)
     assert targets.revalidate_button.isEnabled()
+
+
+def test_the_window_refuses_what_the_cli_refuses_with_the_same_words(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
+) -> None:
+    # The site's list lives on another host, and the same host answers on another port:
+    # neither is the site (one parse_targets(site=...) for both faces; tests/cli/test_ci.py).
+    other_port = f"http://127.0.0.1:{site.port + 1 if site.port < 65535 else site.port - 1}"
+    profile = SiteProfile("Blog", site.url, manifest_source="http://localhost:9/isr.json")
+    window = make_window((profile, site.secret))
+    targets = window.targets
+    for url in (f"http://localhost:{site.port}/blog/a", f"{other_port}/blog/a"):
+        targets.type_box.setPlainText(url)
+        targets.refresh_button.click()
+        assert not targets.refresh_button.isEnabled()
+        assert f"line 1: {url} is not on this site ({site.url})" in targets.problems.text()
+    assert site.requests == []
+
+
+def test_two_forms_of_one_page_are_sent_once_and_the_window_says_so(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
+) -> None:
+    window = make_window((SiteProfile("Blog", site.url), site.secret))
+    targets = window.targets
+    targets.type_box.setPlainText("/about\n/about/")
+    with qtbot.waitSignal(window.controller.run_finished, timeout=4000):
+        targets.refresh_button.click()
+    assert site.revalidated == ["path:/about"]
+    assert "2 targets were the same page; sent once" in window.banner.note.text()
+    assert window.banner.isVisible()

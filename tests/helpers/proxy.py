@@ -4,7 +4,9 @@ It speaks what a company proxy speaks: ``CONNECT host:port`` opens a tunnel (the
 https request pass through it encrypted), and an http request in absolute form
 (``POST http://host:port/path HTTP/1.1``) is forwarded to its origin. :attr:`requests` lists
 every request line's method and target; :attr:`seen` holds every byte a client sent, so a
-test can assert that a secret never crossed the proxy in clear.
+test can assert that a secret never crossed the proxy in clear. An origin it cannot reach gets
+``502 Bad Gateway``, as from a real proxy; ``login=True`` answers every request ``407 Proxy
+Authentication Required``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ class _Server(socketserver.ThreadingTCPServer):
 class ForwardProxy:
     """A forward proxy on 127.0.0.1 that records every byte and request line through it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, login: bool = False) -> None:
+        self.login = login  # answer every request 407 Proxy Authentication Required
         self.requests: list[tuple[str, str]] = []
         self.seen = bytearray()
         self._lock = threading.Lock()
@@ -80,6 +83,12 @@ class ForwardProxy:
                 return
             method, target, _ = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
             self._record(head, (method, target))
+            if self.login:
+                client.sendall(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                    b'Proxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n'
+                )
+                return
             if method == "CONNECT":
                 self._tunnel(client, target, buffer)
                 return
@@ -125,7 +134,12 @@ class ForwardProxy:
         request = b"\r\n".join(
             [method + b" " + origin_form.encode() + b" HTTP/1.1", *kept, b"Connection: close"]
         )
-        with socket.create_connection((parts.hostname, parts.port or 80), timeout=10) as up:
+        try:
+            up = socket.create_connection((parts.hostname, parts.port or 80), timeout=10)
+        except OSError:  # as a real proxy does: the gateway could not reach the origin
+            client.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+            return None
+        with up:
             up.sendall(request + b"\r\n\r\n" + body)
             answer = b""
             while chunk := up.recv(65536):

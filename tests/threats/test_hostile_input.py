@@ -307,7 +307,7 @@ def run_cli(*argv: str, stdin: str = "") -> tuple[int, str, str]:
         (("site", "import", "/dev/zero"), "larger than"),
         (("site", "import", "/"), "cannot be read"),
         (("site", "import", "/nonexistent/../x.json"), "does not exist"),
-        (("site", "export", "/"), "Cannot write"),
+        (("site", "export", "-o", "/", "--force"), "Cannot write"),
         (("site", "show", "../../etc/passwd"), "No site named"),
         (("revalidate", "good", "--path", "/a\udcff", "--secret-stdin"), "not UTF-8"),
         (("revalidate", "good", "--path", "http://[x", "--secret-stdin"), "not a valid URL"),

@@ -201,7 +201,8 @@ def test_a_full_session_leaves_the_secret_nowhere(
 
     isr("site", "list")
     isr("site", "list", "--json")
-    isr("site", "export", str(exports / "sites.json"))
+    isr("site", "export", "-o", str(exports / "sites.json"))
+    isr("site", "export")
     runs = json.loads(isr("history", "--json", "--limit", "100"))["runs"]
     assert len(runs) == 2 * len(PRESETS) + 1
     isr("history")

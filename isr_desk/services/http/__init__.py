@@ -7,7 +7,8 @@
   body ISR Desk reads, with a hard cap on kept *and* inflated bytes.
 - :class:`Network`, :func:`route_profile`, :func:`trust_context`: proxies (the environment's
   or a profile's) and TLS trust (the system store plus a profile's CA bundle), the same for
-  every request (docs/networks.md).
+  every request (docs/networks.md); :class:`NetworkFailure` (an ``httpx.ConnectError``) is a
+  request that failed at one of those settings, with a hint naming it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from isr_desk.services.http._bodies import (
     read_capped,
 )
 from isr_desk.services.http._client import CookielessClient, make_client
+from isr_desk.services.http._failures import GATEWAY_HINT, Failing, NetworkFailure
+from isr_desk.services.http._failures import TITLES as NETWORK_FAILURE_TITLES
 from isr_desk.services.http._network import (
     DIRECT,
     Network,
@@ -34,11 +37,15 @@ from isr_desk.services.http._transport import H11Transport, make_transport
 __all__ = [
     "ACCEPT_ENCODING",
     "DIRECT",
+    "GATEWAY_HINT",
     "IDENTITY",
+    "NETWORK_FAILURE_TITLES",
     "BodyTooLargeError",
     "CookielessClient",
+    "Failing",
     "H11Transport",
     "Network",
+    "NetworkFailure",
     "RoutingTransport",
     "SyncRoutingTransport",
     "aiter_capped",

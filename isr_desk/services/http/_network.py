@@ -28,6 +28,16 @@ from typing import TYPE_CHECKING
 import httpx
 
 from isr_desk.services.errors import NetworkError
+from isr_desk.services.http._failures import (
+    GATEWAY_HINT,
+    Failing,
+    NetworkFailure,
+    ca_bundle_error,
+    gateway_hint,
+    is_tls,
+    proxy_answered,
+    proxy_refused,
+)
 from isr_desk.services.http._transport import make_transport
 
 if TYPE_CHECKING:
@@ -125,12 +135,8 @@ def _trust_context(
     if ca_bundle:
         try:
             context.load_verify_locations(cafile=ca_bundle)
-        except (OSError, ssl.SSLError) as exc:
-            why = getattr(exc, "strerror", None) or exc
-            raise NetworkError(
-                f"Cannot use the CA bundle {ca_bundle} as a certificate file: {why}",
-                hint="Give a PEM file with the certificate of the CA that signed the site",
-            ) from exc
+        except (OSError, ssl.SSLError) as exc:  # missing, unreadable, not PEM
+            raise ca_bundle_error(ca_bundle, exc) from exc
     return context
 
 
@@ -155,6 +161,7 @@ class RoutingTransport(httpx.AsyncBaseTransport):
         self._proxies = environment_proxies(environ)  # read once, when the client is made
         self._networks: dict[Origin, Network] = {}
         self._routes: dict[Origin, httpx.AsyncBaseTransport] = {}
+        self._via: dict[Origin, tuple[str, bool]] = {}  # proxied origins: (proxy, profile's?)
         self._transports: dict[tuple[str | None, str | None], httpx.AsyncBaseTransport] = {}
 
     def use(self, urls: Iterable[str], network: Network) -> None:
@@ -169,6 +176,7 @@ class RoutingTransport(httpx.AsyncBaseTransport):
                 if self._networks.get(origin) != network:
                     self._networks[origin] = network
                     self._routes.pop(origin, None)
+                    self._via.pop(origin, None)
 
     def transport_for(self, url: httpx.URL) -> httpx.AsyncBaseTransport:
         """The transport requests to ``url``'s origin go through."""
@@ -181,13 +189,19 @@ class RoutingTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
             transport = self.transport_for(request.url)
-        except NetworkError as exc:  # a CA bundle that cannot be read: this request fails
-            raise httpx.ConnectError(exc.describe(), request=request) from exc
-        return await transport.handle_async_request(request)
+        except NetworkError as exc:  # a CA bundle that cannot be used: this request fails
+            failing, hint = Failing.CA_BUNDLE, exc.hint or ""
+            raise NetworkFailure(exc.message, failing=failing, hint=hint, request=request) from exc
+        via = self._via.get(origin_of(request.url)) if self._via else None
+        if via is None:
+            return await transport.handle_async_request(request)
+        return await _through_proxy(transport, request, *via)
 
     def _route(self, origin: Origin) -> httpx.AsyncBaseTransport:
         network = self._networks.get(origin, Network())
         proxy = proxy_for(origin, network, self._proxies)
+        if proxy is not None:
+            self._via[origin] = (proxy, network.proxy is not None)
         key = (proxy, network.ca_bundle)
         transport = self._transports.get(key)
         if transport is None:
@@ -212,8 +226,31 @@ class RoutingTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         transports, self._transports = list(self._transports.values()), {}
         self._routes.clear()
+        self._via.clear()
         for transport in transports:
             await transport.aclose()
+
+
+async def _through_proxy(
+    transport: httpx.AsyncBaseTransport, request: httpx.Request, proxy: str, from_profile: bool
+) -> httpx.Response:
+    """Send through ``proxy``; a failure at the proxy is told apart from one at the site."""
+    try:
+        response = await transport.handle_async_request(request)
+    except httpx.ProxyError as exc:  # CONNECT answered 407, 502, ...: the proxy's answer
+        raise proxy_answered(proxy, from_profile, str(exc), request) from exc
+    except httpx.ConnectError as exc:
+        if is_tls(exc):  # the tunnel opened; the site's certificate failed
+            raise
+        raise proxy_refused(proxy, from_profile, exc, request) from exc
+    status = response.status_code
+    if status == 407:  # only a proxy answers 407 (an http request in absolute form)
+        await response.aclose()
+        raise proxy_answered(proxy, from_profile, "407 Proxy Authentication Required", request)
+    if status in (502, 503, 504):  # the proxy's or the site's: the hint says both
+        hint = gateway_hint(proxy, from_profile, request.url.host, status)
+        response.extensions[GATEWAY_HINT] = hint
+    return response
 
 
 class SyncRoutingTransport(httpx.BaseTransport):
@@ -233,6 +270,24 @@ class SyncRoutingTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         proxy = proxy_for(origin_of(request.url), self._network, self._proxies)
+        transport = self._transport(proxy)
+        if proxy is None:
+            return transport.handle_request(request)
+        from_profile = self._network.proxy is not None
+        try:
+            response = transport.handle_request(request)
+        except httpx.ProxyError as exc:  # as the async one: the proxy's failure, named
+            raise proxy_answered(proxy, from_profile, str(exc), request) from exc
+        except httpx.ConnectError as exc:
+            if is_tls(exc):
+                raise
+            raise proxy_refused(proxy, from_profile, exc, request) from exc
+        if response.status_code == 407:
+            response.close()
+            raise proxy_answered(proxy, from_profile, "407 Proxy Authentication Required", request)
+        return response
+
+    def _transport(self, proxy: str | None) -> httpx.HTTPTransport:
         transport = self._transports.get(proxy)
         if transport is None:
             context = trust_context(self._network.ca_bundle)
@@ -242,7 +297,7 @@ class SyncRoutingTransport(httpx.BaseTransport):
                 trust_env=False,
                 limits=self._limits,
             )
-        return transport.handle_request(request)
+        return transport
 
     def close(self) -> None:
         for transport in self._transports.values():

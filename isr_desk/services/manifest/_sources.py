@@ -24,6 +24,7 @@ from isr_desk.services.http import (
     ACCEPT_ENCODING,
     BodyTooLargeError,
     Network,
+    NetworkFailure,
     SyncRoutingTransport,
     iter_capped,
 )
@@ -218,6 +219,8 @@ def _fetch(client: httpx.Client, url: str, *, source: str, max_bytes: int, trace
             f"{source}: no answer within the timeout",
             hint="the site is slow or down; try again or use a local copy of the manifest",
         ) from None
+    except NetworkFailure as exc:  # the proxy, not the site (docs/networks.md)
+        raise ManifestError(f"{source}: {exc}", hint=exc.hint) from None
     except httpx.ConnectError:
         raise ManifestError(
             f"{source}: cannot connect",

@@ -36,6 +36,7 @@ from isr_desk.domain import (
     redact_text,
     secret_place,
 )
+from isr_desk.services.http import GATEWAY_HINT, Failing, NetworkFailure
 
 EXCERPT_CHARS = 2000
 _SHORT = 64  # JSON string values up to this length are shared (longer ones rarely repeat)
@@ -120,6 +121,7 @@ class Reply:
     retry_after: float | None = None
     location: str | None = None
     timing: Timing | None = None
+    setting_hint: str | None = None  # a proxy or CA bundle failed: the setting to fix
 
     @property
     def retryable(self) -> bool:
@@ -141,6 +143,7 @@ class Reply:
             headers=headers,
             retry_after=parse_retry_after(response.headers.get("retry-after")),
             location=response.headers.get("location"),
+            setting_hint=response.extensions.get(GATEWAY_HINT),
         )
 
     @classmethod
@@ -152,7 +155,9 @@ class Reply:
     @classmethod
     def from_error(cls, exc: httpx.HTTPError, request: PreparedRequest) -> Reply:
         kind, text = _classify_error(exc)
-        return cls(status=None, error=_texts(redact_text(text, request.secret)), error_kind=kind)
+        error = _texts(redact_text(text, request.secret))
+        hint = exc.hint if isinstance(exc, NetworkFailure) else None
+        return cls(status=None, error=error, error_kind=kind, setting_hint=hint)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -222,6 +227,8 @@ def _redact_json(value: Any, secret: str | None) -> Any:
 
 
 def _classify_error(exc: httpx.HTTPError) -> tuple[Outcome, str]:
+    if isinstance(exc, NetworkFailure):  # a proxy or the CA bundle, not the site
+        return _SETTING_OUTCOMES[exc.failing], str(exc)
     if isinstance(exc, httpx.TimeoutException):
         return Outcome.TIMED_OUT, f"Timed out ({type(exc).__name__})"
     if isinstance(exc, httpx.ConnectError) and _is_tls(exc):
@@ -236,6 +243,13 @@ def _classify_error(exc: httpx.HTTPError) -> tuple[Outcome, str]:
 
 
 _MALFORMED = "The site's answer is not valid HTTP"
+# A proxy that refused or could not reach the site may work on a retry; a login will not.
+_SETTING_OUTCOMES = {
+    Failing.CA_BUNDLE: Outcome.TLS_ERROR,
+    Failing.PROXY_REFUSED: Outcome.UNREACHABLE,
+    Failing.PROXY_UPSTREAM: Outcome.UNREACHABLE,
+    Failing.PROXY_LOGIN: Outcome.OTHER,
+}
 
 
 def _malformed(exc: BaseException) -> bool:
@@ -303,6 +317,8 @@ def hint_for(
     """What a user should do about ``outcome``; None for a success."""
     if outcome is Outcome.REFRESHED:
         return None  # before the parsing below: a bulk run is mostly successes
+    if reply.setting_hint:
+        return reply.setting_hint
     parts = urlsplit(request.url)
     host = parts.netloc
     sent = request.redacted().body

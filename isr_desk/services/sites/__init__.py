@@ -27,6 +27,7 @@ from isr_desk.services.sites._format import (
     profile_to_dict,
     split_url_template,
 )
+from isr_desk.services.sites._headers import check_headers, credential_headers, shown_headers
 from isr_desk.services.sites._paste import Pasted, split_pasted
 from isr_desk.services.sites._profiles import (
     ProfileStore,
@@ -48,6 +49,7 @@ from isr_desk.services.sites._targets import (
     profile_api_path,
     profile_page_url,
     public_path,
+    same_pages,
     site_hosts,
     site_path,
 )
@@ -66,7 +68,9 @@ __all__ = [
     "bounds_problem",
     "build_request",
     "build_requests",
+    "check_headers",
     "check_secret",
+    "credential_headers",
     "describe",
     "is_pattern",
     "load_profile_file",
@@ -79,7 +83,9 @@ __all__ = [
     "profile_page_url",
     "profile_to_dict",
     "public_path",
+    "same_pages",
     "secret_in_query",
+    "shown_headers",
     "site_hosts",
     "site_path",
     "split_pasted",

@@ -21,11 +21,18 @@ __all__ = ["to_curl"]
 
 def to_curl(request: PreparedRequest, *, secret: str | None = None, multiline: bool = False) -> str:
     """A shell command that sends ``request``; the secret only when ``secret`` is given."""
-    shown = request.redacted() if request.secret else request
+    shown = request.redacted()
     url, headers, body = shown.url, list(shown.headers), shown.body
     if secret:
         url = _QUERY_VALUE.sub(lambda m: m.group(1) + quote(secret, safe=""), url)
-        headers = [(k, _fill_header(v, secret)) for k, v in headers]
+        # Only where the secret was: a credential-looking extra header blanked as ••• by
+        # redaction is not the site's secret (docs/reliability.md, "Credential headers").
+        known = request.secret  # None: redacted already, every ••• may be the secret
+        held = [known is None or known in v for _, v in request.headers]
+        headers = [
+            (k, _fill_header(v, secret) if had else v)
+            for (k, v), had in zip(headers, held, strict=True)
+        ]
         if body is not None:
             body = _fill_body(body, secret, _is_json(headers))
     first = ["curl"]

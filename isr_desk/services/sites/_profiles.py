@@ -39,6 +39,7 @@ from isr_desk.services.sites._format import (
     profile_from_dict,
     profile_to_dict,
 )
+from isr_desk.services.sites._headers import check_headers, without_credentials
 
 try:
     import fcntl
@@ -88,6 +89,7 @@ class ProfileStore:
     # --- writing ------------------------------------------------------------------------
     def add(self, profile: SiteProfile) -> SiteProfile:
         profile = validate_profile(profile)
+        check_headers(profile.headers)  # a credential goes to the keyring, never this file
         with self._locked():
             profiles = self.list()
             if any(p.name == profile.name for p in profiles):
@@ -98,6 +100,7 @@ class ProfileStore:
     def update(self, old_name: str, profile: SiteProfile) -> SiteProfile:
         """Replace ``old_name`` by ``profile``; a rename moves the secret in the keyring."""
         profile = validate_profile(profile)
+        check_headers(profile.headers)
         with self._locked():
             profiles = self.list()
             index = next((i for i, p in enumerate(profiles) if p.name == old_name), None)
@@ -133,14 +136,41 @@ class ProfileStore:
         return copy
 
     # --- export / import ----------------------------------------------------------------
-    def export(self, target: Path, names: Iterable[str] | None = None) -> int:
-        """Write the profiles (all, or ``names``) to ``target``; never a secret."""
-        profiles = self.list()
-        if names is not None:
-            wanted = set(names)
-            profiles = [p for p in profiles if p.name in wanted]
+    def export(
+        self, target: Path, names: Iterable[str] | None = None, *, overwrite: bool = True
+    ) -> int:
+        """Write the profiles (all, or ``names``) to ``target``; never a secret.
+
+        With ``overwrite=False`` an existing ``target`` is refused (``site export -o``
+        without ``--force``)."""
+        profiles = self._exported(names)
+        if not overwrite and (target.exists() or target.is_symlink()):
+            raise ProfileExistsError(
+                f"{target} exists already", hint="Give another file, or --force to replace it"
+            )
         _write(target, profiles, mode=0o644)
         return len(profiles)
+
+    def export_text(self, names: Iterable[str] | None = None) -> str:
+        """The export of the profiles (all, or ``names``) as text (``site export`` to stdout)."""
+        return _dumps(self._exported(names))
+
+    def _exported(self, names: Iterable[str] | None) -> builtins.list[SiteProfile]:
+        # A credential-looking header of a profile stored before they were refused stays
+        # home: an export is shared (docs/reliability.md, "Credential headers").
+        profiles = [without_credentials(p) for p in self.list()]
+        if names is None:
+            return profiles
+        wanted = list(dict.fromkeys(names))
+        known = {p.name for p in profiles}
+        unknown = [n for n in wanted if n not in known]
+        if unknown:
+            listed = ", ".join(sorted(known)) or "none yet"
+            raise ProfileNotFoundError(
+                f"No site named {unknown[0]!r}",
+                hint=f"Known sites: {listed}; to write a file give -o FILE",
+            )
+        return [p for p in profiles if p.name in set(wanted)]
 
     def import_(
         self, source: Path, *, replace_existing: bool = False, confirmed: bool = False
@@ -152,6 +182,11 @@ class ProfileStore:
         confirmed address change keeps the site's secret, which then goes to the new host.
         """
         incoming = _read(source, missing_ok=False, what="import file")
+        for profile in incoming:
+            try:
+                check_headers(profile.headers, site=profile.name)
+            except InvalidProfileError as exc:
+                raise InvalidProfileError(f"{source}: {exc.message}", hint=exc.hint) from None
         with self._locked():
             profiles = {p.name: p for p in self.list()}
             clashes = [p.name for p in incoming if p.name in profiles]
@@ -477,9 +512,13 @@ def _why(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _write(path: Path, profiles: list[SiteProfile], *, mode: int = 0o600) -> None:
+def _dumps(profiles: list[SiteProfile]) -> str:
     data = {"version": FORMAT_VERSION, "profiles": [profile_to_dict(p) for p in profiles]}
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _write(path: Path, profiles: list[SiteProfile], *, mode: int = 0o600) -> None:
+    text = _dumps(profiles)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, lambda fh: fh.write(text), mode=mode)

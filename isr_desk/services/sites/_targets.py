@@ -3,9 +3,11 @@
 One line per target: a path (``/blog/a``), a full URL of the site (its path is used), or
 ``tag:NAME`` for a cache tag. Blank lines and ``#`` comments are skipped. Limits come from
 Next.js (docs/nextjs.md): a tag at most 256 characters, a path at most 1024. Given the site
-(``site=profile``: its origin and instances) or its host names (``hosts=``, see
-:func:`site_hosts`), a full URL of another site is refused; a query or fragment is dropped
-with a note (a revalidation names a page, never a query; docs/conventions.md).
+(``site=profile``), a full URL that is not on one of its origins (scheme, host and port of
+its address or an instance) is refused — the one rule of the window and the CLI alike; a
+query or fragment is dropped with a note (a revalidation names a page, never a query;
+docs/conventions.md). :func:`same_pages` sends a page once when it was given in two forms
+that the site's conventions make one (``/about`` and ``/about/``).
 
 :func:`api_path` and :func:`public_path` turn a target path into what the site's
 revalidation route needs (no base path; a trailing slash with ``trailingSlash``;
@@ -16,11 +18,11 @@ The base path is stripped once, wherever the path came from (typed, pasted, a si
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from isr_desk.domain import SiteProfile, Target
+from isr_desk.domain import SiteProfile, Target, TargetKind
 from isr_desk.services.errors import IsrError
 
 _PATTERN = re.compile(r"\[[^/\]]+\]")
@@ -57,27 +59,17 @@ def site_hosts(*urls: str | None) -> frozenset[str]:
     return frozenset(hosts)
 
 
-def parse_target(
-    text: str,
-    *,
-    as_tag: bool = False,
-    site: SiteProfile | None = None,
-    hosts: Collection[str] | None = None,
-) -> Target:
+def parse_target(text: str, *, as_tag: bool = False, site: SiteProfile | None = None) -> Target:
     """One target from one line; raises :class:`TargetError` with a plain reason.
 
-    With ``site`` (or ``hosts``), a full URL of another site is refused: sending its path to
-    this one would refresh the wrong page.
+    With ``site``, a full URL not on the site is refused: sending its path to this one would
+    refresh the wrong page.
     """
-    return parse_target_noted(text, as_tag=as_tag, site=site, hosts=hosts)[0]
+    return parse_target_noted(text, as_tag=as_tag, site=site)[0]
 
 
 def parse_target_noted(
-    text: str,
-    *,
-    as_tag: bool = False,
-    site: SiteProfile | None = None,
-    hosts: Collection[str] | None = None,
+    text: str, *, as_tag: bool = False, site: SiteProfile | None = None
 ) -> tuple[Target, str | None]:
     """:func:`parse_target`, and a note on what was changed (a dropped query), or None."""
     line = text.strip()
@@ -108,11 +100,6 @@ def parse_target_noted(
             raise TargetError(f"{line!r} is not a valid URL ({exc})") from None
         if site is not None:
             _check_origin(line, parts.scheme, parts.netloc, site)
-        elif hosts and (parts.hostname or "").lower() not in hosts:
-            raise TargetError(
-                f"{line} is a page of {parts.hostname}, not of this site",
-                hint="Pick that site above to refresh it, or type the page's path",
-            )
         line, dropped = parts.path or "/", bool(parts.query or parts.fragment)
     else:
         head = line.partition("#")[0].partition("?")[0]
@@ -236,11 +223,7 @@ def _is_utf8(text: str) -> bool:
 
 
 def parse_targets(
-    lines: Iterable[str] | str,
-    *,
-    as_tags: bool = False,
-    site: SiteProfile | None = None,
-    hosts: Collection[str] | None = None,
+    lines: Iterable[str] | str, *, as_tags: bool = False, site: SiteProfile | None = None
 ) -> Parsed:
     """Every target in ``lines`` (a string is split on newlines); duplicates dropped."""
     if isinstance(lines, str):
@@ -253,7 +236,7 @@ def parse_targets(
         if not line or line.startswith("#"):
             continue
         try:
-            target, note = parse_target_noted(line, as_tag=as_tags, site=site, hosts=hosts)
+            target, note = parse_target_noted(line, as_tag=as_tags, site=site)
         except TargetError as exc:
             problems.append(f"line {number}: {exc.describe()}")
             continue
@@ -261,3 +244,38 @@ def parse_targets(
         if note is not None:
             notes.append(f"line {number}: {note}")
     return Parsed(tuple(seen), tuple(problems), tuple(notes))
+
+
+def same_pages(
+    targets: Iterable[Target], site: SiteProfile | None = None
+) -> tuple[list[Target], str | None]:
+    """``targets`` with each page once, and a note when some were merged (None: none were).
+
+    Two paths are the same page when the site's route gets the same path for both (base path
+    stripped, ``trailingSlash``, percent-encoding: :func:`profile_api_path`); the first form
+    given is kept. Exact repeats are dropped without a note.
+    """
+    kept: dict[tuple[TargetKind, str], Target] = {}
+    forms: dict[tuple[TargetKind, str], set[Target]] = {}
+    for target in targets:
+        key = (target.kind, _page_key(target, site))
+        kept.setdefault(key, target)
+        forms.setdefault(key, set()).add(target)
+    merged = [len(f) for f in forms.values() if len(f) > 1]
+    if not merged:
+        return list(kept.values()), None
+    if len(merged) == 1:
+        return list(kept.values()), f"{merged[0]} targets were the same page; sent once"
+    return list(kept.values()), (
+        f"{sum(merged)} targets were {len(merged)} pages; each page sent once"
+    )
+
+
+_ESCAPE = re.compile("%[0-9a-fA-F]{2}")
+
+
+def _page_key(target: Target, site: SiteProfile | None) -> str:
+    if target.kind is not TargetKind.PATH:
+        return target.value
+    path = profile_api_path(site, target.value) if site is not None else api_path(target.value)
+    return _ESCAPE.sub(lambda m: m.group(0).upper(), path)  # %c3 and %C3 are one byte
