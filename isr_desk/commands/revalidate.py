@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 
 from isr_desk.commands import Context, Subparsers
 from isr_desk.commands._dry_run import print_dry_run
-from isr_desk.commands._junit import check_writable
 from isr_desk.commands._output import RunPrinter, add_output_flags
 from isr_desk.commands._site_args import (
     HelpFormatter,
@@ -209,7 +208,9 @@ def _read_list(path: Path, ctx: Context) -> str:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    # httpx and sqlite3 are imported by the command that uses them, not by every command.
+    # httpx, sqlite3 and xml.etree are imported by the command that uses them, not by every
+    # command (`isr-desk --help`).
+    from isr_desk.commands._junit import check_writable
     from isr_desk.services.revalidation import RunOptions
     from isr_desk.services.runs import RunPlan
 
