@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from isr_desk.domain import SiteProfile
 from isr_desk.services import logsafe, paths
-from isr_desk.services.demo import DemoSite
+from isr_desk.services.demo import DemoSite, seed_previous_build
 from isr_desk.services.errors import HistoryError, IsrError, ProfileError, ProfileExistsError
 from isr_desk.services.history import HistoryStore
 from isr_desk.services.http import make_client
@@ -132,6 +132,8 @@ def start_demo(secrets: SessionSecrets, taken: set[str]) -> tuple[DemoSite, Site
         profile = replace(profile, name="Demo (built-in)")
     secrets.keep_in_memory(profile.name, site.secret)
     logsafe.remember(site.secret)
+    with contextlib.suppress(OSError):  # "What changed" then has the build before to show
+        seed_previous_build(profile.name)
     return site, profile
 
 

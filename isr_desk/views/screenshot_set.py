@@ -114,6 +114,27 @@ async def bulk_done(window: MainWindow) -> Shot:
     return window, None
 
 
+async def pattern_select(window: MainWindow) -> Shot:
+    """Tags chosen by a pattern: what matches and the pages its tags touch, before sending."""
+    window.banner.clear()  # the last run's outcome is not what this picture is about
+    targets = window.targets
+    targets.tabs.setCurrentWidget(targets.tags_tab)
+    targets.filter_edit.setText("catalog:*")
+    await _settle()
+    targets.tags_tab.table.selectAll()
+    return window, None
+
+
+async def what_changed(window: MainWindow) -> Shot:
+    """The demo's previous build against this one: renamed tags, pages added, removed, changed."""
+    targets = window.targets
+    targets.tags_tab.table.clearSelection()
+    targets.filter_edit.clear()
+    targets.tabs.setCurrentWidget(targets.paths_tab)
+    targets.show_changes()
+    return window, targets.changes_dialog
+
+
 async def history(window: MainWindow) -> Shot:
     window.tabs.setCurrentIndex(HISTORY)
     if await wait_for(window.history.runs_loaded, seconds=10):
@@ -139,6 +160,8 @@ JOURNEYS: tuple[tuple[str, Journey], ...] = (
     ("refresh-tag", refresh_tag),
     ("bulk-confirm", bulk_confirm),
     ("bulk-done", bulk_done),
+    ("pattern-select", pattern_select),
+    ("what-changed", what_changed),
     ("history", history),
     ("add-site", add_site),
 )

@@ -28,15 +28,15 @@ from isr_desk.domain import Manifest, ManifestPath, ManifestTag, SiteProfile, Ta
 from isr_desk.services.errors import IsrError
 from isr_desk.services.http import Network
 from isr_desk.services.manifest import (
-    ManifestDiff,
+    SinceLast,
+    changes_since_last,
     convention_fixes,
     is_glob,
     load_manifest,
-    previous_snapshot,
-    save_snapshot,
     select,
 )
 from isr_desk.services.sites import Parsed, parse_targets
+from isr_desk.views.changes_dialog import ChangesDialog
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.plain import plain, tooltip
 from isr_desk.views.run_texts import describe_targets, plural
@@ -130,12 +130,14 @@ class TargetsPanel(QWidget):
         self.pattern_count.setObjectName("patternCount")
         self.pattern_count.setTextFormat(Qt.TextFormat.PlainText)
         self.pattern_count.hide()
-        self.changed_button = QPushButton("Refresh what changed")
+        self.changed_button = QPushButton("What changed")
         self.changed_button.setToolTip(
-            "Refresh the pages and tags that changed since the last list"
+            "The pages and tags that changed since the list before this one, and a button "
+            "to refresh exactly those"
         )
         self.changed_button.hide()
-        self._changes: ManifestDiff | None = None
+        self.since_last: SinceLast | None = None
+        self.changes_dialog: ChangesDialog | None = None
         self._known: frozenset[str] | None = None  # the loaded list's pages, made when asked
         self._layout()
         self._connect_signals()
@@ -149,6 +151,7 @@ class TargetsPanel(QWidget):
         top.addWidget(self.filter_edit, 2)
         top.addWidget(self.info, 1)
         top.addWidget(self.reload_button)
+        top.addWidget(self.changed_button)  # beside Reload: after a deploy, reload, then look
         self.tabs.setCornerWidget(self.revalidate_button)  # beside the tabs: no row of its own
         typed = QHBoxLayout()
         typed.addWidget(self.type_box, 1)
@@ -168,8 +171,6 @@ class TargetsPanel(QWidget):
         checks.addWidget(self.pattern_count)
         checks.addWidget(self.problems, 1)
         checks.addWidget(self.anyway_button)
-        checks.addStretch()  # the button keeps its own width while the problems line is hidden
-        checks.addWidget(self.changed_button)
         layout.addLayout(checks)
 
     def _connect_signals(self) -> None:
@@ -178,7 +179,7 @@ class TargetsPanel(QWidget):
         self.revalidate_button.clicked.connect(self.revalidate_selected)
         self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
         self.anyway_button.clicked.connect(self._on_anyway_button_clicked)
-        self.changed_button.clicked.connect(self.revalidate_changes)
+        self.changed_button.clicked.connect(self.show_changes)
         self.type_box.textChanged.connect(self._on_typed_changed)
         self.type_mode.currentIndexChanged.connect(self._on_typed_changed)
         self.tabs.currentChanged.connect(self._update_selection_button)
@@ -243,7 +244,7 @@ class TargetsPanel(QWidget):
 
     def _load_prepared(
         self, source: str, profile: SiteProfile
-    ) -> tuple[Manifest, Prepared[ManifestPath], Prepared[ManifestTag], ManifestDiff | None]:
+    ) -> tuple[Manifest, Prepared[ManifestPath], Prepared[ManifestTag], SinceLast | None]:
         # The profile's proxy and CA bundle for a manifest URL (docs/networks.md).
         manifest = self._loader(source, base_url=profile.base_url, network=Network.of(profile))
         changes = _changes_since_last(profile.name, manifest)
@@ -362,25 +363,39 @@ class TargetsPanel(QWidget):
             self.pattern_count.hide()
             return
         chosen = select(self.manifest, tag_globs=[text], path_globs=[text])
-        self.pattern_count.setText(
-            f"{plural(len(chosen.paths), 'page')} and {plural(len(chosen.tags), 'tag')} match "
-            f"{text}; the tags touch {plural(len(chosen.touched), 'page')}"
-        )
+        self.pattern_count.setText(pattern_text(text, len(chosen.paths), len(chosen.tags),
+                                                len(chosen.touched)))  # fmt: skip
         self.pattern_count.show()
 
-    def _show_changes(self, changes: ManifestDiff | None) -> None:
-        self._changes = changes if changes is not None and changes.targets() else None
-        if self._changes is None:
+    def _show_changes(self, changes: SinceLast | None) -> None:
+        self.since_last = changes
+        if self.changes_dialog is not None:
+            self.changes_dialog.close()
+            self.changes_dialog = None
+        if changes is None:
             self.changed_button.hide()
             return
-        targets = self._changes.targets()
-        self.changed_button.setText(f"Refresh what changed ({describe_targets(targets)})")
+        targets = changes.targets()
+        text = f"What changed ({describe_targets(targets)})" if targets else "What changed"
+        self.changed_button.setText(text)
+        self.changed_button.setToolTip(changes.summary())
         self.changed_button.show()
+
+    def show_changes(self) -> None:
+        """Open the "What changed" window for the loaded list (non-modal)."""
+        profile, changes = self._profile, self.since_last
+        if changes is None or profile is None:
+            return
+        if self.changes_dialog is not None:
+            self.changes_dialog.close()
+        self.changes_dialog = ChangesDialog(changes, site=profile.name, parent=self)
+        self.changes_dialog.refresh_requested.connect(self.revalidate_requested)
+        self.changes_dialog.open()
 
     def revalidate_changes(self) -> None:
         """Send exactly what changed since the list before (``isr-desk manifest diff``)."""
-        if self._changes is not None:
-            self.revalidate_requested.emit(self._changes.targets())
+        if self.since_last is not None and self.since_last.targets():
+            self.revalidate_requested.emit(self.since_last.targets())
 
     def _update_tab_titles(self) -> None:
         paths, tags = self.paths_tab.model, self.tags_tab.model
@@ -431,14 +446,22 @@ class TargetsPanel(QWidget):
         self._tasks.cancel_all()
 
 
-def _changes_since_last(site: str, manifest: Manifest) -> ManifestDiff | None:
+def pattern_text(pattern: str, pages: int, tags: int, touched: int) -> str:
+    """``5 tags match catalog:*; they touch 60 pages`` — no "0 pages and" an editor must skip."""
+    found = [plural(n, what) for n, what in ((pages, "page"), (tags, "tag")) if n]
+    if not found:
+        return f"Nothing matches {pattern}"
+    verb = "matches" if pages + tags == 1 else "match"
+    text = f"{' and '.join(found)} {verb} {pattern}"
+    if tags:
+        text += f"; {'it touches' if tags == 1 else 'they touch'} {plural(touched, 'page')}"
+    return text
+
+
+def _changes_since_last(site: str, manifest: Manifest) -> SinceLast | None:
     """What changed since the site's previous snapshot; keeps a snapshot of ``manifest``.
     A snapshot that cannot be read or written only means no "what changed" (worker thread)."""
-    from isr_desk.services.manifest import diff_manifests
-
     try:
-        before = previous_snapshot(site, manifest)
-        save_snapshot(site, manifest)
+        return changes_since_last(site, manifest)
     except (OSError, IsrError):
         return None
-    return diff_manifests(before, manifest) if before is not None else None

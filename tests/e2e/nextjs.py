@@ -184,10 +184,12 @@ def next_bin(site_dir: Path) -> Path:
     return site_dir / "node_modules" / "next" / "dist" / "bin" / "next"
 
 
-def ensure_built(site_dir: Path) -> Path:
-    """Install and build unless the stamp in ``.next`` matches the sources; returns ``.next``."""
-    setup = ["bash", "scripts/setup-e2e.sh", site_dir.relative_to(REPO_DIR).as_posix()]
-    _run(setup, cwd=REPO_DIR, timeout=BUILD_TIMEOUT, what="npm install")
+def ensure_built(site_dir: Path, *, install: bool = True) -> Path:
+    """Install and build unless the stamp in ``.next`` matches the sources; returns ``.next``.
+    ``install=False``: the site's ``node_modules`` is already in place (a copy of a site)."""
+    if install:
+        setup = ["bash", "scripts/setup-e2e.sh", site_dir.relative_to(REPO_DIR).as_posix()]
+        _run(setup, cwd=REPO_DIR, timeout=BUILD_TIMEOUT, what="npm install")
     build_dir = site_dir / ".next"
     lock_path = site_dir / "node_modules" / ".isr-desk-build.lock"
     with lock_path.open("w") as lock:
@@ -235,12 +237,19 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @contextlib.contextmanager
 def run_site(
-    site_dir: Path, workdir: Path, secret: str, *, instances: int = 1
+    site_dir: Path,
+    workdir: Path,
+    secret: str,
+    *,
+    instances: int = 1,
+    port: int | None = None,
+    install: bool = True,
 ) -> Iterator[list[NextSite]]:
     """Build ``site_dir`` (cached) and run it as ``instances`` ``next start`` processes, each
-    on its own free port of 127.0.0.1, all reading one data file (a temp copy)."""
+    on its own free port of 127.0.0.1 (or ``port``, for one instance), all reading one data
+    file (a temp copy)."""
     require_node()
-    build_dir = ensure_built(site_dir)
+    build_dir = ensure_built(site_dir, install=install)
     data_file = workdir / "posts.json"
     shutil.copyfile(site_dir / "data" / "posts.json", data_file)
     env = {
@@ -254,7 +263,7 @@ def run_site(
     with contextlib.ExitStack() as stack:
         stack.callback(lambda: [_stop(proc) for proc in procs])
         for number in range(instances):
-            port = free_port()
+            port = port if port is not None and instances == 1 else free_port()
             url = f"http://127.0.0.1:{port}"
             log_file = workdir / f"next-{number}.log"
             cmd = ["node", str(next_bin(site_dir)), "start", "-H", "127.0.0.1", "-p", str(port)]

@@ -79,6 +79,12 @@ def revalidate(name: str, *args: str) -> tuple[int, list[JsonObject], JsonObject
 
 
 SLUGS = ("hello-world", "on-demand", "cache-tags", "stale-while-revalidate", "pages-router")
+CATEGORIES = {  # data/posts.json: each post's category tag (lib/tags.ts); pages-router has none
+    "hello-world": "category-news",
+    "on-demand": "category-guides",
+    "cache-tags": "category-guides",
+    "stale-while-revalidate": "category-caching",
+}
 
 
 def manifest(name: str, *args: str) -> JsonObject:
@@ -99,12 +105,14 @@ def test_cli_manifest_from_the_real_build(next_site: NextSite, add_site: AddSite
         post = paths[f"/posts/{slug}"]
         assert (post["pattern"], post["router"]) == ("/posts/[slug]", "app")
         assert post["revalidate"] == 3600
-        assert post["tags"] == ["posts", f"post:{slug}"]
+        category = [CATEGORIES[slug]] if slug in CATEGORIES else []
+        assert post["tags"] == ["posts", f"post:{slug}", *category]
         assert f"_N_T_/posts/{slug}" in post["implicit_tags"]
         assert paths[f"/legacy/{slug}"]["router"] == "pages"
     assert paths["/"]["tags"] == ["posts"]
     own = {tag["tag"]: tag for tag in document["tags"] if not tag["implicit"]}
-    assert set(own) == {"posts", *(f"post:{slug}" for slug in SLUGS)}
+    assert set(own) == {"posts", *(f"post:{slug}" for slug in SLUGS), *CATEGORIES.values()}
+    assert sorted(own["category-guides"]["paths"]) == ["/posts/cache-tags", "/posts/on-demand"]
     assert sorted(own["posts"]["paths"]) == sorted(["/", *(f"/posts/{slug}" for slug in SLUGS)])
     assert own["post:on-demand"]["paths"] == ["/posts/on-demand"]
     assert all(tag["tag"].startswith("_N_T_") for tag in document["tags"] if tag["implicit"])

@@ -1,5 +1,6 @@
 """The Targets panel with the real build: a filter with ``*`` is a pattern whose count shows
-before anything is sent; after a rebuild, "Refresh what changed" sends exactly the diff."""
+before anything is sent; after a rebuild, the "What changed" window lists the diff in words
+and sends exactly its targets through the usual confirmation."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from isr_desk.domain import SiteProfile
+from isr_desk.views.changes_dialog import FIRST_HINT, NOTHING_HINT
+from isr_desk.views.main_window import MainWindow
 from tests.gui.conftest import WindowFactory
+from tests.gui.test_accessibility import unnamed
 from tests.helpers.sites import LoopbackSite
 from tests.services.manifest.test_diff import BUILD, renamed_build
 
@@ -36,43 +40,103 @@ def test_a_pattern_filters_and_counts_before_sending(
     assert panel.paths_tab.model.rowCount() == 5
     assert all(panel.paths_tab.model.item(r).path.startswith("/legacy/") for r in range(5))
     assert panel.pattern_count.isVisibleTo(panel)
-    assert panel.pattern_count.text() == (
-        "5 pages and 0 tags match /legacy/**; the tags touch 0 pages"
-    )
+    assert panel.pattern_count.text() == "5 pages match /legacy/**"
     panel.filter_edit.setText("post:*")
     assert panel.tags_tab.model.rowCount() == 5
-    assert panel.pattern_count.text() == "0 pages and 5 tags match post:*; the tags touch 5 pages"
+    assert panel.pattern_count.text() == "5 tags match post:*; they touch 5 pages"
+    panel.filter_edit.setText("/posts/*")  # pages and tags both: the tags' pages counted apart
+    assert panel.pattern_count.text() == "5 pages match /posts/*"
+    panel.filter_edit.setText("nothing:*")
+    assert panel.pattern_count.text() == "Nothing matches nothing:*"
     panel.filter_edit.setText("legacy")  # no * : a plain filter, no count
     assert panel.paths_tab.model.rowCount() == 5
     assert not panel.pattern_count.isVisibleTo(panel)
     assert site.count() == 0
 
 
-def test_refresh_what_changed_after_a_rename(
+def _load_twice(
+    qtbot: QtBot, site: LoopbackSite, make_window: WindowFactory, tmp_path: Path
+) -> MainWindow:
+    """A window on the real build, then the deploy of a copy whose tags are renamed."""
+    build = tmp_path / "site" / ".next"
+    shutil.copytree(BUILD, build)
+    window = make_window((_site(site, build), site.secret))
+    panel = window.targets
+    qtbot.waitUntil(lambda: panel.since_last is not None, timeout=5000)
+    shutil.rmtree(build)
+    shutil.copytree(renamed_build(tmp_path), build)  # the deploy: tags renamed
+    with qtbot.waitSignal(panel.manifest_loaded, timeout=5000):
+        panel.reload()
+    return window
+
+
+def test_the_first_list_says_there_is_nothing_to_compare_yet(
     qtbot: QtBot,
     qloop: asyncio.AbstractEventLoop,
     site: LoopbackSite,
     make_window: WindowFactory,
     tmp_path: Path,
 ) -> None:
-    build = tmp_path / "site" / ".next"
-    shutil.copytree(BUILD, build)
-    window = make_window((_site(site, build), site.secret))
+    window = make_window((_site(site, BUILD), site.secret))
     panel = window.targets
-    qtbot.waitUntil(lambda: panel.manifest is not None, timeout=5000)
-    assert not panel.changed_button.isVisibleTo(panel)  # the first list: nothing to compare
-    shutil.rmtree(build)
-    shutil.copytree(renamed_build(tmp_path), build)  # the deploy: tags renamed
-    panel.reload()
-    qtbot.waitUntil(lambda: panel.changed_button.isVisibleTo(panel), timeout=5000)
-    assert panel.changed_button.text() == "Refresh what changed (5 pages and 5 tags)"
+    qtbot.waitUntil(lambda: panel.since_last is not None, timeout=5000)
+    assert panel.changed_button.isVisibleTo(panel)
+    assert panel.changed_button.text() == "What changed"
+    panel.changed_button.click()
+    dialog = panel.changes_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.summary.text() == (
+        "No earlier list saved yet — the next load will be compared with this one."
+    )
+    assert dialog.hint.text() == FIRST_HINT
+    assert not dialog.tree.isVisibleTo(dialog)
+    assert not dialog.refresh_button.isVisibleTo(dialog)
+    assert not unnamed(dialog)
+    with qtbot.waitSignal(panel.manifest_loaded, timeout=5000):
+        panel.reload()  # the same build again: nothing changed since the first list
+    assert panel.since_last is not None
+    assert panel.since_last.summary().startswith(
+        "Nothing changed since the list of pages saved on "
+    )
+    panel.show_changes()
+    assert panel.changes_dialog is not None
+    assert panel.changes_dialog.hint.text() == NOTHING_HINT
+    panel.changes_dialog.close()
+    assert site.count() == 0
+
+
+def test_the_changes_window_lists_the_rename_and_refreshes_exactly_it(
+    qtbot: QtBot,
+    qloop: asyncio.AbstractEventLoop,
+    site: LoopbackSite,
+    make_window: WindowFactory,
+    tmp_path: Path,
+) -> None:
+    window = _load_twice(qtbot, site, make_window, tmp_path)
+    panel = window.targets
+    assert panel.changed_button.text() == "What changed (5 tags)"
+    panel.changed_button.click()
+    dialog = panel.changes_dialog
+    assert dialog is not None
+    assert dialog.summary.text().endswith(": 5 tags renamed, 5 pages changed.")
+    assert dialog.section_titles() == ["Tags renamed (5)", "Pages changed (5)"]
+    renamed = dialog.tree.topLevelItem(0)
+    assert renamed is not None
+    first = renamed.child(0)
+    assert (first.text(0), first.text(1)) == ("post:cache-tags → article:cache-tags", "1 page")
+    assert dialog.refresh_button.text() == "Refresh these 5 tags"
+    assert not dialog.refresh_button.isDefault()  # Enter closes the window, never sends
+    assert not dialog.refresh_button.autoDefault()
+    assert not unnamed(dialog), unnamed(dialog)
+    assert site.count() == 0  # nothing is sent by looking
     with qtbot.waitSignal(window.controller.confirmation_shown) as shown:
-        panel.changed_button.click()
+        dialog.refresh_button.click()
+    assert not dialog.isVisible()
     box: QMessageBox = shown.args[0]
+    assert box.text() == "Refresh 5 tags on “Blog”?"
     go = next(b for b in box.buttons() if b.text().startswith("Refresh"))
     with qtbot.waitSignal(window.controller.run_finished, timeout=5000):
         go.click()
-    expected = {f"/posts/{s}" for s in ("cache-tags", "hello-world", "on-demand",
-                "pages-router", "stale-while-revalidate")}  # fmt: skip
-    want = {f"path:{p}" for p in expected} | {f"tag:article:{p[7:]}" for p in expected}
-    assert sorted(site.revalidated) == sorted(want)
+    slugs = ("cache-tags", "hello-world", "on-demand", "pages-router", "stale-while-revalidate")
+    assert sorted(site.revalidated) == sorted(f"tag:article:{s}" for s in slugs)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from isr_desk.services.demo._builds import previous_manifest, seed_previous_build
 from isr_desk.services.demo._server import MANIFEST_PATH, REVALIDATE_PATH, DemoSite
 
-__all__ = ["MANIFEST_PATH", "REVALIDATE_PATH", "DemoSite"]
+__all__ = [
+    "MANIFEST_PATH",
+    "REVALIDATE_PATH",
+    "DemoSite",
+    "previous_manifest",
+    "seed_previous_build",
+]

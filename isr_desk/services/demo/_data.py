@@ -111,3 +111,30 @@ def _slugs(rng: random.Random, count: int) -> list[str]:
 
 def _title(slug: str) -> str:
     return slug.replace("-", " ").capitalize()
+
+
+# --- the build before this one (the "What changed" window has something to show) ----------
+PREVIOUS_CATALOG = "shop"  # the product tags were shop:<category>, renamed catalog:<category>
+NEW_POSTS = 3  # the newest blog posts came with this build
+REMOVED_PAGE = DemoPage("/jobs", "Jobs", ("navigation", "marketing"), 300)
+DAILY = 86400  # the deploy docs refreshed once a day; now every hour
+
+
+def previous_pages(seed: int) -> tuple[DemoPage, ...]:
+    """The demo site's previous build: what a deploy since then renamed, added, removed and
+    changed (docs/patterns-and-diffs.md shows the window this gives)."""
+    pages = list(build_pages(seed))
+    posts = [p.path for p in pages if p.path.startswith("/blog/")]
+    newest = set(posts[-NEW_POSTS:])
+    earlier = []
+    for page in pages:
+        if page.path in newest:
+            continue
+        tags = tuple(
+            t.replace("catalog:", f"{PREVIOUS_CATALOG}:", 1) if t.startswith("catalog:") else t
+            for t in page.tags
+        )
+        seconds = DAILY if page.path.startswith("/docs/deploy/") else page.revalidate
+        earlier.append(DemoPage(page.path, page.title, tags, seconds, page.slow_ms))
+    earlier.insert(1 + len(MARKETING), REMOVED_PAGE)
+    return tuple(earlier)

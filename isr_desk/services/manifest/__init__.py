@@ -7,12 +7,14 @@ or a plain list, from a file or an http(s) URL, and returns a
 i18n); :func:`page_forms` gives the exact string each revalidation API needs for a page.
 :func:`select` chooses tags and paths by glob; :func:`diff_manifests` says what changed
 between two manifests; :func:`save_snapshot` / :func:`previous_snapshot` keep small
-compressed copies of a site's manifest so a diff "since the last deploy" needs no old build.
+compressed copies of a site's manifest so a diff "since the last deploy" needs no old build;
+:func:`changes_since_last` says what changed since then in an editor's words.
 """
 
 from __future__ import annotations
 
 from isr_desk.services.manifest._builder import ManifestBuilder
+from isr_desk.services.manifest._changes import Row, Section, SinceLast, changes_since_last
 from isr_desk.services.manifest._diff import ManifestDiff, PageChange, diff_manifests
 from isr_desk.services.manifest._glob import Selection, compile_glob, is_glob, matches, select
 from isr_desk.services.manifest._load import detect_kind, load_manifest
@@ -26,7 +28,9 @@ from isr_desk.services.manifest._snapshots import (
     previous_snapshot,
     read_snapshot,
     save_snapshot,
+    snapshot_time,
     snapshots,
+    when_text,
 )
 from isr_desk.services.manifest._sources import FETCH_DEADLINE, FETCH_TIMEOUT
 
@@ -37,7 +41,11 @@ __all__ = [
     "ManifestBuilder",
     "ManifestDiff",
     "PageChange",
+    "Row",
+    "Section",
     "Selection",
+    "SinceLast",
+    "changes_since_last",
     "compile_glob",
     "convention_fixes",
     "detect_kind",
@@ -51,5 +59,7 @@ __all__ = [
     "save_snapshot",
     "select",
     "site_conventions",
+    "snapshot_time",
     "snapshots",
+    "when_text",
 ]

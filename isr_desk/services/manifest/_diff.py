@@ -2,13 +2,14 @@
 
 A tag is *renamed* when a tag that is gone and a tag that is new tag exactly the same
 (non-empty) set of pages. :meth:`ManifestDiff.targets` is what a refresh after the change
-sends: the pages added or changed, and the tags added or renamed (by their new name). Pages
+sends: the pages added or changed, and the tags added or renamed (by their new name). A page
+whose only change is a renamed tag is refreshed by that tag, not sent again by path. Pages
 and tags that are gone are reported, not sent: the new build no longer serves them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from isr_desk.domain import Manifest, ManifestPath, Target
@@ -26,6 +27,17 @@ class PageChange:
     old_revalidate: Revalidate
     new_revalidate: Revalidate
 
+    @property
+    def seconds_changed(self) -> bool:
+        # False (never) is not 0 seconds.
+        old, new = self.old_revalidate, self.new_revalidate
+        return old != new or isinstance(old, bool) != isinstance(new, bool)
+
+    def only_renamed(self, renamed: dict[str, str]) -> bool:
+        """Its tags differ only by ``renamed`` (old name -> new name), its seconds not at all."""
+        moved = sorted(renamed.get(tag, tag) for tag in self.old_tags)
+        return not self.seconds_changed and moved == sorted(self.new_tags)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
@@ -42,6 +54,8 @@ class ManifestDiff:
     tags_removed: tuple[str, ...] = ()
     tags_renamed: tuple[tuple[str, str], ...] = ()  # (old name, new name)
     pages_changed: tuple[PageChange, ...] = ()
+    # How many pages each added, removed or renamed tag touches (a removed one: in the old).
+    tag_pages: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -55,7 +69,9 @@ class ManifestDiff:
         )
 
     def targets(self) -> list[Target]:
-        paths = [*self.pages_added, *(c.path for c in self.pages_changed)]
+        renamed = dict(self.tags_renamed)
+        changed = [c.path for c in self.pages_changed if not c.only_renamed(renamed)]
+        paths = [*self.pages_added, *changed]
         tags = [*self.tags_added, *(new for _, new in self.tags_renamed)]
         return list(dict.fromkeys([*map(Target.path, paths), *map(Target.tag, tags)]))
 
@@ -100,6 +116,7 @@ def diff_manifests(old: Manifest, new: Manifest) -> ManifestDiff:
             for path in sorted(set(old_pages) & set(new_pages))
             if (change := _change(old_pages[path], new_pages[path])) is not None
         ),
+        tag_pages={t: len(new_tags[t]) for t in added} | {t: len(old_tags[t]) for t in removed},
     )
 
 
@@ -123,9 +140,7 @@ def _renames(
 
 
 def _change(old: ManifestPath, new: ManifestPath) -> PageChange | None:
-    same_seconds = old.revalidate == new.revalidate and isinstance(
-        old.revalidate, bool
-    ) == isinstance(new.revalidate, bool)  # False (never) is not 0 seconds
-    if sorted(old.tags) == sorted(new.tags) and same_seconds:
+    change = PageChange(old.path, old.tags, new.tags, old.revalidate, new.revalidate)
+    if sorted(old.tags) == sorted(new.tags) and not change.seconds_changed:
         return None
-    return PageChange(old.path, old.tags, new.tags, old.revalidate, new.revalidate)
+    return change

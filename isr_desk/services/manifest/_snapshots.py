@@ -15,6 +15,8 @@ import json
 import os
 import re
 import time
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +89,18 @@ def read_snapshot(path: Path) -> Manifest:
         parsed = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise ManifestError(f"{path} is not an ISR Desk manifest snapshot") from exc
-    return from_snapshot(parsed, str(path))
+    manifest = from_snapshot(parsed, str(path))
+    saved = snapshot_time(path)
+    label = f"the list of pages saved on {when_text(saved)}" if saved else f"snapshot {path.name}"
+    return replace(manifest, source=label)  # what a diff names, not a long private path
+
+
+def when_text(moment: datetime) -> str:
+    """``1 Dec 14:02`` (the year too when it is not this year), in local time."""
+    local = moment.astimezone()
+    if local.year != datetime.now().astimezone().year:
+        return f"{local.day} {local:%b %Y %H:%M}"
+    return f"{local.day} {local:%b %H:%M}"
 
 
 def _content(manifest: Manifest) -> bytes:
@@ -96,17 +109,29 @@ def _content(manifest: Manifest) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def save_snapshot(site: str, manifest: Manifest, *, keep: int = KEEP) -> Path | None:
+def snapshot_time(path: Path) -> datetime | None:
+    """When a snapshot was saved (its file name), or None for a name ISR Desk did not write."""
+    stem = path.name.split(".", 1)[0]
+    if not stem.isdigit():
+        return None
+    return datetime.fromtimestamp(int(stem) / 1e9, tz=UTC)
+
+
+def save_snapshot(
+    site: str, manifest: Manifest, *, keep: int = KEEP, at: datetime | None = None
+) -> Path | None:
     """Keep a snapshot of ``manifest`` unless it equals the newest one; None when unchanged.
+    ``at``: the time it is saved as (the demo site's earlier build), else now.
 
     OSError propagates (callers decide whether a failed snapshot matters).
     """
     existing = snapshots(site)
-    if existing and _same(existing[-1], manifest):
+    if existing and same_snapshot(existing[-1], manifest):
         return None
     folder = snapshot_dir(site)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"{time.time_ns():020d}.json.gz"
+    stamp = int(at.timestamp() * 1e9) if at is not None else time.time_ns()
+    path = folder / f"{stamp:020d}.json.gz"
     payload = gzip.compress(json.dumps(to_snapshot(manifest)).encode("utf-8"), mtime=0)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
@@ -117,7 +142,7 @@ def save_snapshot(site: str, manifest: Manifest, *, keep: int = KEEP) -> Path | 
     return path
 
 
-def _same(path: Path, manifest: Manifest) -> bool:
+def same_snapshot(path: Path, manifest: Manifest) -> bool:
     try:
         return _content(read_snapshot(path)) == _content(manifest)
     except ManifestError:
@@ -128,7 +153,7 @@ def previous_snapshot(site: str, current: Manifest) -> Manifest | None:
     """The newest snapshot that differs from ``current``: the site before its last change."""
     for path in reversed(snapshots(site)):
         try:
-            if not _same(path, current):
+            if not same_snapshot(path, current):
                 return read_snapshot(path)
         except ManifestError:
             continue

@@ -44,8 +44,23 @@ def test_a_tag_rename_in_a_real_build_is_a_rename(tmp_path: Path) -> None:
     assert set(changed) == {f"/posts/{o[5:]}" for o, _ in diff.tags_renamed}
     assert "article:on-demand" in changed["/posts/on-demand"].new_tags
     assert Target.tag("article:on-demand") in diff.targets()
-    assert Target.path("/posts/on-demand") in diff.targets()
+    # Its only change is the renamed tag: that tag refreshes it, its path is not sent too.
+    assert Target.path("/posts/on-demand") not in diff.targets()
+    assert diff.targets() == [Target.tag(new) for _, new in diff.tags_renamed]
     assert Target.tag("posts") not in diff.targets()  # unchanged
+
+
+def test_a_page_with_more_than_a_rename_is_sent_by_path() -> None:
+    old = _m(ManifestPath("/a", tags=("old",), revalidate=60), ManifestPath("/b", tags=("old",)))
+    new = _m(
+        ManifestPath("/a", tags=("new", "extra"), revalidate=60),  # a tag more than the rename
+        ManifestPath("/b", tags=("new",), revalidate=30),  # its seconds changed too
+    )
+    diff = diff_manifests(old, new)
+    assert diff.tags_renamed == (("old", "new"),)
+    assert [c.path for c in diff.pages_changed] == ["/a", "/b"]
+    assert diff.targets() == [Target.path("/a"), Target.path("/b"), Target.tag("extra"),
+                              Target.tag("new")]  # fmt: skip
 
 
 def test_same_build_twice_is_empty() -> None:
@@ -71,6 +86,7 @@ def test_pages_and_tags_added_removed_and_seconds_changed() -> None:
     assert diff.tags_removed == ("t2",)
     assert diff.tags_added == ("t3",)
     assert diff.tags_renamed == ()  # different page sets
+    assert diff.tag_pages == {"t2": 1, "t3": 1}  # the pages a removed or added tag touches
     [change] = diff.pages_changed
     assert (change.path, change.old_revalidate, change.new_revalidate) == ("/a", 60, False)
     assert diff.targets() == [Target.path("/new"), Target.path("/a"), Target.tag("t3")]

@@ -46,6 +46,8 @@ export async function POST(request: NextRequest) {
   if (type !== undefined && type !== "page" && type !== "layout") {
     return NextResponse.json({ message: 'type must be "page" or "layout"' }, { status: 400 });
   }
+  // One line per request the route acted on: the tests read the exact set a run sent.
+  console.log(`isr-desk-e2e revalidate ${JSON.stringify({ paths, tags })}`);
   try {
     for (const path of paths) revalidatePath(path, type);
     const profile = body.profile === "expire" ? { expire: 0 } : "max";
