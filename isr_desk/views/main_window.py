@@ -187,6 +187,8 @@ class MainWindow(QMainWindow):
         self.controller.run_started.connect(self.log.on_run_started)
         self.controller.results_received.connect(self.log.on_results)
         self.controller.progress_changed.connect(self.log.on_progress)
+        self.controller.cdn_started.connect(self.log.on_cdn_started)
+        self.controller.cdn_progressed.connect(self.log.on_cdn_progress)
         self.controller.busy_changed.connect(self.log.on_busy_changed)
         self.controller.run_finished.connect(self.log.on_run_finished)
         self.controller.run_finished.connect(self._on_controller_run_finished)

@@ -39,6 +39,8 @@ class RunController(QObject):
     run_started = Signal(str, int)  # site name, total
     results_received = Signal(str, list)  # site name, [Result]
     progress_changed = Signal(object)  # Progress
+    cdn_started = Signal(object)  # runs.CdnStarted
+    cdn_progressed = Signal(object)  # runs.CdnProgress: the batch, or a rate-limit wait
     run_finished = Signal(object)  # RunSummary
     busy_changed = Signal(bool)
     confirmation_shown = Signal(object)  # the QMessageBox (tests click it)
@@ -65,7 +67,7 @@ class RunController(QObject):
         self.verify_enabled = True  # "Verify pages after refresh" (needs ``client``)
         self.purge_cdn = False  # "Also purge the CDN" (for a site with a CDN set)
         self._cdn_tokens = cdn_tokens
-        self._purger_factory = purger_factory or CdnPurger
+        self.purger_factory = purger_factory or CdnPurger
         self.threaded = threaded
         self._can_verify = client is not None
         self._revalidator = revalidator
@@ -173,6 +175,7 @@ class RunController(QObject):
             tag_pages=_tag_pages(plan),
             verify_checked=self.verify_enabled and len(plan.targets) <= self.threshold,
             offer_verify=self._can_verify,
+            purge_cdn=self.purge_cdn,
             on_accepted=accepted,
             on_rejected=rejected,
             threshold=self.threshold,
@@ -192,7 +195,7 @@ class RunController(QObject):
             secrets=self._secrets,
             history=None if path is None else (lambda: HistoryStore(path)),
             cdn_tokens=self._cdn_tokens,
-            purger_factory=self._purger_factory,
+            purger_factory=self.purger_factory,
         )
         # Busy from this moment, not from the task's first step: a cancel (Esc) right after
         # Refresh reaches this run, and a second start cannot slip in beside it.
@@ -235,6 +238,10 @@ class RunController(QObject):
                 self._messages.error(error)
             case runs.Stopped(text=text):
                 self._messages.info(text)
+            case runs.CdnStarted():
+                self.cdn_started.emit(event)
+            case runs.CdnProgress():
+                self.cdn_progressed.emit(event)
             case runs.CdnFinished(step=step, ok=ok, failed=failed):
                 text = f"{step}: {plural(ok, 'target')} purged"
                 if failed:

@@ -102,6 +102,7 @@ FACES = {
     ],
     "runs": [
         "CdnFinished",
+        "CdnProgress",
         "CdnStarted",
         "Event",
         "Failed",
