@@ -94,9 +94,12 @@ class RunController(QObject):
         targets: Sequence[Target],
         *,
         tag_pages: TagPages | None = None,
+        resumes: int | None = None,
     ) -> None:
-        """Start a run, after a confirmation for a bulk run or a tag purge."""
-        self._request(RunPlan(profile, tuple(targets), tag_paths=tag_pages))
+        """Start a run, after a confirmation for a bulk run or a tag purge; ``resumes``: the
+        recorded run whose rest this one sends (History's "Send the rest"), as
+        ``isr-desk revalidate --resume RUN_ID`` does."""
+        self._request(RunPlan(profile, tuple(targets), tag_paths=tag_pages, resumes=resumes))
 
     def _request(self, plan: RunPlan) -> None:
         if self.running:
