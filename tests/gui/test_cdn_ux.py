@@ -12,8 +12,10 @@ from pytestqt.qtbot import QtBot
 
 from isr_desk.domain import CdnProvider, CdnSettings, SiteProfile
 from isr_desk.services.cdn import CdnPurger
+from isr_desk.services.demo import DEMO_CDN_TOKEN, DemoSite
 from isr_desk.services.runs import CdnProgress
 from isr_desk.services.sites import SecretStore
+from isr_desk.views.log_model import STEP
 from isr_desk.views.main_window import MainWindow
 from tests.gui.conftest import WindowFactory
 from tests.helpers.cdn import CF_TOKEN, ZONE, FakeCloudflare, FakeTimer, cf_rate_limited
@@ -98,3 +100,29 @@ def test_the_log_follows_the_cdn_step_batch_by_batch_and_its_rate_limit_wait(
         ("Purging Cloudflare: batch 3 of 3…", 2, 3),
     ]
     assert timer.slept == [7.0]
+
+
+def test_the_practice_site_purges_its_own_fake_cdn_from_the_window(
+    qtbot: QtBot,
+    qloop: asyncio.AbstractEventLoop,
+    make_window: WindowFactory,
+    secrets: SecretStore,
+) -> None:
+    with DemoSite(seed=1) as demo:
+        secrets.cdn_tokens().set("Demo", DEMO_CDN_TOKEN)
+        window = make_window((demo.profile(), demo.secret))
+        window.controller.purger_factory = demo.purger  # as the app does for --demo
+        box = window.log.cdn_box
+        assert box.isVisibleTo(window)
+        assert box.text() == "Also purge the CDN (Cloudflare)"
+        box.setChecked(True)
+        window.targets.type_box.setPlainText("/about")
+        with qtbot.waitSignal(window.controller.run_finished, timeout=5000):
+            window.targets.refresh_button.click()
+        qtbot.waitUntil(lambda: not window.controller.running, timeout=5000)
+        assert demo.cdn.purged == [("files", [f"{demo.url}/about"])]
+    window.log.model.flush()
+    model = window.log.model
+    rows = [(model.index(r, STEP).data(), model.index(r, 5).data())
+            for r in range(model.rowCount())]  # fmt: skip
+    assert rows == [("origin", "Refreshed"), ("cdn: Cloudflare", "Purged from the CDN")]

@@ -60,14 +60,23 @@ class CdnPurger:
         policy: Policy | None = None,
         timer: Timer | None = None,
         bases: dict[CdnProvider, str] | None = None,
+        base_for: Callable[[SiteProfile], str | None] | None = None,
     ) -> None:
+        """``bases`` points an API elsewhere for every site (tests); ``base_for`` for one
+        site (the practice site's own purge API: services/demo), None meaning the real one."""
         self.client = client
         self.policy = policy or Policy()
         self.timer = timer or RealTimer()
         self._bases = bases
+        self._base_for = base_for
+
+    def _provider(self, profile: SiteProfile) -> Provider:
+        given = self._base_for(profile) if self._base_for is not None else None
+        bases = self._bases if given is None else {profile.cdn.provider: given}
+        return provider_for(profile, bases=bases)
 
     def plan(self, profile: SiteProfile, targets: Sequence[Target]) -> PurgePlan:
-        return provider_for(profile, bases=self._bases).plan(profile, targets)
+        return self._provider(profile).plan(profile, targets)
 
     @staticmethod
     def plan_of(profile: SiteProfile, targets: Sequence[Target]) -> PurgePlan:
@@ -84,7 +93,7 @@ class CdnPurger:
     ) -> AsyncIterator[tuple[Result, ...]]:
         """The rows of each batch as it is answered (the unsupported targets' first);
         ``notify`` is told of each call and of each wait before it (the progress line)."""
-        provider = provider_for(profile, bases=self._bases)
+        provider = self._provider(profile)
         plan = provider.plan(profile, targets)
         token = token.strip()
         if not token:
