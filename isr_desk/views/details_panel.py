@@ -137,7 +137,9 @@ class TimingBar(QWidget):
         painter.drawRect(box)
         total = sum(self._parts)
         x = box.left()
-        for part, (_, colour) in zip(self._parts, PHASES, strict=True):
+        # No phases (a CDN row, a request never answered): the empty bar only.
+        parts = self._parts if len(self._parts) == len(PHASES) else []
+        for part, (_, colour) in zip(parts, PHASES[: len(parts)], strict=True):
             width = box.width() * part / total if total else 0
             painter.setBrush(colour)
             painter.drawRect(QRectF(x, box.top(), width, box.height()))

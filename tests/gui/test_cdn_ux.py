@@ -126,3 +126,7 @@ def test_the_practice_site_purges_its_own_fake_cdn_from_the_window(
     rows = [(model.index(r, STEP).data(), model.index(r, 5).data())
             for r in range(model.rowCount())]  # fmt: skip
     assert rows == [("origin", "Refreshed"), ("cdn: Cloudflare", "Purged from the CDN")]
+    window.log.details_button.setChecked(True)
+    window.log.table.selectRow(1)  # a CDN row has no timing phases: its bar is drawn empty
+    assert window.details.bar.isVisibleTo(window)
+    assert not window.grab().isNull()
