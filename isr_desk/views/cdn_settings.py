@@ -157,6 +157,8 @@ class CdnSettingsGroup(QGroupBox):
         )
 
     def show_token_state(self, stored: bool) -> None:
+        if self.stored_under is not None and not stored:
+            return  # a read of the keyring begun before this dialog stored a token: stale
         self.token_status.setText(TOKEN_STORED if stored else NO_TOKEN)
         self.token_button.setText("Replace…" if stored else "Set token…")
         self.token_button.setToolTip(

@@ -39,9 +39,10 @@ def token_help(cdn: CdnSettings) -> str:
         )
     project = f" “{cdn.project}”" if cdn.project else ""
     return (
-        "Create it in Vercel: Account Settings → Tokens → Create Token. Set its scope to the "
-        f"team (or personal account) that owns the project{project}, and an expiry you are "
-        "happy with. Vercel shows the token once: paste it here."
+        "Create it on Vercel's Account Tokens page (your account's Settings → Tokens → "
+        f"Create). As its scope choose the team that owns the project{project}, or that "
+        "project alone, and an expiry you are happy with. Vercel shows the token once: "
+        "paste it here."
     )
 
 

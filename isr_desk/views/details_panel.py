@@ -263,7 +263,12 @@ class DetailsPanel(QWidget):
         self.hint.setVisible(not result.ok)
         self.bar.set_timing(result.timing)
         last = f"Last of {result.attempts} attempts: " if result.attempts > 1 else ""
-        self.timing.setText(last + timing_html(result.timing))
+        timing = timing_html(result.timing)
+        if result.timing is None and result.attempts:  # a CDN API call: sent, not in phases
+            timing = f"{result.duration_ms:,.0f} ms in all (phases are measured for the site's "
+            timing += "own requests only)"
+            last = ""
+        self.timing.setText(last + timing)
         self.timing.setToolTip(timing_text(result.timing))
         self.request.setPlainText(request_text(result))
         self.response.setPlainText(response_text(result))

@@ -324,7 +324,8 @@ class LogPanel(QWidget):
 
     def on_run_finished(self, summary: RunSummary) -> None:
         self.model.flush()
-        self.progress.setValue(self.progress.maximum() if not summary.cancelled else summary.ok)
+        self.progress.setRange(0, max(1, summary.total))  # the run's, after a CDN step's calls
+        self.progress.setValue(summary.total if not summary.cancelled else summary.ok)
         self.progress_label.setText("Cancelled" if summary.cancelled else "Finished")
         self.summary.setText(summary_text(summary))
         self.summary.setToolTip(timing_tip(summary))

@@ -80,6 +80,7 @@ class RunController(QObject):
         self.session: RunSession | None = None  # the current or last run
         self.confirmation: QMessageBox | None = None
         self._merged: str | None = None  # "2 targets were the same page; sent once"
+        self._cdn_note: tuple[str, bool] | None = None  # the CDN step's line, and whether ok
 
     # --- state --------------------------------------------------------------------------
     @property
@@ -231,6 +232,7 @@ class RunController(QObject):
                 self.run_finished.emit(summary)
                 if self._merged:
                     self._messages.info(self._merged, note=True)
+                self._post_cdn_note()
             case runs.VerifyStarted(pages=pages):
                 self.verify_started.emit(pages)
             case runs.Verified(results=results, verifications=verifications):
@@ -246,11 +248,17 @@ class RunController(QObject):
             case runs.CdnProgress():
                 self.cdn_progressed.emit(event)
             case runs.CdnFinished(step=step, ok=ok, failed=failed):
-                text = f"{step}: {plural(ok, 'target')} purged"
+                # Said under the run's outcome (which comes next), never instead of it.
+                text = f"CDN ({step.removeprefix('cdn: ')}): {plural(ok, 'target')} purged"
                 if failed:
-                    self._messages.warning(f"{text}, {failed} failed (see the Step column)")
-                else:
-                    self._messages.info(text)
+                    text += f", {failed:,} not purged (see the Step column)"
+                self._cdn_note = (text, not failed)
+
+    def _post_cdn_note(self) -> None:
+        note, self._cdn_note = self._cdn_note, None
+        if note is not None:
+            text, fine = note
+            (self._messages.info if fine else self._messages.warning)(text, note=True)
 
     def _set_idle(self) -> None:
         if self._busy:

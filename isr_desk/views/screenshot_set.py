@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from isr_desk.domain import Target
 from isr_desk.services.errors import IsrError
 from isr_desk.views.cdn_settings import TOKEN_STORED
+from isr_desk.views.cdn_token_dialog import CdnTokenDialog
 from isr_desk.views.main_window import ACTIVITY, HISTORY, MainWindow
 from isr_desk.views.screenshots import demo_targets, wait_for
 
@@ -120,6 +121,7 @@ async def cdn_run(window: MainWindow) -> Shot:
     rows in the Step column, one of them in Details."""
     _close_confirmation(window)
     window.tabs.setCurrentIndex(ACTIVITY)
+    window.targets.paths_tab.table.clearSelection()  # the bulk journey selected every page
     window.log.clear_button.click()  # this run's rows only: origin first, then the CDN's
     window.log.cdn_box.setChecked(True)
     targets = [Target.path("/about"), Target.path("/pricing"), Target.tag("marketing")]
@@ -182,6 +184,18 @@ async def site_cdn(window: MainWindow) -> Shot:
     return window, dialog
 
 
+async def cdn_token(window: MainWindow) -> Shot:
+    """The token dialog of "Set token…": where to create the token, which permission."""
+    site = window.sites_bar.current()
+    if site is None:
+        return window, None
+    dialog = CdnTokenDialog(site=site.name, cdn=site.cdn, replacing=False, parent=window,
+                            tokens=window.secret_store.cdn_tokens())  # fmt: skip
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return window, dialog
+
+
 def _close_confirmation(window: MainWindow) -> None:
     if window.controller.confirmation is not None:
         window.controller.confirmation.reject()
@@ -200,6 +214,7 @@ JOURNEYS: tuple[tuple[str, Journey], ...] = (
     ("history", history),
     ("add-site", add_site),
     ("site-cdn", site_cdn),
+    ("cdn-token", cdn_token),
 )
 
 

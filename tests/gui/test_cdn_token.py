@@ -80,7 +80,7 @@ def test_vercel_says_which_token_and_scope(
     cdn = CdnSettings(CdnProvider.VERCEL, project="shop-web")
     dialog = _edit(qtbot, SecretStore(memory_keyring), tmp_path, cdn)
     help_text = _token_dialog(dialog.cdn).help.text()
-    assert "Account Settings → Tokens" in help_text
+    assert "Account Tokens page (your account's Settings → Tokens" in help_text
     assert "scope" in help_text
     assert "“shop-web”" in help_text
 

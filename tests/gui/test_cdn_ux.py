@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -126,7 +127,14 @@ def test_the_practice_site_purges_its_own_fake_cdn_from_the_window(
     rows = [(model.index(r, STEP).data(), model.index(r, 5).data())
             for r in range(model.rowCount())]  # fmt: skip
     assert rows == [("origin", "Refreshed"), ("cdn: Cloudflare", "Purged from the CDN")]
+    header_tip = model.headerData(STEP, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "origin: the site itself rebuilt the page" in header_tip
+    assert window.banner.text.text().startswith("Refreshed")  # the run's outcome stays
+    assert window.banner.note.text() == "CDN (Cloudflare): 1 target purged"  # under it
     window.log.details_button.setChecked(True)
     window.log.table.selectRow(1)  # a CDN row has no timing phases: its bar is drawn empty
     assert window.details.bar.isVisibleTo(window)
+    assert "ms in all (phases are measured for the site's own" in window.details.timing.text()
+    assert window.log.progress.format() == "%v of %m"
+    assert (window.log.progress.value(), window.log.progress.maximum()) == (1, 1)
     assert not window.grab().isNull()
