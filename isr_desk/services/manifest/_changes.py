@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from isr_desk.domain import Manifest, Target, human_duration, plural
-from isr_desk.services.errors import ManifestError
 from isr_desk.services.manifest._diff import ManifestDiff, PageChange, diff_manifests
 from isr_desk.services.manifest._snapshots import (
-    read_snapshot,
-    same_snapshot,
+    Content,
+    previous_snapshot_file,
     save_snapshot,
     snapshot_time,
     snapshots,
@@ -141,16 +139,9 @@ def changes_since_last(site: str, manifest: Manifest) -> SinceLast:
     OSError (the snapshot folder) and ManifestError propagate: callers show no comparison.
     """
     saved = snapshots(site)
-    before: tuple[Manifest, Path] | None = None
-    for path in reversed(saved):
-        if same_snapshot(path, manifest):
-            continue
-        try:
-            before = (read_snapshot(path), path)
-        except ManifestError:
-            continue  # an unreadable snapshot is skipped, as previous_snapshot does
-        break
-    save_snapshot(site, manifest)
+    content = Content(manifest)
+    before = previous_snapshot_file(site, content)
+    save_snapshot(site, manifest, content=content)
     if before is None:
         since = snapshot_time(saved[0]) if saved else None
         return SinceLast(None, since)
