@@ -27,12 +27,18 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from isr_desk.domain import SiteProfile
 from isr_desk.services import logsafe, paths
-from isr_desk.services.demo import DemoSite, seed_previous_build
+from isr_desk.services.demo import DEMO_CDN_TOKEN, DemoSite, seed_previous_build
 from isr_desk.services.errors import HistoryError, IsrError, ProfileError, ProfileExistsError
 from isr_desk.services.history import HistoryStore
 from isr_desk.services.http import make_client
 from isr_desk.services.revalidation import Revalidator
-from isr_desk.services.sites import ProfileStore, SecretStore, validate_profile
+from isr_desk.services.sites import (
+    CDN_SERVICE,
+    SERVICE,
+    ProfileStore,
+    SecretStore,
+    validate_profile,
+)
 from isr_desk.views.collector import GuiThreadCollector
 from isr_desk.views.main_window import MainWindow
 from isr_desk.views.preferences import Theme
@@ -52,9 +58,16 @@ log = logging.getLogger(__name__)
 class SessionSecrets(SecretStore):
     """A secret store whose ``memory_names`` live in memory only (the demo site's secret)."""
 
-    def __init__(self, backend: KeyringBackend | None = None) -> None:
-        super().__init__(backend)
+    def __init__(self, backend: KeyringBackend | None = None, *, service: str = SERVICE) -> None:
+        super().__init__(backend, service=service)
         self._memory: dict[str, str | None] = {}
+        self._cdn: SessionSecrets | None = None
+
+    def cdn_tokens(self) -> SessionSecrets:
+        """The CDN tokens, with the practice site's fixed token in memory beside them."""
+        if self._cdn is None:
+            self._cdn = SessionSecrets(self._backend, service=CDN_SERVICE)
+        return self._cdn
 
     def keep_in_memory(self, name: str, secret: str | None) -> None:
         self._memory[name] = secret
@@ -105,6 +118,8 @@ class SessionProfiles:
         del self._transient[old_name]
         self._transient[profile.name] = profile
         self._secrets.keep_in_memory(profile.name, self._secrets.forget_memory(old_name))
+        tokens = self._secrets.cdn_tokens()
+        tokens.keep_in_memory(profile.name, tokens.forget_memory(old_name))
         return profile
 
     def remove(self, name: str) -> None:
@@ -131,6 +146,8 @@ def start_demo(secrets: SessionSecrets, taken: set[str]) -> tuple[DemoSite, Site
     if profile.name in taken:
         profile = replace(profile, name="Demo (built-in)")
     secrets.keep_in_memory(profile.name, site.secret)
+    # A fixed practice value that opens only the demo server's own purge API (services/demo).
+    secrets.cdn_tokens().keep_in_memory(profile.name, DEMO_CDN_TOKEN)
     logsafe.remember(site.secret)
     with contextlib.suppress(OSError):  # "What changed" then has the build before to show
         seed_previous_build(profile.name)
@@ -295,6 +312,8 @@ def run_app(
             practice_site=transient[0].name if transient else None,
         )
         reporter.window = window
+        if demo_site is not None:  # the practice site's purges go to its own fake CDN
+            window.controller.purger_factory = demo_site.purger
         own_the_gc(window, collector)
         window.show()
         capturing = screenshot is not None or screenshot_all is not None

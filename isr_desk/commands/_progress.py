@@ -39,6 +39,8 @@ class Progress:
         self._t0 = clock()
         self._drawn_at: float | None = None
         self._width = 0
+        self._counts = (0, 0)
+        self.status = ""  # what the run is doing now, e.g. the CDN step's batch or wait
         self.last = ""
 
     def line(self, done: int, failed: int) -> str:
@@ -49,9 +51,17 @@ class Progress:
             text += f"  {format_eta((self.total - done) / rate)} left"
         if failed:
             text += f"  {failed:,} failed"
+        if self.status:
+            text += f"  {self.status}"
         return text
 
+    def note(self, status: str) -> None:
+        """Say what the run is doing now on the line (the CDN step's ``CdnProgress``)."""
+        self.status = status
+        self.update(*self._counts, force=True)
+
     def update(self, done: int, failed: int, *, force: bool = False) -> None:
+        self._counts = (done, failed)
         if not self.enabled:
             return
         now = self._clock()

@@ -98,7 +98,7 @@ def _row(run: RunRecord) -> tuple[str, ...]:
         str(run.ok),
         str(run.failed),
         format_duration(run.duration_ms),
-        run.status,
+        run.status if run.resumed_from is None else f"{run.status} (continues {run.resumed_from})",
     )
 
 

@@ -366,6 +366,8 @@ class _Printer:
                 self.output.finish(self.summary)
             case runs.CdnStarted(targets=rows):
                 self.output.progress.total += rows  # the CDN's rows count on the same line
+            case runs.CdnProgress():
+                self.output.progress.note(event.text)
             case runs.CdnFinished(failed=failed):
                 self.cdn_failed += failed
                 if self.as_json:

@@ -1,12 +1,18 @@
 """The site dialog's "CDN" group: which CDN a run purges after the origin (docs/cdn.md).
 
-Provider (none, Vercel, Cloudflare) and its fields; "Set token…" opens a password field
-whose text the dialog stores in the keyring when it saves (never in the profile). Vercel's
+Provider (none, Vercel, Cloudflare) and its fields; the API token's state ("Token stored in
+your system keyring" with Replace… and Remove, or Set token…): the token dialog
+(:mod:`.cdn_token_dialog`) stores it in the keyring on its OK, never in the profile. Vercel's
 API purges by tag only: the group says so when Vercel is chosen.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,21 +28,49 @@ from PySide6.QtWidgets import (
 
 from isr_desk.domain import VERCEL_TARGETS, CdnProvider, CdnSettings, PathPurge
 from isr_desk.services.cdn import VERCEL_PATHS_NOTE
+from isr_desk.services.errors import IsrError
+from isr_desk.services.sites import SecretStore
+from isr_desk.views.cdn_token_dialog import CdnTokenDialog
+from isr_desk.views.tasks import TaskSet
 
 PURGES = (
     (PathPurge.URLS, "Each page's address"),
     (PathPurge.PREFIXES, "Each page and everything under it (prefix)"),
     (PathPurge.HOSTS, "The whole host"),
 )
-TOKEN_STORED = "API token stored in the system keyring"
-NO_TOKEN = "No API token stored yet"
+TOKEN_STORED = "Token stored in your system keyring"
+NO_TOKEN = "No token stored yet"
+NAME_FIRST = "Type the site's name first: the token is kept under it"
+
+
+_CLEANUPS: set[asyncio.Task[None]] = set()
+
+
+async def _delete_quietly(tokens: SecretStore, name: str) -> None:
+    with contextlib.suppress(IsrError):
+        await asyncio.to_thread(tokens.delete, name)
 
 
 class CdnSettingsGroup(QGroupBox):
-    """The CDN fields of one site; :meth:`settings` reads them, :meth:`token` the new token."""
+    """The CDN fields of one site (:meth:`settings` reads them) and its token's state.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    ``tokens`` is the keyring's CDN token store; ``site_name`` says whose token it is (the
+    saved site's name, or the name typed in a new site's dialog)."""
+
+    def __init__(
+        self,
+        *,
+        tokens: SecretStore,
+        site_name: Callable[[], str],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__("CDN (purged after the origin when asked)", parent)
+        self._tokens = tokens
+        self._site_name = site_name
+        self._tasks = TaskSet()
+        self.token_dialog: CdnTokenDialog | None = None
+        self.stored_under: str | None = None  # a token this dialog stored, under this name
+        self._has_token = False
         # Never more than its rows: a tall dialog's spare room is not the CDN group's.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.provider_combo = QComboBox()
@@ -57,18 +91,18 @@ class CdnSettingsGroup(QGroupBox):
         self.public_edit.setPlaceholderText("where visitors see the site (empty: its address)")
         self.default_box = QCheckBox("Purge the CDN in every run of this site")
         self.token_button = QPushButton("Set token…")
-        self.token_edit = QLineEdit()
-        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token_edit.setPlaceholderText("Paste the API token (stored in the keyring on save)")
-        self.token_edit.setAccessibleName("CDN API token")
-        self.token_edit.hide()
-        self._token_asked = False
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Delete this site's CDN token from the system keyring")
+        self.remove_button.hide()
         self.token_status = QLabel(NO_TOKEN)
+        self.token_status.setWordWrap(True)
+        self.token_status.setTextFormat(Qt.TextFormat.PlainText)
         self.note = QLabel(VERCEL_PATHS_NOTE + ".")
         self.note.setWordWrap(True)
         self._layout()
         self.provider_combo.currentIndexChanged.connect(self._on_provider_combo_changed)
         self.token_button.clicked.connect(self._on_token_button_clicked)
+        self.remove_button.clicked.connect(self._on_remove_button_clicked)
         self._on_provider_combo_changed()
 
     def _layout(self) -> None:
@@ -87,8 +121,8 @@ class CdnSettingsGroup(QGroupBox):
             self.rows[key] = widget
         token = QHBoxLayout()
         token.addWidget(self.token_status, 1)
-        token.addWidget(self.token_edit, 1)
         token.addWidget(self.token_button)
+        token.addWidget(self.remove_button)
         form.addRow("API token", token)
         self._token_row = token
         form.addRow(self.default_box)
@@ -122,17 +156,75 @@ class CdnSettingsGroup(QGroupBox):
             by_default=self.default_box.isChecked(),
         )
 
-    def token(self) -> str:
-        return self.token_edit.text().strip()
-
-    def token_saved(self) -> None:
-        self.token_edit.clear()
-        self.token_edit.hide()
-        self._token_asked = False
-        self.token_status.setText(TOKEN_STORED)
-
     def show_token_state(self, stored: bool) -> None:
+        if self.stored_under is not None and not stored:
+            return  # a read of the keyring begun before this dialog stored a token: stale
         self.token_status.setText(TOKEN_STORED if stored else NO_TOKEN)
+        self.token_button.setText("Replace…" if stored else "Set token…")
+        self.token_button.setToolTip(
+            "Store a new token in place of the one in the keyring" if stored else ""
+        )
+        self._has_token = stored
+        self.remove_button.setVisible(stored)
+
+    # --- the token in the keyring ---------------------------------------------------------
+    async def keep_for(self, name: str) -> None:
+        """After a new site is saved as ``name``: a token stored under the name typed when
+        it was set follows the site (a saved site's rename moves it in the profile store)."""
+        old, self.stored_under = self.stored_under, None
+        if old is not None and old != name:
+            await asyncio.to_thread(self._tokens.move, old, name)
+
+    def forget_unsaved(self) -> None:
+        """A new site's dialog was cancelled: the token stored for it goes too (in a task
+        that outlives the dialog; a keyring error there changes nothing for anyone)."""
+        old, self.stored_under = self.stored_under, None
+        if old is not None:
+            task = asyncio.get_event_loop().create_task(_delete_quietly(self._tokens, old))
+            _CLEANUPS.add(task)
+            task.add_done_callback(_CLEANUPS.discard)
+
+    def open_token_dialog(self) -> None:
+        site = self._site_name().strip()
+        if not site:
+            self.token_status.setText(NAME_FIRST)
+            return
+        replacing = self._has_token
+        dialog = CdnTokenDialog(site=site, cdn=self.settings(), tokens=self._tokens,
+                                replacing=replacing, parent=self)  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.token_stored.connect(self._on_token_dialog_token_stored)
+        dialog.finished.connect(self._on_token_dialog_finished)
+        self.token_dialog = dialog
+        dialog.open()
+
+    def _on_token_dialog_token_stored(self, site: str) -> None:
+        self.stored_under = site
+        self.show_token_state(True)
+
+    def _on_token_dialog_finished(self, _: int) -> None:
+        self.token_dialog = None
+
+    def _on_remove_button_clicked(self) -> None:
+        site = self._site_name().strip()
+        if site:
+            self._tasks.spawn(self._remove(site))
+
+    async def _remove(self, site: str) -> None:
+        self.remove_button.setEnabled(False)
+        try:
+            await asyncio.to_thread(self._tokens.delete, site)
+        except IsrError as exc:
+            self.token_status.setText(f"The token was not removed. {exc.describe()}")
+            return
+        finally:
+            self.remove_button.setEnabled(True)
+        self.stored_under = None
+        self.show_token_state(False)
+        self.token_status.setText("Token removed from your system keyring")
+
+    def shutdown(self) -> None:
+        self._tasks.cancel_all()
 
     # --- slots --------------------------------------------------------------------------
     def _on_provider_combo_changed(self, *_: object) -> None:
@@ -145,11 +237,9 @@ class CdnSettingsGroup(QGroupBox):
             self.form.setRowVisible(widget, shown[key])
         enabled = vercel or cloudflare
         self.form.setRowVisible(self._token_row, enabled)
-        self.token_edit.setVisible(enabled and self._token_asked)  # after "Set token…" only
+        self.remove_button.setVisible(enabled and self._has_token)  # the row showed it
         self.form.setRowVisible(self.default_box, enabled)
         self.form.setRowVisible(self.note, vercel)
 
     def _on_token_button_clicked(self) -> None:
-        self._token_asked = True
-        self.token_edit.show()
-        self.token_edit.setFocus()
+        self.open_token_dialog()

@@ -137,7 +137,9 @@ class TimingBar(QWidget):
         painter.drawRect(box)
         total = sum(self._parts)
         x = box.left()
-        for part, (_, colour) in zip(self._parts, PHASES, strict=True):
+        # No phases (a CDN row, a request never answered): the empty bar only.
+        parts = self._parts if len(self._parts) == len(PHASES) else []
+        for part, (_, colour) in zip(parts, PHASES[: len(parts)], strict=True):
             width = box.width() * part / total if total else 0
             painter.setBrush(colour)
             painter.drawRect(QRectF(x, box.top(), width, box.height()))
@@ -261,7 +263,12 @@ class DetailsPanel(QWidget):
         self.hint.setVisible(not result.ok)
         self.bar.set_timing(result.timing)
         last = f"Last of {result.attempts} attempts: " if result.attempts > 1 else ""
-        self.timing.setText(last + timing_html(result.timing))
+        timing = timing_html(result.timing)
+        if result.timing is None and result.attempts:  # a CDN API call: sent, not in phases
+            timing = f"{result.duration_ms:,.0f} ms in all (phases are measured for the site's "
+            timing += "own requests only)"
+            last = ""
+        self.timing.setText(last + timing)
         self.timing.setToolTip(timing_text(result.timing))
         self.request.setPlainText(request_text(result))
         self.response.setPlainText(response_text(result))

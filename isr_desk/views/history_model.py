@@ -32,7 +32,17 @@ STATUS_TIPS = {
 }
 
 
-def status_text(record: RunRecord) -> str:
+def status_text(record: RunRecord, continued_by: int | None = None) -> str:
+    """The run's status, and its link to the run it continues or that continued it."""
+    text = _status(record)
+    if record.resumed_from is not None:
+        text += f" · continues run #{record.resumed_from}"
+    if continued_by is not None:
+        text += f" · continued in run #{continued_by}"
+    return text
+
+
+def _status(record: RunRecord) -> str:
     if record.status == "finished":
         return "Finished" if record.failed == 0 else "Finished with failures"
     if record.status == "interrupted":
@@ -59,7 +69,7 @@ def has_problems(record: RunRecord) -> bool:
     )
 
 
-def _cells(record: RunRecord) -> tuple[str, ...]:
+def _cells(record: RunRecord, continued_by: int | None) -> tuple[str, ...]:
     return (
         f"#{record.id}",
         when_text(record.started_at),
@@ -68,7 +78,7 @@ def _cells(record: RunRecord) -> tuple[str, ...]:
         f"{record.ok:,}",
         f"{record.failed:,}",
         format_duration(record.duration_ms),
-        status_text(record),
+        status_text(record, continued_by),
     )
 
 
@@ -94,7 +104,12 @@ class HistoryModel(QAbstractTableModel):
     def _show(self) -> None:
         self.beginResetModel()
         self._records = [r for r in self._all if not self.failures_only or has_problems(r)]
-        self._cells = [_cells(r) for r in self._records]
+        # The newest run that sends a run's rest (runs come newest first: the first wins).
+        continued: dict[int, int] = {}
+        for r in self._all:
+            if r.resumed_from is not None:
+                continued.setdefault(r.resumed_from, r.id)
+        self._cells = [_cells(r, continued.get(r.id)) for r in self._records]
         self.endResetModel()
 
     def record(self, row: int) -> RunRecord:

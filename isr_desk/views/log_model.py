@@ -48,6 +48,10 @@ COLUMNS = (
 )  # fmt: skip
 TIME, SITE, TARGET, INSTANCE, STATUS, RESULT, DURATION, ATTEMPTS, VERIFY, STEP = range(len(COLUMNS))
 _NUMERIC = frozenset({STATUS, DURATION, ATTEMPTS})
+STEP_TIP = (
+    "origin: the site itself rebuilt the page. cdn: …: the CDN in front of the site was "
+    "told to drop its copy, after the site (docs/cdn.md)."
+)
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -278,4 +282,6 @@ class LogModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:  # noqa: N802
         if role == _DISPLAY and orientation == _HORIZONTAL and 0 <= section < len(COLUMNS):
             return COLUMNS[section]
+        if role == _TOOLTIP and orientation == _HORIZONTAL and section == STEP:
+            return STEP_TIP
         return None

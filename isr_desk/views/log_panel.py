@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from isr_desk.domain import CdnSettings, Outcome, Result, RunSummary
+from isr_desk.services.runs import CdnProgress, CdnStarted
 from isr_desk.services.verify import Verification, count_verdicts
 from isr_desk.views.log_model import INSTANCE, STEP, TARGET, VERIFY, LogModel, LogRow
 from isr_desk.views.plain import plain
@@ -328,6 +329,23 @@ class LogPanel(QWidget):
         )
         self.progress_label.setToolTip(f"{progress.rate:,.0f} answers a second")
 
+    def on_cdn_started(self, event: CdnStarted) -> None:
+        self.progress.setRange(0, max(1, event.batches))
+        self.progress.setValue(0)
+        calls = plural(event.batches, "call")
+        self.progress_label.setText(f"Purging the CDN ({event.step}): {calls}…")
+
+    def on_cdn_progress(self, event: CdnProgress) -> None:
+        """The CDN step's batch, or the wait its API asked for (a 429's Retry-After)."""
+        self.progress.setRange(0, max(1, event.batches))
+        self.progress.setValue(event.batch - 1)
+        self.progress_label.setText(event.text)
+        self.progress_label.setToolTip(
+            "The CDN's API limits purges per account: ISR Desk waits as long as it asks"
+            if event.wait is not None
+            else "One call to the CDN's API at a time (docs/cdn.md)"
+        )
+
     def on_busy_changed(self, busy: bool) -> None:
         self.cancel_button.setEnabled(busy)
         if busy:
@@ -336,7 +354,8 @@ class LogPanel(QWidget):
     def on_run_finished(self, summary: RunSummary) -> None:
         self._drop_progress_due()  # the summary says it all; a late line must not replace it
         self.model.flush()
-        self.progress.setValue(self.progress.maximum() if not summary.cancelled else summary.ok)
+        self.progress.setRange(0, max(1, summary.total))  # the run's, after a CDN step's calls
+        self.progress.setValue(summary.total if not summary.cancelled else summary.ok)
         self.progress_label.setText("Cancelled" if summary.cancelled else "Finished")
         self.summary.setText(summary_text(summary))
         self.summary.setToolTip(timing_tip(summary))

@@ -187,6 +187,8 @@ class MainWindow(QMainWindow):
         self.controller.run_started.connect(self.log.on_run_started)
         self.controller.results_received.connect(self.log.on_results)
         self.controller.progress_changed.connect(self.log.on_progress)
+        self.controller.cdn_started.connect(self.log.on_cdn_started)
+        self.controller.cdn_progressed.connect(self.log.on_cdn_progress)
         self.controller.busy_changed.connect(self.log.on_busy_changed)
         self.controller.run_finished.connect(self.log.on_run_finished)
         self.controller.run_finished.connect(self._on_controller_run_finished)
@@ -203,7 +205,7 @@ class MainWindow(QMainWindow):
         self.log.details_button.toggled.connect(self._on_details_button_toggled)
         self.history.run_opened.connect(self._on_history_run_opened)
         self.history.run_again_requested.connect(self._on_history_targets_requested)
-        self.history.rest_requested.connect(self._on_history_targets_requested)
+        self.history.rest_requested.connect(self._on_history_rest_requested)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.check_button.clicked.connect(self.open_doctor)
         self.check_action.triggered.connect(self.open_doctor)
@@ -297,15 +299,22 @@ class MainWindow(QMainWindow):
         self.chart.set_results(results)
         self.tabs.setCurrentIndex(ACTIVITY)
 
-    def _on_history_targets_requested(self, record: RunRecord, targets: list[Target]) -> None:
-        """ "Run again" / "Send the rest" from the History: on the run's own site."""
+    def _on_history_targets_requested(
+        self, record: RunRecord, targets: list[Target], resumes: int | None = None
+    ) -> None:
+        """ "Run again" from the History: on the run's own site."""
         if record.profile not in self.sites_bar.names():
             self.messages.warning(f"The site “{record.profile}” of run #{record.id} is gone")
             return
         self.sites_bar.select(record.profile)
         site = self.sites_bar.current()
         if site is not None:
-            self.controller.request_run(site, targets, tag_pages=self.targets.tag_pages)
+            tag_pages = self.targets.tag_pages
+            self.controller.request_run(site, targets, tag_pages=tag_pages, resumes=resumes)
+
+    def _on_history_rest_requested(self, record: RunRecord, targets: list[Target]) -> None:
+        """ "Send the rest" from the History continues that run (``--resume RUN_ID``)."""
+        self._on_history_targets_requested(record, targets, resumes=record.id)
 
     def _on_tabs_current_changed(self, index: int) -> None:
         if index == HISTORY:

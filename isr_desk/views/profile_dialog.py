@@ -37,7 +37,6 @@ from isr_desk.services.sites import (
     SecretStore,
     check_headers,
     check_secret,
-    check_token,
     preview_request,
     secret_in_query,
     shown_headers,
@@ -171,7 +170,7 @@ class ProfileDialog(QDialog):
         self.proxy_edit.setPlaceholderText("As the system says (HTTPS_PROXY); or URL, or direct")
         self.ca_edit = QLineEdit()
         self.ca_edit.setPlaceholderText("System trust store; or a private CA's .pem file")
-        self.cdn = CdnSettingsGroup()
+        self.cdn = CdnSettingsGroup(tokens=self._secrets.cdn_tokens(), site_name=self._token_site)
         self.headers_edit = QPlainTextEdit()
         self.headers_edit.setTabChangesFocus(True)
         self.headers_edit.setPlaceholderText("Name: value — one per line (optional)")
@@ -472,12 +471,16 @@ class ProfileDialog(QDialog):
         self.cdn.show_token_state(stored)
 
     async def _save_token(self, saved: SiteProfile) -> None:
-        """The CDN API token typed in the CDN group goes to the keyring (docs/cdn.md)."""
-        token = self.cdn.token()
-        if token and saved.cdn.enabled:
-            await asyncio.to_thread(self._secrets.cdn_tokens().set, saved.name, check_token(token))
-            self.cdn.token_saved()
+        """The CDN token was stored on the token dialog's OK; a new site's follows its name."""
+        await self.cdn.keep_for(saved.name)
+
+    def _token_site(self) -> str:
+        """Whose CDN token the CDN group sets: the saved site's, or the name typed so far."""
+        return self._original.name if self._original is not None else self.name_edit.text()
 
     def done(self, result: int) -> None:
         self._tasks.cancel_all()
+        if self._original is None:
+            self.cdn.forget_unsaved()  # cancelled before the new site was saved
+        self.cdn.shutdown()
         super().done(result)

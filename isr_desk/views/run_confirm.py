@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
-from isr_desk.domain import SiteProfile, Target, TargetKind
+from isr_desk.domain import CdnProvider, SiteProfile, Target, TargetKind
+from isr_desk.services.cdn import VERCEL_PATHS_NOTE, CdnError, CdnPurger
 from isr_desk.services.sites import batch_size
 from isr_desk.services.verify import MAX_PAGES_PER_TAG
 from isr_desk.views.plain import plain
-from isr_desk.views.run_texts import TagPages, confirmation_text, plural
+from isr_desk.views.run_texts import TagPages, confirmation_text, describe_targets, plural
 
 SAMPLE = 5
 # An answer usually comes within a quarter of a second; the estimate says it assumes so.
@@ -54,6 +55,32 @@ def estimate_text(profile: SiteProfile, targets: Sequence[Target]) -> str:
     )
 
 
+def cdn_text(profile: SiteProfile, targets: Sequence[Target]) -> str:
+    """The CDN step of the run, from the CDN service's own plan: "Then purge Cloudflare
+    (zone 023e…) for the same 120 pages and 5 tags — 3 calls." (docs/cdn.md)."""
+    cdn = profile.cdn
+    name = cdn.provider.label
+    try:
+        plan = CdnPurger.plan_of(profile, targets)
+    except CdnError as exc:
+        return f"Then purge {name}: it cannot start — {exc.message}."
+    where = f"zone {cdn.zone}" if cdn.provider is CdnProvider.CLOUDFLARE else (
+        f"project {cdn.project}")  # fmt: skip
+    covered = [t for batch in plan.batches for t in batch.targets]
+    text = f"Then purge {name} ({where})"
+    if covered:
+        same = "the same " if len(covered) == len(targets) else ""
+        calls = plural(len(plan.batches), "call")
+        text += f" for {same}{describe_targets(covered)} — {calls} (only what the site refreshed)."
+    else:
+        text += ": nothing in this run can be purged there."
+    if plan.unsupported:
+        skipped = describe_targets([t for t, _ in plan.unsupported])
+        why = VERCEL_PATHS_NOTE if cdn.provider is CdnProvider.VERCEL else plan.unsupported[0][1]
+        text += f" Not purged: {skipped} ({why})."
+    return text
+
+
 def verify_text(targets: Sequence[Target]) -> str:
     tags = any(t.kind is TargetKind.TAG for t in targets)
     text = (
@@ -73,6 +100,7 @@ def open_confirmation(
     tag_pages: TagPages | None,
     verify_checked: bool,
     offer_verify: bool,
+    purge_cdn: bool = False,
     on_accepted: Callable[[bool], None],
     on_rejected: Callable[[], None],
     threshold: int = 20,
@@ -81,6 +109,8 @@ def open_confirmation(
     question, details = confirmation_text(profile, targets, tag_pages)
     bulk = len(targets) > threshold
     lines = [sample_text(targets), details, estimate_text(profile, targets)]
+    if purge_cdn and profile.cdn.enabled:
+        lines.append(cdn_text(profile, targets))
     if offer_verify:
         lines.append(verify_text(targets))
     box = QMessageBox(parent)

@@ -39,6 +39,8 @@ class RunController(QObject):
     run_started = Signal(str, int)  # site name, total
     results_received = Signal(str, list)  # site name, [Result]
     progress_changed = Signal(object)  # Progress
+    cdn_started = Signal(object)  # runs.CdnStarted
+    cdn_progressed = Signal(object)  # runs.CdnProgress: the batch, or a rate-limit wait
     run_finished = Signal(object)  # RunSummary
     busy_changed = Signal(bool)
     confirmation_shown = Signal(object)  # the QMessageBox (tests click it)
@@ -65,7 +67,7 @@ class RunController(QObject):
         self.verify_enabled = True  # "Verify pages after refresh" (needs ``client``)
         self.purge_cdn = False  # "Also purge the CDN" (for a site with a CDN set)
         self._cdn_tokens = cdn_tokens
-        self._purger_factory = purger_factory or CdnPurger
+        self.purger_factory = purger_factory or CdnPurger
         self.threaded = threaded
         self._can_verify = client is not None
         self._revalidator = revalidator
@@ -78,6 +80,7 @@ class RunController(QObject):
         self.session: RunSession | None = None  # the current or last run
         self.confirmation: QMessageBox | None = None
         self._merged: str | None = None  # "2 targets were the same page; sent once"
+        self._cdn_note: tuple[str, bool] | None = None  # the CDN step's line, and whether ok
 
     # --- state --------------------------------------------------------------------------
     @property
@@ -92,9 +95,12 @@ class RunController(QObject):
         targets: Sequence[Target],
         *,
         tag_pages: TagPages | None = None,
+        resumes: int | None = None,
     ) -> None:
-        """Start a run, after a confirmation for a bulk run or a tag purge."""
-        self._request(RunPlan(profile, tuple(targets), tag_paths=tag_pages))
+        """Start a run, after a confirmation for a bulk run or a tag purge; ``resumes``: the
+        recorded run whose rest this one sends (History's "Send the rest"), as
+        ``isr-desk revalidate --resume RUN_ID`` does."""
+        self._request(RunPlan(profile, tuple(targets), tag_paths=tag_pages, resumes=resumes))
 
     def _request(self, plan: RunPlan) -> None:
         if self.running:
@@ -173,6 +179,7 @@ class RunController(QObject):
             tag_pages=_tag_pages(plan),
             verify_checked=self.verify_enabled and len(plan.targets) <= self.threshold,
             offer_verify=self._can_verify,
+            purge_cdn=self.purge_cdn,
             on_accepted=accepted,
             on_rejected=rejected,
             threshold=self.threshold,
@@ -192,7 +199,7 @@ class RunController(QObject):
             secrets=self._secrets,
             history=None if path is None else (lambda: HistoryStore(path)),
             cdn_tokens=self._cdn_tokens,
-            purger_factory=self._purger_factory,
+            purger_factory=self.purger_factory,
         )
         # Busy from this moment, not from the task's first step: a cancel (Esc) right after
         # Refresh reaches this run, and a second start cannot slip in beside it.
@@ -225,6 +232,7 @@ class RunController(QObject):
                 self.run_finished.emit(summary)
                 if self._merged:
                     self._messages.info(self._merged, note=True)
+                self._post_cdn_note()
             case runs.VerifyStarted(pages=pages):
                 self.verify_started.emit(pages)
             case runs.Verified(results=results, verifications=verifications):
@@ -235,12 +243,22 @@ class RunController(QObject):
                 self._messages.error(error)
             case runs.Stopped(text=text):
                 self._messages.info(text)
+            case runs.CdnStarted():
+                self.cdn_started.emit(event)
+            case runs.CdnProgress():
+                self.cdn_progressed.emit(event)
             case runs.CdnFinished(step=step, ok=ok, failed=failed):
-                text = f"{step}: {plural(ok, 'target')} purged"
+                # Said under the run's outcome (which comes next), never instead of it.
+                text = f"CDN ({step.removeprefix('cdn: ')}): {plural(ok, 'target')} purged"
                 if failed:
-                    self._messages.warning(f"{text}, {failed} failed (see the Step column)")
-                else:
-                    self._messages.info(text)
+                    text += f", {failed:,} not purged (see the Step column)"
+                self._cdn_note = (text, not failed)
+
+    def _post_cdn_note(self) -> None:
+        note, self._cdn_note = self._cdn_note, None
+        if note is not None:
+            text, fine = note
+            (self._messages.info if fine else self._messages.warning)(text, note=True)
 
     def _set_idle(self) -> None:
         if self._busy:

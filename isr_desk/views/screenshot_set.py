@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from isr_desk.domain import Target
 from isr_desk.services.errors import IsrError
+from isr_desk.views.cdn_settings import TOKEN_STORED
+from isr_desk.views.cdn_token_dialog import CdnTokenDialog
 from isr_desk.views.main_window import ACTIVITY, HISTORY, MainWindow
 from isr_desk.views.screenshots import demo_targets, wait_for
 
@@ -114,6 +116,23 @@ async def bulk_done(window: MainWindow) -> Shot:
     return window, None
 
 
+async def cdn_run(window: MainWindow) -> Shot:
+    """A run that refreshes at the origin, then purges the practice site's (fake) CDN: its
+    rows in the Step column, one of them in Details."""
+    _close_confirmation(window)
+    window.tabs.setCurrentIndex(ACTIVITY)
+    window.targets.paths_tab.table.clearSelection()  # the bulk journey selected every page
+    window.log.clear_button.click()  # this run's rows only: origin first, then the CDN's
+    window.log.cdn_box.setChecked(True)
+    targets = [Target.path("/about"), Target.path("/pricing"), Target.tag("marketing")]
+    window.targets.type_box.setPlainText("\n".join(str(t) for t in targets))
+    await _run(window, targets, verify=False)
+    window.log.cdn_box.setChecked(False)
+    window.log.details_button.setChecked(True)
+    _select_log_row(window, failed=False)
+    return window, None
+
+
 async def pattern_select(window: MainWindow) -> Shot:
     """Tags chosen by a pattern: what matches and the pages its tags touch, before sending."""
     window.banner.clear()  # the last run's outcome is not what this picture is about
@@ -148,6 +167,35 @@ async def add_site(window: MainWindow) -> Shot:
     return window, window.sites_bar.dialog
 
 
+async def site_cdn(window: MainWindow) -> Shot:
+    """The site dialog's CDN group on the practice site: Cloudflare, its zone, the token
+    stored, Replace… and Remove."""
+    add = window.sites_bar.dialog
+    if add is not None:
+        add.close()
+    window.sites_bar.open_edit_dialog()
+    dialog = window.sites_bar.dialog
+    if dialog is None:
+        return window, None
+    for _ in range(50):  # the token's state is read from the keyring in a worker thread
+        if dialog.cdn.token_status.text() == TOKEN_STORED:
+            break
+        await asyncio.sleep(0.05)
+    return window, dialog
+
+
+async def cdn_token(window: MainWindow) -> Shot:
+    """The token dialog of "Set token…": where to create the token, which permission."""
+    site = window.sites_bar.current()
+    if site is None:
+        return window, None
+    dialog = CdnTokenDialog(site=site.name, cdn=site.cdn, replacing=False, parent=window,
+                            tokens=window.secret_store.cdn_tokens())  # fmt: skip
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return window, dialog
+
+
 def _close_confirmation(window: MainWindow) -> None:
     if window.controller.confirmation is not None:
         window.controller.confirmation.reject()
@@ -160,10 +208,13 @@ JOURNEYS: tuple[tuple[str, Journey], ...] = (
     ("refresh-tag", refresh_tag),
     ("bulk-confirm", bulk_confirm),
     ("bulk-done", bulk_done),
+    ("cdn-run", cdn_run),
     ("pattern-select", pattern_select),
     ("what-changed", what_changed),
     ("history", history),
     ("add-site", add_site),
+    ("site-cdn", site_cdn),
+    ("cdn-token", cdn_token),
 )
 
 

@@ -150,3 +150,14 @@ def test_an_inline_ci_site_purges_vercel_with_the_token_from_the_environment(
         assert out.returncode == 0, out.stdout + out.stderr
         assert api.purged == [("production", ["posts"])]
         assert api.token not in out.stdout + out.stderr
+
+
+def test_the_progress_line_shows_the_cdn_step_from_its_progress_event(
+    cdn_site: str, cloudflare: FakeCloudflare
+) -> None:
+    out = isr("revalidate", cdn_site, "--path", "/a", "--tag", "posts", "--purge-cdn",
+              "--progress", "always")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "left  Purging Cloudflare: batch 1 of 2…" in out.stderr, out.stderr
+    assert "4/4  " in out.stderr
+    assert "Purging Cloudflare: batch 2 of 2…" in out.stderr

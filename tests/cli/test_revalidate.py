@@ -94,6 +94,9 @@ def test_ctrl_c_reports_in_flight_apart_and_resume_sends_the_rest(
     resent = {line["target"] for line in _lines(resumed.stdout) if "target" in line}
     assert not refreshed & resent
     assert refreshed | resent == {f"/p/{i}" for i in range(50)}
+    latest = _lines(isr("history", "--json").stdout)[0]["runs"][0]  # type: ignore[index]
+    assert latest["resumed_from"] == run["id"]  # linked to the run it continues
+    assert f"finished (continues {run['id']})" in isr("history").stdout
 
 
 def test_resume_after_a_kill_9_sends_only_what_was_not_sent(

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from isr_desk.domain import SiteProfile
 from isr_desk.services.history import HistoryStore
+from isr_desk.views.history_model import STATUS
 from isr_desk.views.main_window import HISTORY, MainWindow
 from tests.gui.conftest import WindowFactory
 from tests.helpers.sites import REVALIDATE_PATH, LoopbackSite, Reply
@@ -93,3 +94,31 @@ def test_send_the_rest_of_a_cancelled_run_from_the_history(
         with qtbot.waitSignal(window.controller.run_finished, timeout=8000) as rest:
             window.history.rest_button.click()
         assert rest.args[0].total == summary.not_sent + summary.in_flight
+
+
+def test_send_the_rest_from_the_history_continues_that_run_and_says_so(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, make_window: WindowFactory, isr_home: Path
+) -> None:
+    with LoopbackSite(latency=0.3) as slow:
+        store = HistoryStore()
+        window = make_window(
+            (SiteProfile("Blog", slow.url, concurrency=2), slow.secret), history=store
+        )
+        window.targets.type_box.setPlainText("\n".join(f"/p/{i}" for i in range(10)))
+        with qtbot.waitSignal(window.controller.run_finished, timeout=4000):
+            window.targets.refresh_button.click()
+            qtbot.waitUntil(lambda: slow.count() >= 2, timeout=3000)
+            window.controller.cancel()
+        _history(qtbot, window)
+        original = window.history.model.record(0)
+        window.history.table.selectRow(0)
+        with qtbot.waitSignal(window.controller.run_finished, timeout=8000):
+            window.history.rest_button.click()
+    _history(qtbot, window)
+    model = window.history.model
+    rest, first = model.record(0), model.record(1)
+    assert first.id == original.id
+    assert rest.resumed_from == original.id  # linked, as `revalidate --resume` links it
+    assert f"continues run #{original.id}" in model.index(0, STATUS).data()
+    assert f"continued in run #{rest.id}" in model.index(1, STATUS).data()
+    assert store.unsent_targets(original.id) == []  # nothing of the first run is left

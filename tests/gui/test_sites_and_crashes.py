@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from isr_desk.app import CrashReporter, SessionProfiles, SessionSecrets
 from isr_desk.domain import SiteProfile
+from isr_desk.services.demo import DEMO_CDN_TOKEN
 from isr_desk.services.sites import ProfileStore, SecretStore
 from tests.gui.conftest import WindowFactory
 from tests.helpers.keyrings import MemoryKeyring
@@ -42,10 +43,13 @@ def test_the_demo_site_lives_in_memory_only(memory_keyring: MemoryKeyring, tmp_p
     secrets = SessionSecrets(memory_keyring)
     demo = SiteProfile("Demo", "http://127.0.0.1:1")
     secrets.keep_in_memory("Demo", "demo-secret")
+    secrets.cdn_tokens().keep_in_memory("Demo", DEMO_CDN_TOKEN)  # the practice CDN's token
     profiles = SessionProfiles(ProfileStore(tmp_path / "p.json", secrets=secrets), secrets, (demo,))
     assert [p.name for p in profiles.list()] == ["Demo"]
     profiles.update("Demo", SiteProfile("Demo 2", "http://127.0.0.1:1"))
     assert secrets.require("Demo 2") == "demo-secret"
+    assert secrets.cdn_tokens() is secrets.cdn_tokens()  # the run reads the same overlay
+    assert secrets.cdn_tokens().require("Demo 2") == DEMO_CDN_TOKEN
     assert memory_keyring.passwords == {}
     assert not (tmp_path / "p.json").exists()
     copy = profiles.duplicate("Demo 2")

@@ -26,6 +26,8 @@ FACES = {
         "provider_for",
     ],
     "demo": [
+        "DEMO_CDN_TOKEN",
+        "DEMO_ZONE",
         "DemoSite",
         "MANIFEST_PATH",
         "REVALIDATE_PATH",
@@ -103,6 +105,7 @@ FACES = {
     ],
     "runs": [
         "CdnFinished",
+        "CdnProgress",
         "CdnStarted",
         "Event",
         "Failed",

@@ -69,6 +69,8 @@ class Reply:
 
 # What an API body says about when to try again (Vercel's error.limit.reset), or None.
 BodyWait = Callable[[Any], float | None]
+# Told of each wait before it starts: (seconds, why: "rate limit" or "the API failed").
+OnWait = Callable[[float, str], None]
 
 
 class Budget:
@@ -90,6 +92,7 @@ async def call(
     body: bytes,
     budget: Budget,
     body_wait: BodyWait | None = None,
+    on_wait: OnWait | None = None,
 ) -> Reply:
     """POST ``body`` to ``url``, retried as the module docstring says."""
     policy, timer = budget.policy, budget.timer
@@ -116,6 +119,8 @@ async def call(
             )
         assert wait is not None
         waits.append(wait)
+        if on_wait is not None:
+            on_wait(wait, "rate limit" if status == 429 else "the API failed, trying again")
         await timer.sleep(wait)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -31,6 +31,10 @@ from isr_desk.services.cdn._cloudflare import Cloudflare
 from isr_desk.services.cdn._plan import Batch, CdnError, Provider, PurgePlan
 from isr_desk.services.cdn._vercel import Vercel
 from isr_desk.services.http import Network
+
+# Told where a purge is: (batch, batches, wait, why): a call about to be sent (``wait``
+# None), or a wait of ``wait`` seconds before it is tried again (``why``: "rate limit"…).
+Notify = Callable[[int, int, float | None, str], None]
 
 
 def provider_for(profile: SiteProfile, *, bases: dict[CdnProvider, str] | None = None) -> Provider:
@@ -56,14 +60,23 @@ class CdnPurger:
         policy: Policy | None = None,
         timer: Timer | None = None,
         bases: dict[CdnProvider, str] | None = None,
+        base_for: Callable[[SiteProfile], str | None] | None = None,
     ) -> None:
+        """``bases`` points an API elsewhere for every site (tests); ``base_for`` for one
+        site (the practice site's own purge API: services/demo), None meaning the real one."""
         self.client = client
         self.policy = policy or Policy()
         self.timer = timer or RealTimer()
         self._bases = bases
+        self._base_for = base_for
+
+    def _provider(self, profile: SiteProfile) -> Provider:
+        given = self._base_for(profile) if self._base_for is not None else None
+        bases = self._bases if given is None else {profile.cdn.provider: given}
+        return provider_for(profile, bases=bases)
 
     def plan(self, profile: SiteProfile, targets: Sequence[Target]) -> PurgePlan:
-        return provider_for(profile, bases=self._bases).plan(profile, targets)
+        return self._provider(profile).plan(profile, targets)
 
     @staticmethod
     def plan_of(profile: SiteProfile, targets: Sequence[Target]) -> PurgePlan:
@@ -71,10 +84,16 @@ class CdnPurger:
         return provider_for(profile).plan(profile, targets)
 
     async def purge(
-        self, profile: SiteProfile, token: str, targets: Sequence[Target]
+        self,
+        profile: SiteProfile,
+        token: str,
+        targets: Sequence[Target],
+        *,
+        notify: Notify | None = None,
     ) -> AsyncIterator[tuple[Result, ...]]:
-        """The rows of each batch as it is answered (the unsupported targets' first)."""
-        provider = provider_for(profile, bases=self._bases)
+        """The rows of each batch as it is answered (the unsupported targets' first);
+        ``notify`` is told of each call and of each wait before it (the progress line)."""
+        provider = self._provider(profile)
         plan = provider.plan(profile, targets)
         token = token.strip()
         if not token:
@@ -85,8 +104,14 @@ class CdnPurger:
         if plan.unsupported:
             yield tuple(_unsupported(plan.step, t, why) for t, why in plan.unsupported)
         budget = Budget(self.timer, self.policy)
-        for batch in plan.batches:
-            yield await self._send(provider, profile, token, url, batch, budget, plan.step)
+        count = len(plan.batches)
+        for number, batch in enumerate(plan.batches, 1):
+            on_wait = None
+            if notify is not None:
+                notify(number, count, None, "")
+                on_wait = _waits(notify, number, count)
+            yield await self._send(provider, profile, token, url, batch, budget, plan.step,
+                                   on_wait)  # fmt: skip
 
     async def _send(
         self,
@@ -97,6 +122,7 @@ class CdnPurger:
         batch: Batch,
         budget: Budget,
         step: str,
+        on_wait: Callable[[float, str], None] | None = None,
     ) -> tuple[Result, ...]:
         body = json.dumps(provider.body(profile, batch)).encode("utf-8")
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -111,6 +137,7 @@ class CdnPurger:
                 body=body,
                 budget=budget,
                 body_wait=provider.body_wait,
+                on_wait=on_wait,
             )
         request = PreparedRequest(
             "POST", url, tuple(headers.items()), body, batch.targets, secret=token
@@ -142,6 +169,13 @@ class CdnPurger:
         use = getattr(routes, "use", None)
         if use is not None:
             use([url], Network.of(profile))
+
+
+def _waits(notify: Notify, number: int, count: int) -> Callable[[float, str], None]:
+    def on_wait(seconds: float, why: str) -> None:
+        notify(number, count, seconds, why)
+
+    return on_wait
 
 
 def _judge(

@@ -15,6 +15,8 @@
   ``/broken/*`` always fail with 500, ``/archive/2019`` answers ``{"revalidated": false}``
   and every other purge of the ``products`` tag gets ``429`` with ``Retry-After: 1``.
 * ``GET /isr-manifest.json``: the ISR Desk JSON manifest of all pages and tags.
+* a Cloudflare-like purge API for the practice site's CDN (:mod:`._cdn`): the demo profile
+  has it set, with a fixed practice token, so "Also purge the CDN" can be tried here.
 
 State lives in memory behind one lock; the server threads are daemons.
 """
@@ -32,11 +34,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from isr_desk.domain import SiteProfile
+from isr_desk.domain import CdnProvider, CdnSettings, SiteProfile
 from isr_desk.services.demo import _data as data
+from isr_desk.services.demo._cdn import DEMO_ZONE, DemoCdn
+
+if TYPE_CHECKING:
+    import httpx
+
+    from isr_desk.services.cdn import CdnPurger
 
 REVALIDATE_PATH = "/api/revalidate"
 MANIFEST_PATH = "/isr-manifest.json"
@@ -77,6 +85,7 @@ class DemoSite:
         now = time.time()
         self._state = {p.path: _PageState(1, now, self._render_ms(p.path, 1)) for p in self.pages}
         self._tag_hits: dict[str, int] = {}
+        self.cdn = DemoCdn()
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -121,7 +130,15 @@ class DemoSite:
             base_url=self.url,
             manifest_source=self.url + MANIFEST_PATH,
             proxy="direct",
+            cdn=CdnSettings(CdnProvider.CLOUDFLARE, zone=DEMO_ZONE),
         )
+
+    def purger(self, client: httpx.AsyncClient) -> CdnPurger:
+        """A CDN purger that sends the practice site's purges to this server (any other
+        site's to its real API)."""
+        from isr_desk.services.cdn import CdnPurger  # only when a run purges: a fast start
+
+        return CdnPurger(client, base_for=lambda profile: self.cdn.api_for(profile, self.url))
 
     def version(self, path: str) -> int:
         """The version of ``path`` as the next request would see it (for tests and the GUI)."""
@@ -280,6 +297,9 @@ def _handler_class(site: DemoSite) -> type[BaseHTTPRequestHandler]:
             self._send(*self._route(parts.path, parse_qs(parts.query), body))
 
         def _route(self, path: str, query: dict[str, list[str]], body: bytes) -> Reply:
+            if site.cdn.handles(path):
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                return site.cdn.answer(path, self.command, headers, body)
             if path == REVALIDATE_PATH:
                 if self.command not in ("GET", "POST"):
                     return _json(405, {"message": "Method not allowed"}, {"Allow": "GET, POST"})

@@ -88,6 +88,7 @@ class RunRecord:
     p95_ms: float | None = None
     not_sent: int = 0
     in_flight: int = 0
+    resumed_from: int | None = None  # the run whose rest this one sent ("continues run #12")
 
     def to_json(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -367,7 +368,7 @@ class HistoryStore:
 
 _RUN_FIELDS = (
     "id, profile, started_at, finished_at, total, ok, failed, duration_ms, status, "
-    "p50_ms, p95_ms, not_sent, in_flight"
+    "p50_ms, p95_ms, not_sent, in_flight, resumed_from"
 )
 
 
@@ -442,6 +443,7 @@ def _run_record(row: Sequence[Any]) -> RunRecord:
         p95_ms=row[10],
         not_sent=row[11],
         in_flight=row[12],
+        resumed_from=row[13],
     )
 
 

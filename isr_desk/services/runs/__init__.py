@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from isr_desk.services.runs._events import (
     CdnFinished,
+    CdnProgress,
     CdnStarted,
     Event,
     Failed,
@@ -33,6 +34,7 @@ from isr_desk.services.runs._session import RunPlan, RunSession, SecretSource
 
 __all__ = [
     "CdnFinished",
+    "CdnProgress",
     "CdnStarted",
     "Event",
     "Failed",

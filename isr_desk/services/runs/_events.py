@@ -1,9 +1,9 @@
 """The events a run session yields, in this order:
 
-``Started`` → (``ResultsBatch`` → ``Progress``)… → [``CdnStarted`` → ``ResultsBatch``… →
-``CdnFinished``] → ``Finished`` → [``VerifyStarted`` → ``Verified``]; ``VerifyStarted`` may
-also come before ``Started`` (the "before" snapshot). The CDN's ``ResultsBatch`` rows have
-the step ``cdn: <provider>`` (docs/cdn.md).
+``Started`` → (``ResultsBatch`` → ``Progress``)… → [``CdnStarted`` → (``CdnProgress`` →
+``ResultsBatch``)… → ``CdnFinished``] → ``Finished`` → [``VerifyStarted`` → ``Verified``];
+``VerifyStarted`` may also come before ``Started`` (the "before" snapshot). The CDN's
+``ResultsBatch`` rows have the step ``cdn: <provider>`` (docs/cdn.md).
 ``RunWarning`` can come at any point (the history could not be written, tags are not
 verified); ``Failed`` ends a session that could not start (no secret, a bad endpoint);
 ``Stopped`` ends one cancelled before anything was sent, or during verification.
@@ -121,6 +121,26 @@ class CdnStarted:
 
 
 @dataclass(frozen=True, slots=True)
+class CdnProgress:
+    """Where the CDN step is: calling ``batch`` of ``batches`` to ``provider``, or (``wait``
+    set) waiting that many seconds before trying the call again, ``why`` says for what.
+    :attr:`text` is the line both faces show."""
+
+    provider: str
+    batch: int
+    batches: int
+    wait: float | None = None
+    why: str = ""
+
+    @property
+    def text(self) -> str:
+        head = f"Purging {self.provider}: batch {self.batch:,} of {self.batches:,}"
+        if self.wait is None:
+            return f"{head}…"
+        return f"{head} · waiting {max(1, round(self.wait)):,} s ({self.why})"
+
+
+@dataclass(frozen=True, slots=True)
 class CdnFinished:
     """The CDN purge of a run ended: its rows' totals."""
 
@@ -149,5 +169,6 @@ Event = (
     | Failed
     | Stopped
     | CdnStarted
+    | CdnProgress
     | CdnFinished
 )

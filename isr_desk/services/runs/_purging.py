@@ -20,6 +20,7 @@ from isr_desk.services.cdn import CdnPurger
 from isr_desk.services.errors import IsrError, SecretMissingError
 from isr_desk.services.runs._events import (
     CdnFinished,
+    CdnProgress,
     CdnStarted,
     Event,
     ResultsBatch,
@@ -76,7 +77,12 @@ async def purge_step(
             if tokens is None:
                 raise SecretMissingError(f"No CDN API token for site {profile.name!r}")
             token = await asyncio.to_thread(tokens.require, profile.name)
-        async for batch in purger.purge(profile, token, targets):
+        label = profile.cdn.provider.label
+
+        def notify(batch: int, batches: int, wait: float | None, why: str) -> None:
+            emit(CdnProgress(label, batch, batches, wait, why))
+
+        async for batch in purger.purge(profile, token, targets, notify=notify):
             hand_over(batch)
     except IsrError as exc:
         done = {r.target for r in rows}

@@ -77,8 +77,8 @@ def test_one_run_revalidates_purges_and_verifies_with_cdn_rows_in_history_and_ex
         assert sorted(origin.revalidated) == ["path:/a", "path:/b"]
         assert api.purged == [("files", [f"{proxy.url}/a", f"{proxy.url}/b"])]
     assert _names(events) == [
-        "VerifyStarted", "Started", "ResultsBatch", "Progress", "CdnStarted", "ResultsBatch",
-        "CdnFinished", "Finished", "VerifyStarted", "Verified",
+        "VerifyStarted", "Started", "ResultsBatch", "Progress", "CdnStarted", "CdnProgress",
+        "ResultsBatch", "CdnFinished", "Finished", "VerifyStarted", "Verified",
     ]  # fmt: skip
     cdn_started = next(e for e in events if isinstance(e, runs.CdnStarted))
     assert (cdn_started.step, cdn_started.targets, cdn_started.batches) == ("cdn: Cloudflare", 2, 1)
