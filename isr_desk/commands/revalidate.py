@@ -45,6 +45,7 @@ from isr_desk.commands._site_args import (
     resolve_secret,
     resolve_site,
 )
+from isr_desk.commands._tag_check import warn_unknown_tags
 from isr_desk.domain import RunSummary, SiteProfile, Target
 from isr_desk.services.errors import RevalidationError
 from isr_desk.services.sites import (
@@ -116,6 +117,12 @@ def register(subparsers: Subparsers) -> None:
         "--dry-run",
         action="store_true",
         help="print the requests (secret as •••) and send nothing",
+    )
+    parser.add_argument(
+        "--strict-targets",
+        action="store_true",
+        help="exit 2, sending nothing, when a --tag is not in the site's list of tags "
+        "(a renamed tag reaches no page; without it: a warning)",
     )
     parser.add_argument(
         "--verify",
@@ -249,6 +256,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if not targets:
             ctx.out(f"Nothing left to send: every target of run {args.resume} has an answer")
             return 0
+    warn_unknown_tags(args, ctx, profile, targets)  # a renamed tag reaches no page
     options = RunOptions.from_profile(profile)
     purge = profile.cdn.by_default if args.purge_cdn is None else args.purge_cdn
     if purge and not profile.cdn.enabled:

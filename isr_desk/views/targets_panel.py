@@ -32,8 +32,10 @@ from isr_desk.services.manifest import (
     changes_since_last,
     convention_fixes,
     is_glob,
+    known_tags,
     load_manifest,
     select,
+    unknown_tags,
 )
 from isr_desk.services.sites import Parsed, parse_targets
 from isr_desk.views.changes_dialog import ChangesDialog
@@ -44,6 +46,7 @@ from isr_desk.views.target_checks import (
     known_pages,
     tags_refused,
     unknown_pages,
+    unknown_tags_text,
     unknown_text,
 )
 from isr_desk.views.targets_model import PathsModel, Prepared, TagsModel
@@ -334,8 +337,11 @@ class TargetsPanel(QWidget):
         if self._known is None:
             self._known = known_pages(self.manifest)  # made on the first question
         unknown = unknown_pages(parsed.targets, self._known)
-        if unknown and not anyway:
-            self._show_problems(unknown_text(unknown))
+        # A tag the list does not name (renamed since?) reaches no page: flagged the same way.
+        tags = unknown_tags(parsed.targets, known_tags(self.manifest))
+        if (unknown or tags) and not anyway:
+            texts = [unknown_text(unknown)] if unknown else []
+            self._show_problems(" ".join([*texts, *([unknown_tags_text(tags)] if tags else [])]))
             self.anyway_button.show()
             return
         self.anyway_button.hide()
