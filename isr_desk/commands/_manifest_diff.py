@@ -54,17 +54,16 @@ def _manifests(
 
 
 def _since_last(site: str, ctx: Context) -> tuple[Manifest, Manifest, datetime | None]:
+    from isr_desk.commands._secret_header_args import manifest_network
     from isr_desk.commands.manifest import keep_snapshot
-    from isr_desk.services.http import Network
     from isr_desk.services.manifest import last_differing, load_manifest
     from isr_desk.services.sites import ProfileStore
 
     profile = ProfileStore().get(site)
     if not profile.manifest_source:
         raise ManifestError(f"site {profile.name!r} has no manifest source")
-    now = load_manifest(
-        profile.manifest_source, base_url=profile.base_url, network=Network.of(profile)
-    )
+    network = manifest_network(profile)  # its secret headers, for its own origin
+    now = load_manifest(profile.manifest_source, base_url=profile.base_url, network=network)
     before = last_differing(profile.name, now)
     keep_snapshot(profile.name, now, ctx)
     if before is None:

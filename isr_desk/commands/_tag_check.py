@@ -42,13 +42,14 @@ def warn_unknown_tags(
 
 
 def _unknown(profile: SiteProfile, targets: Sequence[Target]) -> list[str]:
-    from isr_desk.services.http import Network
+    from isr_desk.commands._secret_header_args import manifest_network
     from isr_desk.services.manifest import known_tags, load_manifest, unknown_tags
 
     assert profile.manifest_source is not None
     try:
+        network = manifest_network(profile)
         manifest = load_manifest(
-            profile.manifest_source, base_url=profile.base_url, network=Network.of(profile)
+            profile.manifest_source, base_url=profile.base_url, network=network
         )
     except (IsrError, OSError) as exc:  # no list to check against: send as asked
         log.debug("tag check skipped: the manifest did not load (%s)", type(exc).__name__)

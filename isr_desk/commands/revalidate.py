@@ -205,11 +205,11 @@ def matched_targets(
             "--tag-match and --path-match need the site's manifest, and it has none",
             hint="set one with `isr-desk site edit NAME --manifest SOURCE`",
         )
-    from isr_desk.services.http import Network
+    from isr_desk.commands._secret_header_args import manifest_network
     from isr_desk.services.manifest import load_manifest, select
 
     assert site is not None
-    manifest = load_manifest(source, base_url=site.base_url, network=Network.of(site))
+    manifest = load_manifest(source, base_url=site.base_url, network=manifest_network(site))
     chosen = select(manifest, tag_globs=args.tag_match, path_globs=args.path_match)
     ctx.err(f"isr-desk: {chosen.summary()}")
     if args.dry_run:
