@@ -31,8 +31,10 @@ def protected(
     monkeypatch.setenv("BYPASS", BYPASS)
     site.on("/m.json", Reply(200, MANIFEST), repeat=True)
     site.on("/a", lambda rec: PAGE if rec.path == "/a" else site.answer(rec), repeat=True)
-    out = isr("site", "add", unique_name, "--url", site.url, "--manifest", f"{site.url}/m.json",
-              "--secret-header-env", f"{HEADER}=BYPASS", "--secret-stdin", stdin=site.secret)  # fmt: skip
+    manifest = f"{site.url}/m.json"
+    out = isr("site", "add", unique_name, "--url", site.url, "--manifest", manifest,
+              "--secret-header-env", f"{HEADER}=BYPASS", "--secret-stdin",
+              stdin=site.secret)  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert f"Secret header '{HEADER}' stored in the system keyring" in out.stdout
     yield unique_name
