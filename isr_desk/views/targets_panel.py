@@ -37,7 +37,13 @@ from isr_desk.services.manifest import (
     select,
     unknown_tags,
 )
-from isr_desk.services.sites import Parsed, parse_targets
+from isr_desk.services.sites import (
+    Parsed,
+    SecretHeaders,
+    SecretStore,
+    parse_targets,
+    with_secret_headers,
+)
 from isr_desk.views.changes_dialog import ChangesDialog
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.plain import plain, tooltip
@@ -78,11 +84,13 @@ class TargetsPanel(QWidget):
         *,
         messages: MessageBridge,
         loader: Loader = load_manifest,
+        secrets: SecretStore | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._messages = messages
         self._loader = loader
+        self._secrets = secrets  # for a manifest URL of a site with secret headers
         self._tasks = TaskSet()
         self._profile: SiteProfile | None = None
         self._tag_pages: dict[str, tuple[str, ...]] | None = None  # made when first asked
@@ -248,7 +256,10 @@ class TargetsPanel(QWidget):
     def _load_prepared(
         self, source: str, profile: SiteProfile
     ) -> tuple[Manifest, Prepared[ManifestPath], Prepared[ManifestTag], SinceLast | None]:
-        # The profile's proxy and CA bundle for a manifest URL (docs/networks.md).
+        # The profile's proxy and CA bundle for a manifest URL (docs/networks.md), and its
+        # secret headers (sent only to the site's own origin: docs/reliability.md).
+        if profile.secret_headers and self._secrets is not None and "://" in source:
+            profile = with_secret_headers(profile, SecretHeaders(self._secrets.header_entries()))
         manifest = self._loader(source, base_url=profile.base_url, network=Network.of(profile))
         changes = _changes_since_last(profile.name, manifest)
         return (

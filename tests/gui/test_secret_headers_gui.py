@@ -18,7 +18,7 @@ from isr_desk.views.profile_dialog import ProfileDialog
 from isr_desk.views.secret_headers_box import NEW_VALUE, STORED
 from tests.gui.conftest import WindowFactory
 from tests.gui.test_details import _log_texts, all_texts
-from tests.helpers.sites import LoopbackSite
+from tests.helpers.sites import LoopbackSite, Recorded, Reply
 
 HEADER = "x-vercel-protection-bypass"
 VALUE = "bypass-gui-8a7b6c5d4e3f"
@@ -98,3 +98,23 @@ def test_a_run_sends_it_and_the_request_box_shows_dots(
     assert f"{HEADER}: {REDACTED}" in window.details.request.toPlainText()
     texts = all_texts(window) + _log_texts(window)
     assert not [t for t in texts if VALUE in t]
+
+
+def test_the_window_loads_a_protected_sites_manifest_with_it(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite,
+    make_window: WindowFactory, secrets: SecretStore,
+) -> None:  # fmt: skip
+    manifest = {"version": 1, "paths": [{"path": "/blog/a"}]}
+
+    def protected(rec: Recorded) -> Reply:
+        if rec.headers.get(HEADER) != VALUE:
+            return Reply(401, "Authentication Required")  # Vercel's answer without the bypass
+        return Reply(200, manifest)
+
+    site.on("/m.json", protected, repeat=True)
+    profile = SiteProfile("Blog", site.url, manifest_source=f"{site.url}/m.json",
+                          secret_headers=(HEADER,))  # fmt: skip
+    SecretHeaders(secrets.header_entries()).set("Blog", HEADER, VALUE)
+    window = make_window((profile, site.secret))
+    qtbot.waitUntil(lambda: window.targets.manifest is not None, timeout=4000)
+    assert [p.path for p in window.targets.manifest.paths] == ["/blog/a"]
