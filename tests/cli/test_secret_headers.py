@@ -142,3 +142,11 @@ def test_a_credential_header_refusal_points_to_secret_headers(isr_home: Path) ->
     assert f"--secret-header {HEADER.upper()}" not in out.stderr
     assert "site edit NAME --secret-header HEADER" in out.stderr
     assert BYPASS not in out.stdout + out.stderr
+
+
+def test_doctor_sends_it_to_the_site_too(protected: str, site: LoopbackSite) -> None:
+    out = isr("doctor", protected)
+    assert site.requests, out.stderr
+    for request in site.requests:
+        assert request.headers.get(HEADER) == BYPASS, request.path
+    assert BYPASS not in out.stdout + out.stderr
