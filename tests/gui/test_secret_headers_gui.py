@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import keyring
+from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from isr_desk.domain import REDACTED, SiteProfile
+from isr_desk.domain import REDACTED, Endpoint, Preset, SiteProfile
 from isr_desk.services.sites import HEADERS_SERVICE, ProfileStore, SecretHeaders, SecretStore
 from isr_desk.views.profile_dialog import ProfileDialog
 from isr_desk.views.secret_headers_box import NEW_VALUE, STORED
@@ -118,3 +119,29 @@ def test_the_window_loads_a_protected_sites_manifest_with_it(
     window = make_window((profile, site.secret))
     qtbot.waitUntil(lambda: window.targets.manifest is not None, timeout=4000)
     assert [p.path for p in window.targets.manifest.paths] == ["/blog/a"]
+
+
+def test_copy_with_secret_leaves_a_secret_header_as_dots(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite,
+    make_window: WindowFactory, secrets: SecretStore,
+) -> None:  # fmt: skip
+    bearer = SiteProfile("Blog", site.url, endpoint=Endpoint(preset=Preset.BEARER),
+                         secret_headers=(HEADER,))  # fmt: skip
+    SecretHeaders(secrets.header_entries()).set("Blog", HEADER, VALUE)
+    window = make_window((bearer, site.secret))
+    window.targets.type_box.setPlainText("/blog/a")
+    with qtbot.waitSignal(window.controller.run_finished, timeout=5000):
+        window.targets.refresh_button.click()
+    window.log.model.flush()
+    with qtbot.waitSignal(window.log.row_selected):
+        window.log.table.selectRow(0)
+    with qtbot.waitSignal(window.details.secret_warning_shown) as shown:
+        window.details.copy_secret_button.click()
+    go = next(b for b in shown.args[0].buttons() if b.text() == "Copy with secret")
+    with qtbot.waitSignal(window.details.copied, timeout=3000):
+        go.click()
+    command = QGuiApplication.clipboard().text()
+    QGuiApplication.clipboard().clear()
+    assert f"'Authorization: Bearer {site.secret}'" in command
+    assert f"'{HEADER}: {REDACTED}'" in command  # not the site's secret, not its own value
+    assert VALUE not in command
