@@ -225,8 +225,8 @@ def main() -> int:
     parser.add_argument("--no-models", action="store_true", help="skip the table model part")
     parser.add_argument(
         "--gc", choices=("app", "python"), default="app",
-        help="app: automatic GC off, as under the app's GUI-thread collector (default); "
-        "python: Python's default (the CLI's `manifest` command)",
+        help="app: automatic GC off, as under the app's GUI-thread collector and in the "
+        "CLI's `manifest` command (cli.own_the_gc) (default); python: Python's default GC",
     )  # fmt: skip
     args = parser.parse_args()
     if args.gc == "app":

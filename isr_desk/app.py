@@ -17,11 +17,10 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import qasync
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -40,6 +39,9 @@ from isr_desk.views.preferences import Theme
 from isr_desk.views.screenshot_set import take_all
 from isr_desk.views.screenshots import take_screenshot
 from isr_desk.views.screenshots import wait_for as wait_for  # re-exported for bench/
+
+if TYPE_CHECKING:  # keyring itself is imported when a secret is touched (services/sites)
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 

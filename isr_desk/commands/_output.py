@@ -11,7 +11,6 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from isr_desk.commands._junit import junit_xml, write_junit
 from isr_desk.commands._progress import Progress
 from isr_desk.domain import ORIGIN
 
@@ -87,6 +86,8 @@ class RunPrinter:
         self.progress.update(self.done, self.failed)
 
     def finish(self, summary: RunSummary) -> None:
+        from isr_desk.commands._junit import junit_xml, write_junit  # xml.etree: not for --help
+
         self.progress.update(self.done, self.failed, force=True)
         self.progress.clear()
         report = junit_xml(self.site, self.results, summary) if self.keeps_results else ""

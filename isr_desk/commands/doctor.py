@@ -10,7 +10,6 @@ once with the stored secret, to prove the secret works.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING
 
 from isr_desk.commands import Context, Subparsers
@@ -59,6 +58,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if path is not None:
         # The keyring is touched only when the secret is used: without --path it is not.
         secret = resolve_secret(args, ctx) or store.secrets.require(profile.name)
+    import asyncio  # here, not at the top: `isr-desk --help` needs no event loop
+
     findings = asyncio.run(_check(profile, secret, path))
     _print(findings, args.json, ctx)
     return 1 if any(f.level.value == "problem" for f in findings) else 0

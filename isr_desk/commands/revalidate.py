@@ -27,7 +27,6 @@ this module only parses the arguments and prints the session's events.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import shlex
 import signal
@@ -37,7 +36,6 @@ from typing import TYPE_CHECKING
 from isr_desk.commands import Context, Subparsers
 from isr_desk.commands._cdn_args import token_from_env
 from isr_desk.commands._dry_run import print_dry_run
-from isr_desk.commands._junit import check_writable
 from isr_desk.commands._output import RunPrinter, add_output_flags
 from isr_desk.commands._site_args import (
     HelpFormatter,
@@ -240,7 +238,9 @@ def _read_list(path: Path, ctx: Context) -> str:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    # httpx and sqlite3 are imported by the command that uses them, not by every command.
+    # httpx, sqlite3 and xml.etree are imported by the command that uses them, not by every
+    # command (`isr-desk --help`).
+    from isr_desk.commands._junit import check_writable
     from isr_desk.services.revalidation import RunOptions
     from isr_desk.services.runs import RunPlan
 
@@ -282,6 +282,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     )
     output = RunPrinter(args, ctx, profile.name, total=len(targets) * len(profile.bases))
     printer = _Printer(ctx, output)
+    import asyncio  # here, not at the top: `isr-desk --help` needs no event loop
+
     asyncio.run(_run(plan, store, printer))
     if printer.interrupted:
         again = f"isr-desk revalidate {shlex.quote(profile.name)} --resume {printer.run_id}"
@@ -309,6 +311,8 @@ def _rest_of(run_id: int, site: str, extra: list[Target], ctx: Context) -> list[
 
 
 async def _run(plan: RunPlan, store: ProfileStore, printer: _Printer) -> None:
+    import asyncio
+
     from isr_desk.services.history import HistoryStore
     from isr_desk.services.http import make_client
     from isr_desk.services.revalidation import Revalidator

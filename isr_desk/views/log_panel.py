@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -82,6 +82,12 @@ def failure_hint(results: Sequence[Result]) -> str:
     return f"{label} — {hint}"
 
 
+# A run's progress line is redrawn at most this often: each update re-lays out the word-
+# wrapped label and repaints the bar (up to ~10 ms on the GUI thread while the engine's
+# worker thread competes for the GIL), and a bulk run reports ~20 times a second.
+PROGRESS_MS = 200
+
+
 class LogPanel(QWidget):
     """Progress, Cancel, Retry failed, and the log table."""
 
@@ -100,6 +106,11 @@ class LogPanel(QWidget):
         self.progress.setTextVisible(True)
         self.progress.setFormat("%v of %m")
         self.progress_label = QLabel("Ready")
+        self._progress_due: Progress | None = None  # the latest, held back by the timer
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(PROGRESS_MS)
+        self._progress_timer.timeout.connect(self._show_progress_due)
         self.progress_label.setMinimumWidth(60)
         self.progress_label.setWordWrap(True)  # never widens the window
         plain(self.progress_label)  # names the site (a profile, maybe imported)
@@ -275,6 +286,7 @@ class LogPanel(QWidget):
 
     # --- run events ---------------------------------------------------------------------
     def on_run_started(self, site: str, total: int) -> None:
+        self._drop_progress_due()
         self.show_live()
         self.model.mark_run_start()
         self._run_results = []
@@ -290,6 +302,23 @@ class LogPanel(QWidget):
         self.model.add(site, results)
 
     def on_progress(self, progress: Progress) -> None:
+        if self._progress_timer.isActive():
+            self._progress_due = progress  # shown when the timer fires (at most 5 a second)
+            return
+        self._show_progress(progress)
+        self._progress_timer.start()
+
+    def _show_progress_due(self) -> None:
+        if self._progress_due is not None:
+            progress, self._progress_due = self._progress_due, None
+            self._show_progress(progress)
+            self._progress_timer.start()
+
+    def _drop_progress_due(self) -> None:
+        self._progress_timer.stop()
+        self._progress_due = None
+
+    def _show_progress(self, progress: Progress) -> None:
         self.progress.setValue(progress.done)
         left = progress.time_left
         eta = "" if left is None or not progress.remaining else f" · about {_duration(left)} to go"
@@ -305,6 +334,7 @@ class LogPanel(QWidget):
             self.retry_button.setEnabled(False)
 
     def on_run_finished(self, summary: RunSummary) -> None:
+        self._drop_progress_due()  # the summary says it all; a late line must not replace it
         self.model.flush()
         self.progress.setValue(self.progress.maximum() if not summary.cancelled else summary.ok)
         self.progress_label.setText("Cancelled" if summary.cancelled else "Finished")

@@ -202,8 +202,9 @@ async def take_all(window: MainWindow, folder: Path) -> int:
     """Every journey at every size in both themes, saved in ``folder``."""
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     site = window.sites_bar.current()
-    if site is not None and site.manifest_source and window.targets.manifest is None:
-        await wait_for(window.targets.manifest_loaded, window.targets.manifest_failed, seconds=15)
+    if site is not None and site.manifest_source and window.targets.since_last is None:
+        # "What changed" is worked out after the list shows (it needs the list's snapshot).
+        await wait_for(window.targets.changes_shown, window.targets.manifest_failed, seconds=15)
     for theme in THEMES:
         window.apply_theme(theme)
         for width, height in SIZES:

@@ -78,6 +78,7 @@ class TargetsPanel(QWidget):
     revalidate_requested = Signal(list)  # [Target]
     manifest_loaded = Signal(object)  # Manifest
     manifest_failed = Signal(str)
+    changes_shown = Signal()  # after a load, once "What changed" is worked out
 
     def __init__(
         self,
@@ -235,9 +236,7 @@ class TargetsPanel(QWidget):
         self.info.setText("Loading…")
         t0 = time.perf_counter()
         try:
-            manifest, paths, tags, changes = await asyncio.to_thread(
-                self._load_prepared, source, profile
-            )
+            manifest, paths, tags = await asyncio.to_thread(self._load_prepared, source, profile)
         except IsrError as exc:
             text = f"Could not load the list of pages.\n\n{exc.message}"
             if exc.hint:
@@ -251,23 +250,19 @@ class TargetsPanel(QWidget):
             self.reload_button.setEnabled(True)
         elapsed_ms = (time.perf_counter() - t0) * 1000
         self._apply(manifest, paths, tags, elapsed_ms)
-        self._show_changes(changes)
+        # The list first; then the comparison with the list before (it keeps a snapshot too).
+        self._show_changes(await asyncio.to_thread(_changes_since_last, profile.name, manifest))
+        self.changes_shown.emit()
 
     def _load_prepared(
         self, source: str, profile: SiteProfile
-    ) -> tuple[Manifest, Prepared[ManifestPath], Prepared[ManifestTag], SinceLast | None]:
+    ) -> tuple[Manifest, Prepared[ManifestPath], Prepared[ManifestTag]]:
         # The profile's proxy and CA bundle for a manifest URL (docs/networks.md), and its
         # secret headers (sent only to the site's own origin: docs/reliability.md).
         if profile.secret_headers and self._secrets is not None and "://" in source:
             profile = with_secret_headers(profile, SecretHeaders(self._secrets.header_entries()))
         manifest = self._loader(source, base_url=profile.base_url, network=Network.of(profile))
-        changes = _changes_since_last(profile.name, manifest)
-        return (
-            manifest,
-            PathsModel.prepare(manifest.paths),
-            TagsModel.prepare(manifest.tags),
-            changes,
-        )
+        return manifest, PathsModel.prepare(manifest.paths), TagsModel.prepare(manifest.tags)
 
     def _apply(
         self,

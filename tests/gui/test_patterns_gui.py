@@ -65,7 +65,7 @@ def _load_twice(
     qtbot.waitUntil(lambda: panel.since_last is not None, timeout=5000)
     shutil.rmtree(build)
     shutil.copytree(renamed_build(tmp_path), build)  # the deploy: tags renamed
-    with qtbot.waitSignal(panel.manifest_loaded, timeout=5000):
+    with qtbot.waitSignals([panel.manifest_loaded, panel.changes_shown], timeout=5000):
         panel.reload()
     return window
 
@@ -93,7 +93,7 @@ def test_the_first_list_says_there_is_nothing_to_compare_yet(
     assert not dialog.tree.isVisibleTo(dialog)
     assert not dialog.refresh_button.isVisibleTo(dialog)
     assert not unnamed(dialog)
-    with qtbot.waitSignal(panel.manifest_loaded, timeout=5000):
+    with qtbot.waitSignals([panel.manifest_loaded, panel.changes_shown], timeout=5000):
         panel.reload()  # the same build again: nothing changed since the first list
     assert panel.since_last is not None
     assert panel.since_last.summary().startswith(

@@ -52,6 +52,7 @@ FACES = {
         "RoutingTransport",
         "SyncRoutingTransport",
         "aiter_capped",
+        "is_tls",
         "iter_capped",
         "make_client",
         "make_transport",

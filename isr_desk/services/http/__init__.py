@@ -22,7 +22,7 @@ from isr_desk.services.http._bodies import (
     read_capped,
 )
 from isr_desk.services.http._client import CookielessClient, make_client
-from isr_desk.services.http._failures import GATEWAY_HINT, Failing, NetworkFailure
+from isr_desk.services.http._failures import GATEWAY_HINT, Failing, NetworkFailure, is_tls
 from isr_desk.services.http._failures import TITLES as NETWORK_FAILURE_TITLES
 from isr_desk.services.http._network import (
     DIRECT,
@@ -49,6 +49,7 @@ __all__ = [
     "RoutingTransport",
     "SyncRoutingTransport",
     "aiter_capped",
+    "is_tls",
     "iter_capped",
     "make_client",
     "make_transport",

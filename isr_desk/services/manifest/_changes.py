@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from isr_desk.domain import Manifest, Target, human_duration, plural
-from isr_desk.services.errors import ManifestError
 from isr_desk.services.manifest._diff import ManifestDiff, PageChange, diff_manifests
 from isr_desk.services.manifest._snapshots import (
-    read_snapshot,
-    same_snapshot,
+    Content,
+    previous_snapshot_file,
     save_snapshot,
     snapshot_time,
     snapshots,
@@ -150,14 +149,8 @@ def _every(value: int | float | bool | None) -> str:
 def last_differing(site: str, manifest: Manifest) -> tuple[Manifest, datetime | None] | None:
     """The site's newest saved list that differs from ``manifest``, and when it was saved
     (None: every saved list equals it, or none is readable)."""
-    for path in reversed(snapshots(site)):
-        if same_snapshot(path, manifest):
-            continue
-        try:
-            return read_snapshot(path), snapshot_time(path)
-        except ManifestError:
-            continue  # an unreadable snapshot is skipped, as previous_snapshot does
-    return None
+    found = previous_snapshot_file(site, Content(manifest))
+    return (found[0], snapshot_time(found[1])) if found else None
 
 
 def changes_since_last(site: str, manifest: Manifest) -> SinceLast:
@@ -166,10 +159,11 @@ def changes_since_last(site: str, manifest: Manifest) -> SinceLast:
     OSError (the snapshot folder) and ManifestError propagate: callers show no comparison.
     """
     saved = snapshots(site)
-    before = last_differing(site, manifest)
-    save_snapshot(site, manifest)
+    content = Content(manifest)
+    before = previous_snapshot_file(site, content)
+    save_snapshot(site, manifest, content=content)
     if before is None:
         since = snapshot_time(saved[0]) if saved else None
         return SinceLast(None, since)
-    old, when = before
-    return SinceLast(diff_manifests(old, manifest), when)
+    old, path = before
+    return SinceLast(diff_manifests(old, manifest), snapshot_time(path))

@@ -4,6 +4,9 @@ A snapshot is small: each page's path, own tags and revalidate seconds, and each
 pages, as gzip-compressed JSON under ``<data dir>/snapshots/<site>/`` (files 0600, the
 directory 0700). A snapshot is kept only when the manifest changed since the newest one; the
 newest :data:`KEEP` are kept per site (docs/patterns-and-diffs.md).
+
+A file is named ``<saved at, ns>-<content digest>.json.gz``: "is this the list I saved last
+time?" is a comparison of names, not a read of a 100,000-page file (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from isr_desk.services.paths import app_home
 KEEP = 5
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # decompressed: a hostile file cannot fill the memory
 _VERSION = 1
+_DIGEST = 16  # hex characters of sha256 in a file name
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -103,36 +107,55 @@ def when_text(moment: datetime) -> str:
     return f"{local.day} {local:%b %H:%M}"
 
 
-def _content(manifest: Manifest) -> bytes:
-    data = to_snapshot(manifest)
-    data.pop("source")
-    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
+class Content:
+    """A manifest as a snapshot holds it: canonical JSON bytes (no source) and their digest."""
+
+    __slots__ = ("data", "digest")
+
+    def __init__(self, manifest: Manifest) -> None:
+        data = to_snapshot(manifest)
+        data.pop("source")
+        self.data = json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        self.digest = hashlib.sha256(self.data).hexdigest()[:_DIGEST]
 
 
 def snapshot_time(path: Path) -> datetime | None:
     """When a snapshot was saved (its file name), or None for a name ISR Desk did not write."""
-    stem = path.name.split(".", 1)[0]
-    if not stem.isdigit():
+    stamp = path.name.split(".", 1)[0].split("-", 1)[0]
+    if not stamp.isdigit():
         return None
-    return datetime.fromtimestamp(int(stem) / 1e9, tz=UTC)
+    return datetime.fromtimestamp(int(stamp) / 1e9, tz=UTC)
+
+
+def _digest_of(path: Path) -> str | None:
+    """The content digest in a snapshot's name; None for the first version's names."""
+    _, _, digest = path.name.split(".", 1)[0].partition("-")
+    return digest if len(digest) == _DIGEST else None
 
 
 def save_snapshot(
-    site: str, manifest: Manifest, *, keep: int = KEEP, at: datetime | None = None
+    site: str,
+    manifest: Manifest,
+    *,
+    keep: int = KEEP,
+    at: datetime | None = None,
+    content: Content | None = None,
 ) -> Path | None:
     """Keep a snapshot of ``manifest`` unless it equals the newest one; None when unchanged.
-    ``at``: the time it is saved as (the demo site's earlier build), else now.
+    ``at``: the time it is saved as (the demo site's earlier build), else now; ``content``:
+    the manifest's :class:`Content` when the caller has made it already.
 
     OSError propagates (callers decide whether a failed snapshot matters).
     """
+    content = content or Content(manifest)
     existing = snapshots(site)
-    if existing and same_snapshot(existing[-1], manifest):
+    if existing and same_snapshot(existing[-1], content):
         return None
     folder = snapshot_dir(site)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = int(at.timestamp() * 1e9) if at is not None else time.time_ns()
-    path = folder / f"{stamp:020d}.json.gz"
-    payload = gzip.compress(json.dumps(to_snapshot(manifest)).encode("utf-8"), mtime=0)
+    path = folder / f"{stamp:020d}-{content.digest}.json.gz"
+    payload = gzip.compress(content.data, compresslevel=6, mtime=0)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(payload)
@@ -142,19 +165,31 @@ def save_snapshot(
     return path
 
 
-def same_snapshot(path: Path, manifest: Manifest) -> bool:
+def same_snapshot(path: Path, content: Content) -> bool:
+    """Whether the snapshot at ``path`` holds ``content``: by name, or (first-version names)
+    by reading it."""
+    digest = _digest_of(path)
+    if digest is not None:
+        return digest == content.digest
     try:
-        return _content(read_snapshot(path)) == _content(manifest)
+        return Content(read_snapshot(path)).data == content.data
     except ManifestError:
         return False
 
 
 def previous_snapshot(site: str, current: Manifest) -> Manifest | None:
     """The newest snapshot that differs from ``current``: the site before its last change."""
+    found = previous_snapshot_file(site, Content(current))
+    return found[0] if found else None
+
+
+def previous_snapshot_file(site: str, content: Content) -> tuple[Manifest, Path] | None:
+    """The newest readable snapshot whose content differs from ``content``, and its file."""
     for path in reversed(snapshots(site)):
-        try:
-            if not same_snapshot(path, current):
-                return read_snapshot(path)
-        except ManifestError:
+        if same_snapshot(path, content):
             continue
+        try:
+            return read_snapshot(path), path
+        except ManifestError:
+            continue  # an unreadable snapshot is skipped
     return None

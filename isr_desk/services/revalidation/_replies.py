@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import email.utils
 import json
-import ssl
 import sys
 import time
 from collections.abc import Hashable
@@ -37,7 +36,7 @@ from isr_desk.domain import (
     redact_text,
     secret_place,
 )
-from isr_desk.services.http import GATEWAY_HINT, Failing, NetworkFailure
+from isr_desk.services.http import GATEWAY_HINT, Failing, NetworkFailure, is_tls
 
 EXCERPT_CHARS = 2000
 _SHORT = 64  # JSON string values up to this length are shared (longer ones rarely repeat)
@@ -230,7 +229,7 @@ def _classify_error(exc: httpx.HTTPError) -> tuple[Outcome, str]:
         return _SETTING_OUTCOMES[exc.failing], str(exc)
     if isinstance(exc, httpx.TimeoutException):
         return Outcome.TIMED_OUT, f"Timed out ({type(exc).__name__})"
-    if isinstance(exc, httpx.ConnectError) and _is_tls(exc):
+    if isinstance(exc, httpx.ConnectError) and is_tls(exc):
         return Outcome.TLS_ERROR, f"TLS handshake failed: {exc}"
     if isinstance(exc, httpx.ConnectError):
         return Outcome.UNREACHABLE, f"Could not connect: {exc or 'connection refused'}"
@@ -256,15 +255,6 @@ def _malformed(exc: BaseException) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, h11.RemoteProtocolError | httpx.InvalidURL):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-def _is_tls(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLError) or "CERTIFICATE" in str(seen).upper():
             return True
         seen = seen.__cause__ or seen.__context__
     return False

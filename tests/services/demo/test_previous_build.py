@@ -8,7 +8,12 @@ from datetime import UTC, datetime
 from isr_desk.domain import Target, TargetKind
 from isr_desk.services.demo import DemoSite, previous_manifest, seed_previous_build
 from isr_desk.services.demo._builds import EARLIER
-from isr_desk.services.manifest import changes_since_last, load_manifest, snapshots
+from isr_desk.services.manifest import (
+    changes_since_last,
+    load_manifest,
+    snapshot_time,
+    snapshots,
+)
 
 NOW = datetime(2026, 12, 2, 16, 19, tzinfo=UTC)
 
@@ -17,7 +22,7 @@ def test_the_previous_build_is_kept_once_dated_earlier() -> None:
     assert seed_previous_build("Demo", now=NOW)
     assert not seed_previous_build("Demo", now=NOW)  # a second start keeps what is there
     (snapshot,) = snapshots("Demo")
-    assert snapshot.name == f"{int((NOW - EARLIER).timestamp() * 1e9):020d}.json.gz"
+    assert snapshot_time(snapshot) == NOW - EARLIER
 
 
 def test_the_demo_list_against_its_previous_build() -> None:
