@@ -188,6 +188,11 @@ class SiteProfile:
     trailing_slash: bool = False
     encode_paths: bool = True
     cdn: CdnSettings = field(default_factory=CdnSettings)
+    # Secret headers (docs/reliability.md, "Credential headers"): the names are stored; their
+    # values live in the keyring only and are filled in memory for a run
+    # (services/sites/_secret_headers.py), never written, shown or compared.
+    secret_headers: tuple[str, ...] = ()
+    secret_values: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
     @property
     def bases(self) -> tuple[str, ...]:
@@ -209,18 +214,23 @@ class PreparedRequest:
     body: bytes | None
     targets: tuple[Target, ...]
     secret: str | None = field(default=None, repr=False)
+    hidden: tuple[str, ...] = field(default=(), repr=False)  # the site's secret header values
 
     def redacted(self) -> PreparedRequest:
-        """Without the secret, and without the value of any header that looks like a
-        credential (a site's extra header stored before they were refused)."""
-        headers = tuple((k, _redact_header(k, v, self.secret)) for k, v in self.headers)
-        if not self.secret:
+        """Without the secret or a secret header's value, and without the value of any header
+        that looks like a credential (a site's extra header stored before they were refused)."""
+        headers = tuple(
+            (k, REDACTED if v in self.hidden else _redact_header(k, v, self.secret))
+            for k, v in self.headers
+        )
+        if not self.secret and not self.hidden:
             return PreparedRequest(self.method, self.url, headers, self.body, self.targets)
+        secrets = (self.secret, *self.hidden)
         return PreparedRequest(
             method=self.method,
-            url=redact_text(self.url, self.secret),
+            url=redact_text(self.url, *secrets),
             headers=headers,
-            body=None if self.body is None else redact_bytes(self.body, self.secret),
+            body=None if self.body is None else redact_bytes(self.body, *secrets),
             targets=self.targets,
         )
 

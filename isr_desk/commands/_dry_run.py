@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from isr_desk.domain import PreparedRequest, SiteProfile, Target
-from isr_desk.services.sites import build_requests
+from isr_desk.services.sites import build_requests, with_placeholders
 
 if TYPE_CHECKING:
     from isr_desk.commands import Context
@@ -23,6 +23,7 @@ def planned_requests(
     profile: SiteProfile, targets: Sequence[Target], batch: int | None = None
 ) -> list[PreparedRequest]:
     requests: list[PreparedRequest] = []
+    profile = with_placeholders(profile)  # a secret header reads •••
     for base in profile.bases:
         built = build_requests(profile, targets, STAND_IN, base_url=base, size=batch)
         requests.extend(r.redacted() for r in built)

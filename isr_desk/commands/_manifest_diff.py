@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import datetime
 
 from isr_desk.commands import Context
 from isr_desk.domain import Manifest, human_duration
@@ -19,20 +20,25 @@ from isr_desk.services.manifest import ManifestDiff, PageChange
 
 
 def run_diff(args: argparse.Namespace, ctx: Context) -> int:
-    from isr_desk.services.manifest import diff_manifests
+    from isr_desk.services.manifest import diff_manifests, summary_line
 
-    old, new = _manifests(args, ctx)
+    old, new, since = _manifests(args, ctx)
     diff = diff_manifests(old, new)
+    # The same one-line summary as the "What changed" window (services/manifest/_changes.py).
+    summary = summary_line(diff, since)
     if args.json:
-        ctx.json_line({"old": old.source, "new": new.source, **diff.to_json()})
+        ctx.json_line({"old": old.source, "new": new.source, "summary": summary, **diff.to_json()})
     else:
-        ctx.out("\n".join(describe(diff, old.source, new.source)))
+        ctx.out("\n".join([summary, *describe(diff, old.source, new.source)]))
     if args.revalidate:
         return _revalidate(args, diff, ctx)
     return 0
 
 
-def _manifests(args: argparse.Namespace, ctx: Context) -> tuple[Manifest, Manifest]:
+def _manifests(
+    args: argparse.Namespace, ctx: Context
+) -> tuple[Manifest, Manifest, datetime | None]:
+    """OLD, NEW and when OLD was saved (``--since-last``; None for two given sources)."""
     from isr_desk.services.manifest import load_manifest
 
     if args.since_last:
@@ -44,29 +50,28 @@ def _manifests(args: argparse.Namespace, ctx: Context) -> tuple[Manifest, Manife
             "manifest diff needs two sources: OLD NEW",
             hint="or --since-last SITE for the site's saved snapshot against its manifest now",
         )
-    return load_manifest(args.sources[0]), load_manifest(args.sources[1])
+    return load_manifest(args.sources[0]), load_manifest(args.sources[1]), None
 
 
-def _since_last(site: str, ctx: Context) -> tuple[Manifest, Manifest]:
+def _since_last(site: str, ctx: Context) -> tuple[Manifest, Manifest, datetime | None]:
+    from isr_desk.commands._secret_header_args import manifest_network
     from isr_desk.commands.manifest import keep_snapshot
-    from isr_desk.services.http import Network
-    from isr_desk.services.manifest import load_manifest, previous_snapshot
+    from isr_desk.services.manifest import last_differing, load_manifest
     from isr_desk.services.sites import ProfileStore
 
     profile = ProfileStore().get(site)
     if not profile.manifest_source:
         raise ManifestError(f"site {profile.name!r} has no manifest source")
-    now = load_manifest(
-        profile.manifest_source, base_url=profile.base_url, network=Network.of(profile)
-    )
-    before = previous_snapshot(profile.name, now)
+    network = manifest_network(profile)  # its secret headers, for its own origin
+    now = load_manifest(profile.manifest_source, base_url=profile.base_url, network=network)
+    before = last_differing(profile.name, now)
     keep_snapshot(profile.name, now, ctx)
     if before is None:
         raise ManifestError(
             f"no earlier snapshot of site {profile.name!r} differs from its manifest now",
             hint="ISR Desk keeps one each time it loads the manifest; load it after a deploy",
         )
-    return before, now
+    return before[0], now, before[1]
 
 
 def describe(diff: ManifestDiff, old: str, new: str) -> list[str]:

@@ -76,6 +76,10 @@ async def _check(profile: SiteProfile, secret: str | None, path: str | None) -> 
     from isr_desk.services.doctor import check_endpoint
     from isr_desk.services.http import make_client
 
+    if profile.secret_headers:  # a stored site's secret headers (a protection bypass)
+        from isr_desk.services.sites import ProfileStore, with_secret_headers
+
+        profile = with_secret_headers(profile, ProfileStore().secret_headers)
     async with make_client(profile=profile) as client:
         return await check_endpoint(client, profile, secret, path=path)
 

@@ -75,10 +75,11 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             hint="pass --source (a .next directory, a JSON manifest, a sitemap or a list)",
         )
     # httpx comes with the manifest loader: imported only by the command that needs it.
-    from isr_desk.services.http import Network
+    from isr_desk.commands._secret_header_args import manifest_network
     from isr_desk.services.manifest import load_manifest
 
-    manifest = load_manifest(source, base_url=profile.base_url, network=Network.of(profile))
+    network = manifest_network(profile, source)  # its secret headers, for its own origin
+    manifest = load_manifest(source, base_url=profile.base_url, network=network)
     keep_snapshot(profile.name, manifest, ctx)
     if args.json:
         ctx.json_line(manifest_to_json(manifest, profile))

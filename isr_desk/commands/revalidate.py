@@ -43,6 +43,7 @@ from isr_desk.commands._site_args import (
     resolve_secret,
     resolve_site,
 )
+from isr_desk.commands._tag_check import warn_unknown_tags
 from isr_desk.domain import RunSummary, SiteProfile, Target
 from isr_desk.services.errors import RevalidationError
 from isr_desk.services.sites import (
@@ -114,6 +115,12 @@ def register(subparsers: Subparsers) -> None:
         "--dry-run",
         action="store_true",
         help="print the requests (secret as •••) and send nothing",
+    )
+    parser.add_argument(
+        "--strict-targets",
+        action="store_true",
+        help="exit 2, sending nothing, when a --tag is not in the site's list of tags "
+        "(a renamed tag reaches no page; without it: a warning)",
     )
     parser.add_argument(
         "--verify",
@@ -196,11 +203,11 @@ def matched_targets(
             "--tag-match and --path-match need the site's manifest, and it has none",
             hint="set one with `isr-desk site edit NAME --manifest SOURCE`",
         )
-    from isr_desk.services.http import Network
+    from isr_desk.commands._secret_header_args import manifest_network
     from isr_desk.services.manifest import load_manifest, select
 
     assert site is not None
-    manifest = load_manifest(source, base_url=site.base_url, network=Network.of(site))
+    manifest = load_manifest(source, base_url=site.base_url, network=manifest_network(site))
     chosen = select(manifest, tag_globs=args.tag_match, path_globs=args.path_match)
     ctx.err(f"isr-desk: {chosen.summary()}")
     if args.dry_run:
@@ -249,6 +256,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if not targets:
             ctx.out(f"Nothing left to send: every target of run {args.resume} has an answer")
             return 0
+    warn_unknown_tags(args, ctx, profile, targets)  # a renamed tag reaches no page
     options = RunOptions.from_profile(profile)
     purge = profile.cdn.by_default if args.purge_cdn is None else args.purge_cdn
     if purge and not profile.cdn.enabled:

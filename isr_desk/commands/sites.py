@@ -11,6 +11,12 @@ from typing import Any
 
 from isr_desk.commands import Context, Subparsers
 from isr_desk.commands._cdn_args import cdn_rows, store_cdn_token, token_state
+from isr_desk.commands._secret_header_args import (
+    add_secret_header_flags,
+    read_secret_header_args,
+    secret_header_states,
+    secret_headers_text,
+)
 from isr_desk.commands._site_args import HelpFormatter, add_site_flags, apply_site_flags
 from isr_desk.commands._site_args import profile_from_args as new_profile
 from isr_desk.domain import SiteProfile
@@ -67,6 +73,7 @@ def register(subparsers: Subparsers) -> None:
     add.add_argument("name", help="a name for the site (used by every other command)")
     add.add_argument("--url", required=True, help="the site's base URL, e.g. https://example.com")
     add_site_flags(add)
+    add_secret_header_flags(add)
     _secret_stdin(add, "read the secret from stdin and store it in the keyring")
     add.set_defaults(handler=_add)
 
@@ -81,6 +88,7 @@ def register(subparsers: Subparsers) -> None:
     edit.add_argument("--url", default=argparse.SUPPRESS, help="a new base URL")
     edit.add_argument("--rename", metavar="NEW", help="a new name (the secret moves with it)")
     add_site_flags(edit, edit=True)
+    add_secret_header_flags(edit)
     edit.set_defaults(handler=_edit)
 
     listing = site_cmds.add_parser("list", help="list sites")
@@ -161,7 +169,8 @@ def read_secret(ctx: Context, *, from_stdin: bool, prompt: str) -> str:
 def _add(args: argparse.Namespace, ctx: Context) -> int:
     store = ProfileStore()
     profile, detected = _detected(args, profile_from_args(args))
-    profile = store.add(profile)
+    secret_headers = read_secret_header_args(args, ctx, profile.name)  # before anything is saved
+    profile = store.add(secret_headers.apply(profile))
     ctx.out(f"Added site {profile.name!r}: {describe(profile)}")
     if detected:
         ctx.out(f"Detected from the build: {detected}")
@@ -176,7 +185,7 @@ def _add(args: argparse.Namespace, ctx: Context) -> int:
         ctx.out("Secret stored in the system keyring.")
     else:
         ctx.out(f"Next: store its secret with `isr-desk secret set {profile.name}`.")
-    return _cdn_token(store, profile, args, ctx)
+    return secret_headers.store(store, profile, ctx) or _cdn_token(store, profile, args, ctx)
 
 
 def _cdn_token(
@@ -223,12 +232,14 @@ def _edit(args: argparse.Namespace, ctx: Context) -> int:
         changed = dataclasses.replace(changed, base_url=args.url)
     if args.rename:
         changed = dataclasses.replace(changed, name=args.rename)
-    if changed == old and not args.cdn_token_env:
+    secret_headers = read_secret_header_args(args, ctx, old.name)  # before anything is saved
+    changed = secret_headers.apply(changed)
+    if changed == old and not args.cdn_token_env and not secret_headers.given:
         ctx.out(f"Nothing to change for {old.name!r}: give the settings to change (see --help).")
         return 0
     profile = store.update(old.name, changed) if changed != old else old
     ctx.out(f"Updated site {profile.name!r}: {describe(profile)}")
-    return _cdn_token(store, profile, args, ctx)
+    return secret_headers.store(store, profile, ctx) or _cdn_token(store, profile, args, ctx)
 
 
 def _list(args: argparse.Namespace, ctx: Context) -> int:
@@ -258,6 +269,8 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
         data["secret"] = secret_state
         if profile.cdn.enabled:
             data["cdn_token"] = token_state(profile, store)
+        if profile.secret_headers:
+            data["secret_header_values"] = secret_header_states(profile, store)
         data["request"] = {"method": request.method, "url": request.url}
         ctx.out(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
@@ -284,6 +297,8 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
         rows.append(("CA bundle", profile.ca_bundle))
     if profile.headers:
         rows.append(("Headers", ", ".join(f"{k}: {v}" for k, v in shown_headers(profile))))
+    if profile.secret_headers:
+        rows.append(("Secret hdrs", secret_headers_text(profile, store)))
     rows += cdn_rows(profile, store)
     if secret_in_query(profile):
         rows.append(("Note", "the secret travels in the URL; the bearer preset keeps it out"))

@@ -390,7 +390,9 @@ def _without(request: PreparedRequest, token: str) -> PreparedRequest:
     url = urlunsplit(parts._replace(query=urlencode(query))).replace(token, "")
     headers = tuple((k, v) for k, v in request.headers if token not in v)
     body = None if request.body is None else request.body.replace(token.encode(), b"")
-    return PreparedRequest(request.method, url, headers, body, request.targets)
+    return PreparedRequest(
+        request.method, url, headers, body, request.targets, hidden=request.hidden
+    )
 
 
 def _peer_cert(response: httpx.Response) -> dict[str, Any] | None:

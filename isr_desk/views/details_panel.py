@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from isr_desk.domain import Result, Timing
 from isr_desk.services.errors import IsrError
-from isr_desk.services.sites import SecretStore, to_curl
+from isr_desk.services.sites import SecretHeaders, SecretStore, to_curl
 from isr_desk.views.log_model import LogRow, verdict_text
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.plain import plain
@@ -321,6 +321,8 @@ class DetailsPanel(QWidget):
         self.copy_secret_button.setEnabled(False)
         try:
             secret = await asyncio.to_thread(self._secrets.get, row.site)
+            # Its secret headers stay ••• (their values are not the site's secret).
+            others = await asyncio.to_thread(_secret_header_names, self._secrets, row.site)
         except IsrError as exc:
             self._messages.error(exc)
             return
@@ -329,7 +331,7 @@ class DetailsPanel(QWidget):
         if not secret:
             self._messages.warning(f"No secret is stored for “{row.site}”: nothing was copied")
             return
-        QGuiApplication.clipboard().setText(to_curl(request, secret=secret))
+        QGuiApplication.clipboard().setText(to_curl(request, secret=secret, others=others))
         self._messages.info("Copied with the secret: clear the clipboard once you are done")
         self.copied.emit(True)
 
@@ -361,3 +363,7 @@ def verify_text(row: LogRow, *, verify_on: bool = False) -> str:
             lines += [f"  {what:{width}}  {old} → {new}" for what, old, new in evidence]
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def _secret_header_names(secrets: SecretStore, site: str) -> list[str]:
+    return SecretHeaders(secrets.header_entries()).names(site)

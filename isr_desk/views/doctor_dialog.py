@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from isr_desk.domain import SiteProfile
 from isr_desk.services.doctor import Finding, Level, check_endpoint
 from isr_desk.services.errors import IsrError
-from isr_desk.services.sites import SecretStore
+from isr_desk.services.sites import SecretHeaders, SecretStore, with_secret_headers
 from isr_desk.views.plain import plain
 from isr_desk.views.tasks import TaskSet
 
@@ -142,7 +142,9 @@ class DoctorDialog(QDialog):
             secret = None
             if path:  # the stored secret is only sent to revalidate the page named
                 secret = await asyncio.to_thread(self._secrets.get, self._profile.name)
-            self.findings = await check_endpoint(self._client, self._profile, secret, path=path)
+            store = SecretHeaders(self._secrets.header_entries())  # a protected site's bypass
+            profile = await asyncio.to_thread(with_secret_headers, self._profile, store)
+            self.findings = await check_endpoint(self._client, profile, secret, path=path)
         except IsrError as exc:
             self.status.setText(exc.describe())
             return

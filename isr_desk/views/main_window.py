@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         )
         self.banner, self.practice = self.guide.banner, self.guide.practice
         self.sites_bar = SitesBar(profiles=profiles, secrets=secrets, messages=self.messages)
-        self.targets = TargetsPanel(messages=self.messages, loader=loader)
+        self.targets = TargetsPanel(messages=self.messages, loader=loader, secrets=secrets)
         self.log = LogPanel()
         self.details = DetailsPanel(secrets=secrets, messages=self.messages)
         self.chart = LatencyChart()

@@ -47,6 +47,7 @@ from isr_desk.services.sites import (
 from isr_desk.views.a11y import name_form_fields
 from isr_desk.views.cdn_settings import CdnSettingsGroup
 from isr_desk.views.plain import plain
+from isr_desk.views.secret_headers_box import SecretHeadersGroup
 from isr_desk.views.tasks import TaskSet
 
 SECRET_STORED = "Secret stored in the system keyring"
@@ -137,6 +138,7 @@ class ProfileDialog(QDialog):
         if profile is not None:
             self._tasks.spawn(self._load_secret_status(profile.name))
             self._tasks.spawn(self._load_token_status(profile.name))
+            self._tasks.spawn(self.secret_headers.load(secrets, profile.name))
         else:
             self.secret_status.setText(NO_SECRET)
 
@@ -171,6 +173,7 @@ class ProfileDialog(QDialog):
         self.ca_edit = QLineEdit()
         self.ca_edit.setPlaceholderText("System trust store; or a private CA's .pem file")
         self.cdn = CdnSettingsGroup(tokens=self._secrets.cdn_tokens(), site_name=self._token_site)
+        self.secret_headers = SecretHeadersGroup()
         self.headers_edit = QPlainTextEdit()
         self.headers_edit.setTabChangesFocus(True)
         self.headers_edit.setPlaceholderText("Name: value — one per line (optional)")
@@ -259,6 +262,7 @@ class ProfileDialog(QDialog):
         network.addWidget(self.ca_edit, 1)
         form.addRow("Proxy", network)
         form.addRow("Extra headers", self.headers_edit)
+        form.addRow(self.secret_headers)
         form.addRow(self.cdn)
         secret_row = QHBoxLayout()
         secret_row.addWidget(self.secret_edit, 1)
@@ -303,6 +307,7 @@ class ProfileDialog(QDialog):
         shown = shown_headers(profile)
         self.headers_edit.setPlainText("\n".join(f"{k}: {v}" for k, v in shown))
         self.cdn.set_settings(profile.cdn)
+        self.secret_headers.set_names(profile.secret_headers)
         self._instances = profile.instances
         self._conventions = replace(profile, name="", base_url="")
 
@@ -361,6 +366,7 @@ class ProfileDialog(QDialog):
             trailing_slash=self._conventions.trailing_slash,
             encode_paths=self._conventions.encode_paths,
             cdn=self.cdn.settings(),
+            secret_headers=self.secret_headers.names(),
         )
 
     def _on_url_edit_text_changed(self, text: str) -> None:
@@ -449,6 +455,7 @@ class ProfileDialog(QDialog):
                 self.secret_edit.clear()
                 self.secret_status.setText(SECRET_STORED)
             await self._save_token(saved)
+            await self.secret_headers.store(self._secrets, saved.name)
         except SecretError as exc:
             self._show_secret_error(exc)
             self.error_label.setText("The site was saved, but its secret was not stored.")

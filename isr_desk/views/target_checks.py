@@ -1,6 +1,8 @@
 """Checks on typed targets before anything is sent (plain Python, no widgets).
 
 - which typed pages the loaded list of pages does not know (flagged; "Send anyway" sends);
+- which typed tags its list of tags does not know (a renamed tag reaches no page: flagged
+  the same way; the CLI warns with the same check, commands/_tag_check.py);
 - why a site cannot refresh tags (a Pages Router route), said before the button is pressed.
 """
 
@@ -36,6 +38,14 @@ def unknown_text(unknown: Sequence[str]) -> str:
     return (
         f"Not in the site's list of pages: {shown}. Check the address for a typo — or press "
         "“Send anyway” if the page is new."
+    )
+
+
+def unknown_tags_text(unknown: Sequence[str]) -> str:
+    shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else "")
+    return (
+        f"Not in the site's list of tags: {shown}. Renamed? “What changed” shows the new "
+        "names — or press “Send anyway” if the tag is new."
     )
 
 

@@ -32,10 +32,18 @@ from isr_desk.services.manifest import (
     changes_since_last,
     convention_fixes,
     is_glob,
+    known_tags,
     load_manifest,
     select,
+    unknown_tags,
 )
-from isr_desk.services.sites import Parsed, parse_targets
+from isr_desk.services.sites import (
+    Parsed,
+    SecretHeaders,
+    SecretStore,
+    parse_targets,
+    with_secret_headers,
+)
 from isr_desk.views.changes_dialog import ChangesDialog
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.plain import plain, tooltip
@@ -44,6 +52,7 @@ from isr_desk.views.target_checks import (
     known_pages,
     tags_refused,
     unknown_pages,
+    unknown_tags_text,
     unknown_text,
 )
 from isr_desk.views.targets_model import PathsModel, Prepared, TagsModel
@@ -76,11 +85,13 @@ class TargetsPanel(QWidget):
         *,
         messages: MessageBridge,
         loader: Loader = load_manifest,
+        secrets: SecretStore | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._messages = messages
         self._loader = loader
+        self._secrets = secrets  # for a manifest URL of a site with secret headers
         self._tasks = TaskSet()
         self._profile: SiteProfile | None = None
         self._tag_pages: dict[str, tuple[str, ...]] | None = None  # made when first asked
@@ -246,7 +257,10 @@ class TargetsPanel(QWidget):
     def _load_prepared(
         self, source: str, profile: SiteProfile
     ) -> tuple[Manifest, Prepared[ManifestPath], Prepared[ManifestTag]]:
-        # The profile's proxy and CA bundle for a manifest URL (docs/networks.md).
+        # The profile's proxy and CA bundle for a manifest URL (docs/networks.md), and its
+        # secret headers (sent only to the site's own origin: docs/reliability.md).
+        if profile.secret_headers and self._secrets is not None and "://" in source:
+            profile = with_secret_headers(profile, SecretHeaders(self._secrets.header_entries()))
         manifest = self._loader(source, base_url=profile.base_url, network=Network.of(profile))
         return manifest, PathsModel.prepare(manifest.paths), TagsModel.prepare(manifest.tags)
 
@@ -329,8 +343,11 @@ class TargetsPanel(QWidget):
         if self._known is None:
             self._known = known_pages(self.manifest)  # made on the first question
         unknown = unknown_pages(parsed.targets, self._known)
-        if unknown and not anyway:
-            self._show_problems(unknown_text(unknown))
+        # A tag the list does not name (renamed since?) reaches no page: flagged the same way.
+        tags = unknown_tags(parsed.targets, known_tags(self.manifest))
+        if (unknown or tags) and not anyway:
+            texts = [unknown_text(unknown)] if unknown else []
+            self._show_problems(" ".join([*texts, *([unknown_tags_text(tags)] if tags else [])]))
             self.anyway_button.show()
             return
         self.anyway_button.hide()

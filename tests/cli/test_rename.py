@@ -75,6 +75,7 @@ def test_diff_of_two_builds_shows_the_rename(tmp_path: Path) -> None:
     renamed = renamed_build(tmp_path)
     out = isr("manifest", "diff", str(BUILD), str(renamed))
     assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "Changes: 5 tags renamed, 5 pages changed."
     assert "Tags renamed (5)" in out.stdout
     assert "~ post:hello-world -> article:hello-world" in out.stdout
     assert "* /posts/hello-world: tags posts, post:hello-world -> posts, article:hello-world" in (
@@ -82,6 +83,7 @@ def test_diff_of_two_builds_shows_the_rename(tmp_path: Path) -> None:
     )
     data = json.loads(isr("manifest", "diff", str(BUILD), str(renamed), "--json").stdout)
     assert {"old": "post:on-demand", "new": "article:on-demand"} in data["tags_renamed"]
+    assert data["summary"] == "Changes: 5 tags renamed, 5 pages changed."
     assert data["pages_added"] == data["pages_removed"] == []
     # Each page's only change is the renamed tag: the 5 new tag names refresh all of them.
     assert sorted(data["targets"]) == sorted(f"tag:{r['new']}" for r in data["tags_renamed"])
@@ -106,6 +108,10 @@ def test_since_last_deploy_revalidates_exactly_what_changed(
     shutil.copytree(renamed_build(tmp_path), current)
     out = isr("manifest", "diff", "--since-last", name, "--revalidate", name)
     assert out.returncode == 0, out.stderr
+    # Starts with the sentence the "What changed" window shows for the same change.
+    first = out.stdout.splitlines()[0]
+    assert first.startswith("Since the list of pages saved on ")
+    assert first.endswith(": 5 tags renamed, 5 pages changed."), first
     assert "~ post:hello-world -> article:hello-world" in out.stdout
     expected = {f"tag:article:{s}" for s in ("cache-tags", "hello-world", "on-demand",
                 "pages-router", "stale-while-revalidate")}  # fmt: skip
@@ -113,3 +119,42 @@ def test_since_last_deploy_revalidates_exactly_what_changed(
     # The snapshot moved on, and the diff is still there to be seen (the change before now).
     again = isr("manifest", "diff", "--since-last", name, "--json")
     assert len(json.loads(again.stdout)["tags_renamed"]) == 5
+
+
+def test_a_tag_the_manifest_no_longer_lists_is_warned_about_before_sending(
+    build_site: tuple[str, Path], site: LoopbackSite
+) -> None:
+    name, _ = build_site
+    out = isr("revalidate", name, "--tag", "category-guides", "--tag", "posts")
+    assert out.returncode == 0, out.stderr
+    assert (
+        "warning: tag 'category-guides' is not in the site's list of tags (renamed? see "
+        f"isr-desk manifest diff --since-last {name})"
+    ) in out.stderr
+    assert "'posts'" not in out.stderr  # a listed tag is not warned about
+    assert sorted(site.revalidated) == ["tag:category-guides", "tag:posts"]  # still sent
+
+
+def test_strict_targets_sends_nothing_when_a_tag_is_unknown(
+    build_site: tuple[str, Path], site: LoopbackSite
+) -> None:
+    name, _ = build_site
+    out = isr("revalidate", name, "--tag", "category-guides", "--strict-targets")
+    assert out.returncode == 2
+    assert "warning: tag 'category-guides' is not in the site's list of tags" in out.stderr
+    assert "nothing was sent" in out.stderr
+    assert site.revalidated == []
+    out = isr("revalidate", name, "--tag", "posts", "--strict-targets")
+    assert out.returncode == 0, out.stderr
+    assert site.revalidated == ["tag:posts"]
+
+
+def test_a_manifest_that_does_not_load_adds_nothing_and_blocks_nothing(
+    build_site: tuple[str, Path], site: LoopbackSite
+) -> None:
+    name, current = build_site
+    shutil.rmtree(current)  # the build is gone: no list to check against
+    out = isr("revalidate", name, "--tag", "category-guides", "--strict-targets")
+    assert out.returncode == 0, out.stderr
+    assert "warning" not in out.stderr
+    assert site.revalidated == ["tag:category-guides"]

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from isr_desk.domain import Endpoint, Preset, SiteProfile
+from isr_desk.views.main_window import MainWindow
 from isr_desk.views.target_checks import NO_TAGS
 from tests.gui.conftest import WindowFactory
 from tests.helpers.sites import LoopbackSite, Reply
@@ -115,3 +117,43 @@ def test_two_forms_of_one_page_are_sent_once_and_the_window_says_so(
     assert site.revalidated == ["path:/about"]
     assert "2 targets were the same page; sent once" in window.banner.note.text()
     assert window.banner.isVisible()
+
+
+def test_a_tag_the_list_does_not_name_is_flagged_and_sent_only_on_send_anyway(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
+) -> None:
+    site.on("/m.json", Reply(200, MANIFEST), repeat=True)
+    profile = SiteProfile("Blog", site.url, manifest_source=f"{site.url}/m.json")
+    window = make_window((profile, site.secret))
+    targets = window.targets
+    qtbot.waitUntil(lambda: targets.manifest is not None, timeout=4000)
+    targets.type_box.setPlainText("tag:category-guides")
+    targets.refresh_button.click()
+    assert "Not in the site's list of tags: category-guides. Renamed?" in targets.problems.text()
+    assert targets.anyway_button.isVisible()
+    assert site.revalidated == []
+    _confirm_and_run(qtbot, window, targets.anyway_button)
+    assert site.revalidated == ["tag:category-guides"]
+    targets.type_box.setPlainText("tag:posts")  # a listed tag is not flagged
+    _confirm_and_run(qtbot, window, targets.refresh_button)
+    assert targets.anyway_button.isHidden()
+    assert site.revalidated == ["tag:category-guides", "tag:posts"]
+
+
+def _confirm_and_run(qtbot: QtBot, window: MainWindow, button: QPushButton) -> None:
+    """Click ``button``; a tag run asks first (its pages): confirm, and wait for the run."""
+    with qtbot.waitSignal(window.controller.confirmation_shown, timeout=4000) as shown:
+        button.click()
+    go = next(b for b in shown.args[0].buttons() if b.text() == "Refresh 1 tag")
+    with qtbot.waitSignal(window.controller.run_finished, timeout=4000):
+        go.click()
+
+
+def test_without_a_list_of_tags_a_typed_tag_goes_at_once(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, site: LoopbackSite, make_window: WindowFactory
+) -> None:
+    window = make_window((SiteProfile("Blog", site.url), site.secret))  # no manifest
+    targets = window.targets
+    targets.type_box.setPlainText("tag:category-guides")
+    _confirm_and_run(qtbot, window, targets.refresh_button)
+    assert site.revalidated == ["tag:category-guides"]

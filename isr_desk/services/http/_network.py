@@ -17,16 +17,18 @@ manifest URLs alike (docs/networks.md):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import os
 import ssl
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import httpx
 
+from isr_desk.domain import REDACTED
 from isr_desk.services.errors import NetworkError
 from isr_desk.services.http._failures import (
     GATEWAY_HINT,
@@ -48,17 +50,59 @@ Origin = tuple[str, str, int]
 
 
 @dataclass(frozen=True, slots=True)
+class OriginHeaders:
+    """Headers added to a request only when it goes to one of ``origins``: a site's secret
+    headers (services/sites/_secret_headers.py), for its base URL and instances only — never
+    a CDN API, a manifest on another host, or a redirect to another origin."""
+
+    origins: frozenset[Origin]
+    headers: tuple[tuple[str, str], ...] = field(repr=False)
+
+    def apply(self, request: httpx.Request) -> httpx.Request:
+        """``request`` with the headers when its origin is one of the site's; else itself.
+
+        A new request: httpx builds a redirect from the original one, which stays without
+        them, so a redirect gets them again only if it goes to one of the origins."""
+        if not self.headers or origin_of(request.url) not in self.origins:
+            return request
+        headers = request.headers.copy()
+        for name, value in self.headers:
+            headers[name] = value
+        return httpx.Request(
+            request.method,
+            request.url,
+            headers=headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Network:
-    """A profile's network settings: ``proxy`` None means "as the environment says"."""
+    """A profile's network settings: ``proxy`` None means "as the environment says";
+    ``secret`` its secret headers for its own origins (None: it has none, or they are not
+    loaded)."""
 
     proxy: str | None = None
     ca_bundle: str | None = None
+    secret: OriginHeaders | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, profile: SiteProfile | None) -> Network:
         if profile is None:
             return cls()
-        return cls(proxy=profile.proxy, ca_bundle=profile.ca_bundle)
+        return cls(proxy=profile.proxy, ca_bundle=profile.ca_bundle, secret=_secret(profile))
+
+
+def _secret(profile: SiteProfile) -> OriginHeaders | None:
+    values = tuple((k, v) for k, v in profile.secret_values if v != REDACTED)
+    if not values:
+        return None
+    origins = set()
+    for base in profile.bases:
+        with contextlib.suppress(httpx.InvalidURL, TypeError):
+            origins.add(origin_of(httpx.URL(base)))
+    return OriginHeaders(frozenset(origins), values)
 
 
 def origin_of(url: httpx.URL) -> Origin:
@@ -192,6 +236,9 @@ class RoutingTransport(httpx.AsyncBaseTransport):
         except NetworkError as exc:  # a CA bundle that cannot be used: this request fails
             failing, hint = Failing.CA_BUNDLE, exc.hint or ""
             raise NetworkFailure(exc.message, failing=failing, hint=hint, request=request) from exc
+        network = self._networks.get(origin_of(request.url))
+        if network is not None and network.secret is not None:
+            request = network.secret.apply(request)
         via = self._via.get(origin_of(request.url)) if self._via else None
         if via is None:
             return await transport.handle_async_request(request)
@@ -269,6 +316,8 @@ class SyncRoutingTransport(httpx.BaseTransport):
         self._transports: dict[str | None, httpx.HTTPTransport] = {}
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._network.secret is not None:
+            request = self._network.secret.apply(request)
         proxy = proxy_for(origin_of(request.url), self._network, self._proxies)
         transport = self._transport(proxy)
         if proxy is None:

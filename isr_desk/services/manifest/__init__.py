@@ -14,9 +14,17 @@ compressed copies of a site's manifest so a diff "since the last deploy" needs n
 from __future__ import annotations
 
 from isr_desk.services.manifest._builder import ManifestBuilder
-from isr_desk.services.manifest._changes import Row, Section, SinceLast, changes_since_last
+from isr_desk.services.manifest._changes import (
+    Row,
+    Section,
+    SinceLast,
+    changes_since_last,
+    last_differing,
+    summary_line,
+)
 from isr_desk.services.manifest._diff import ManifestDiff, PageChange, diff_manifests
 from isr_desk.services.manifest._glob import Selection, compile_glob, is_glob, matches, select
+from isr_desk.services.manifest._known import known_tags, unknown_tags
 from isr_desk.services.manifest._load import detect_kind, load_manifest
 from isr_desk.services.manifest._site import (
     INTERNAL_PAGES,
@@ -51,6 +59,8 @@ __all__ = [
     "detect_kind",
     "diff_manifests",
     "is_glob",
+    "known_tags",
+    "last_differing",
     "load_manifest",
     "matches",
     "page_forms",
@@ -61,5 +71,7 @@ __all__ = [
     "site_conventions",
     "snapshot_time",
     "snapshots",
+    "summary_line",
+    "unknown_tags",
     "when_text",
 ]

@@ -66,27 +66,14 @@ class SinceLast:
 
     def counts(self) -> list[str]:
         """``["3 tags renamed", "12 pages changed"]``: each kind of change with its count."""
-        diff = self.diff
-        if diff is None:
-            return []
-        kinds = (
-            (len(diff.tags_renamed), "tag", "renamed"),
-            (len(diff.pages_added), "page", "added"),
-            (len(diff.pages_removed), "page", "removed"),
-            (len(diff.tags_added), "tag", "added"),
-            (len(diff.tags_removed), "tag", "removed"),
-            (len(diff.pages_changed), "page", "changed"),
-        )
-        return [f"{plural(n, what)} {verb}" for n, what, verb in kinds if n]
+        return change_counts(self.diff) if self.diff is not None else []
 
     def summary(self) -> str:
         if self.since is None:
             return "No earlier list saved yet — the next load will be compared with this one."
-        when = when_text(self.since)
-        counts = self.counts()
-        if not counts:
-            return f"Nothing changed since the list of pages saved on {when}."
-        return f"Since the list of pages saved on {when}: {', '.join(counts)}."
+        if self.diff is None:
+            return f"Nothing changed since the list of pages saved on {when_text(self.since)}."
+        return summary_line(self.diff, self.since)
 
     def sections(self) -> list[Section]:
         diff = self.diff
@@ -104,6 +91,32 @@ class SinceLast:
             ("Pages changed", [Row(c.path, change_text(c, names)) for c in diff.pages_changed]),
         ]
         return [Section(title, len(rows), tuple(rows[:MAX_ROWS])) for title, rows in parts if rows]
+
+
+def change_counts(diff: ManifestDiff) -> list[str]:
+    """``["3 tags renamed", "12 pages changed"]``: each kind of change with its count."""
+    kinds = (
+        (len(diff.tags_renamed), "tag", "renamed"),
+        (len(diff.pages_added), "page", "added"),
+        (len(diff.pages_removed), "page", "removed"),
+        (len(diff.tags_added), "tag", "added"),
+        (len(diff.tags_removed), "tag", "removed"),
+        (len(diff.pages_changed), "page", "changed"),
+    )
+    return [f"{plural(n, what)} {verb}" for n, what, verb in kinds if n]
+
+
+def summary_line(diff: ManifestDiff, since: datetime | None = None) -> str:
+    """The one-line summary both faces start with (the "What changed" window, ``manifest
+    diff``): "Since the list of pages saved on 1 Dec 14:02: 3 tags renamed, 12 pages
+    changed." — without ``since`` (two given lists) "Changes: …"."""
+    counts = ", ".join(change_counts(diff))
+    if since is None:
+        return f"Changes: {counts}." if counts else "Nothing changed."
+    when = when_text(since)
+    if not counts:
+        return f"Nothing changed since the list of pages saved on {when}."
+    return f"Since the list of pages saved on {when}: {counts}."
 
 
 def _pages(count: int) -> str:
@@ -131,6 +144,13 @@ def _every(value: int | float | bool | None) -> str:
     if not words:
         return "not set"
     return words if words == "never" else f"every {words}"
+
+
+def last_differing(site: str, manifest: Manifest) -> tuple[Manifest, datetime | None] | None:
+    """The site's newest saved list that differs from ``manifest``, and when it was saved
+    (None: every saved list equals it, or none is readable)."""
+    found = previous_snapshot_file(site, Content(manifest))
+    return (found[0], snapshot_time(found[1])) if found else None
 
 
 def changes_since_last(site: str, manifest: Manifest) -> SinceLast:

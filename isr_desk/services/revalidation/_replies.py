@@ -15,6 +15,7 @@ own (target, body, timing, the parsed body's values).
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import json
 import sys
@@ -132,9 +133,9 @@ class Reply:
     def from_response(
         cls, response: httpx.Response, body: bytes, request: PreparedRequest
     ) -> Reply:
-        secret = request.secret
+        secret = (request.secret, *request.hidden)  # the secret headers' values too
         headers = shared_headers(
-            tuple((k, redact_text(v, secret)) for k, v in response.headers.multi_items())
+            tuple((k, redact_text(v, *secret)) for k, v in response.headers.multi_items())
         )
         return cls(
             status=response.status_code,
@@ -188,14 +189,12 @@ def same_origin_redirect(request: PreparedRequest, reply: Reply) -> PreparedRequ
             return None
     except ValueError:
         return None  # reported as a redirect, never followed
-    return PreparedRequest(
-        request.method, target, request.headers, request.body, request.targets, request.secret
-    )
+    return dataclasses.replace(request, url=target)
 
 
-def _parse_body(body: bytes, content_type: str, secret: str | None) -> Any:
+def _parse_body(body: bytes, content_type: str, secret: tuple[str | None, ...]) -> Any:
     text = body.decode("utf-8", errors="replace")
-    text = redact_text(text, secret)
+    text = redact_text(text, *secret)
     stripped = text.strip()
     if "json" in content_type or stripped[:1] in ("{", "["):
         try:
@@ -209,10 +208,10 @@ def _parse_body(body: bytes, content_type: str, secret: str | None) -> Any:
     return stripped if len(stripped) <= EXCERPT_CHARS else stripped[:EXCERPT_CHARS] + "…"
 
 
-def _redact_json(value: Any, secret: str | None) -> Any:
-    """``value`` with the secret redacted from every string; keys and short strings shared."""
+def _redact_json(value: Any, secret: tuple[str | None, ...]) -> Any:
+    """``value`` with the secrets redacted from every string; keys and short strings shared."""
     if isinstance(value, str):
-        value = redact_text(value, secret)
+        value = redact_text(value, *secret)
         return _texts(value) if len(value) <= _SHORT else value
     if isinstance(value, list):
         return [_redact_json(v, secret) for v in value]
@@ -220,7 +219,7 @@ def _redact_json(value: Any, secret: str | None) -> Any:
         # sys.intern: the same few keys in every body; interned strings die with their last
         # reference, so a site sending odd keys cannot make this grow.
         return {
-            sys.intern(redact_text(k, secret)): _redact_json(v, secret) for k, v in value.items()
+            sys.intern(redact_text(k, *secret)): _redact_json(v, secret) for k, v in value.items()
         }
     return value
 

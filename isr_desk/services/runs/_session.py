@@ -22,7 +22,7 @@ import httpx
 
 from isr_desk.domain import Outcome, Result, RunSummary, SiteProfile, Target
 from isr_desk.services.cdn import CdnPurger
-from isr_desk.services.errors import IsrError
+from isr_desk.services.errors import IsrError, SecretMissingError
 from isr_desk.services.http import make_client
 from isr_desk.services.revalidation import Revalidator, Run, RunOptions
 from isr_desk.services.runs import _purging, _verifying
@@ -37,6 +37,7 @@ from isr_desk.services.runs._events import (
     Stopped,
 )
 from isr_desk.services.runs._record import HistoryOpener, Recorder
+from isr_desk.services.sites import SecretHeaders, SecretStore, with_secret_headers
 from isr_desk.services.verify import TagPaths
 
 Emit = Callable[[Event], None]
@@ -250,6 +251,10 @@ class RunSession:
             if self._secrets is None:
                 raise IsrError("No secret for this run", hint="Set the site's secret")
             secret = await asyncio.to_thread(self._secrets.require, plan.profile.name)
+        if plan.profile.secret_headers and not plan.profile.secret_values:
+            # The site's secret headers, from the keyring into this run's profile (memory only).
+            profile = await asyncio.to_thread(self._secret_headers, plan.profile)
+            self.plan = plan = replace(plan, profile=profile)
         check = None
         if plan.verify:
             check = await _verifying.Check.prepare(plan, options, revalidator.client, emit)
@@ -266,6 +271,14 @@ class RunSession:
         emit(Finished(summary, self.run_id, verify_follows=follows))
         if check is not None and follows:
             await check.after(self.results, emit, cdn_purged=plan.purge_cdn)
+
+    def _secret_headers(self, profile: SiteProfile) -> SiteProfile:
+        store = self._secrets
+        if not isinstance(store, SecretStore):
+            raise SecretMissingError(
+                f"The secret headers of site {profile.name!r} are not available to this run"
+            )
+        return with_secret_headers(profile, SecretHeaders(store.header_entries()))
 
     async def _purge_cdn(self, revalidator: Revalidator, recorder: Recorder, emit: Emit) -> None:
         plan = self.plan

@@ -1,7 +1,9 @@
 """Sites: profiles (a JSON file), their secrets (the OS keyring only), and their endpoints.
 
 - :class:`ProfileStore` keeps the profiles; :class:`SecretStore` keeps each site's secret
-  (and, under :data:`CDN_SERVICE`, its CDN API token).
+  (and, under :data:`CDN_SERVICE`, its CDN API token); :class:`SecretHeaders` the values of
+  its secret headers (:data:`HEADERS_SERVICE`), filled into a run's profile by
+  :func:`with_secret_headers`.
 - ``build_request`` / ``build_requests`` / ``preview_request`` turn a profile and targets into
   :class:`~isr_desk.domain.PreparedRequest` values (nothing is sent here).
 - ``parse_target`` / ``parse_targets`` turn what a user typed or pasted into targets.
@@ -36,8 +38,18 @@ from isr_desk.services.sites._profiles import (
     load_profile_file,
     validate_profile,
 )
+from isr_desk.services.sites._secret_headers import (
+    SecretHeaders,
+    check_secret_header_name,
+    check_secret_header_value,
+    with_placeholders,
+    with_secret_header_names,
+    with_secret_headers,
+    without_secret_header_names,
+)
 from isr_desk.services.sites._secrets import (
     CDN_SERVICE,
+    HEADERS_SERVICE,
     SERVICE,
     SecretStore,
     check_secret,
@@ -63,12 +75,14 @@ from isr_desk.services.sites._targets import (
 
 __all__ = [
     "CDN_SERVICE",
+    "HEADERS_SERVICE",
     "MAX_PATH_LENGTH",
     "MAX_TAG_LENGTH",
     "SERVICE",
     "Parsed",
     "Pasted",
     "ProfileStore",
+    "SecretHeaders",
     "SecretStore",
     "TargetError",
     "api_path",
@@ -78,6 +92,8 @@ __all__ = [
     "build_requests",
     "check_headers",
     "check_secret",
+    "check_secret_header_name",
+    "check_secret_header_value",
     "check_token",
     "credential_headers",
     "describe",
@@ -105,4 +121,8 @@ __all__ = [
     "validate_endpoint",
     "validate_profile",
     "with_base_path",
+    "with_placeholders",
+    "with_secret_header_names",
+    "with_secret_headers",
+    "without_secret_header_names",
 ]

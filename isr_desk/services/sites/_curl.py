@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections.abc import Collection
 from urllib.parse import quote
 
 from isr_desk.domain import REDACTED, PreparedRequest
@@ -19,8 +20,17 @@ from isr_desk.domain import REDACTED, PreparedRequest
 __all__ = ["to_curl"]
 
 
-def to_curl(request: PreparedRequest, *, secret: str | None = None, multiline: bool = False) -> str:
-    """A shell command that sends ``request``; the secret only when ``secret`` is given."""
+def to_curl(
+    request: PreparedRequest,
+    *,
+    secret: str | None = None,
+    multiline: bool = False,
+    others: Collection[str] = (),
+) -> str:
+    """A shell command that sends ``request``; the secret only when ``secret`` is given.
+
+    ``others``: names of headers whose ``•••`` is not the site's secret (its secret headers,
+    services/sites/_secret_headers.py): they stay ``•••``, never filled with the secret."""
     shown = request.redacted()
     url, headers, body = shown.url, list(shown.headers), shown.body
     if secret:
@@ -28,7 +38,8 @@ def to_curl(request: PreparedRequest, *, secret: str | None = None, multiline: b
         # Only where the secret was: a credential-looking extra header blanked as ••• by
         # redaction is not the site's secret (docs/reliability.md, "Credential headers").
         known = request.secret  # None: redacted already, every ••• may be the secret
-        held = [known is None or known in v for _, v in request.headers]
+        skip = {n.lower() for n in others}
+        held = [(known is None or known in v) and k.lower() not in skip for k, v in request.headers]
         headers = [
             (k, _fill_header(v, secret) if had else v)
             for (k, v), had in zip(headers, held, strict=True)

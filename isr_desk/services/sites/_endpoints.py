@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from urllib.parse import quote, urlencode, urlsplit
 
 from isr_desk import __version__
@@ -31,6 +32,7 @@ from isr_desk.domain import (
     TargetKind,
 )
 from isr_desk.services.errors import EndpointError
+from isr_desk.services.sites._secret_headers import with_placeholders
 from isr_desk.services.sites._targets import is_pattern, profile_api_path
 
 USER_AGENT = f"isr-desk/{__version__}"
@@ -187,7 +189,7 @@ def preview_request(profile: SiteProfile, target: Target | None = None) -> Prepa
         target = (
             Target.path("/blog/hello-world") if kind is TargetKind.PATH else Target.tag("posts")
         )
-    return build_request(profile, target, REDACTED).redacted()
+    return build_request(with_placeholders(profile), target, REDACTED).redacted()
 
 
 def _supports(profile: SiteProfile, kind: TargetKind) -> bool:
@@ -205,6 +207,20 @@ def _build(
     *,
     plural: bool,
 ) -> PreparedRequest:
+    request = _assemble(profile, targets, secret, base_url, plural=plural)
+    # The secret headers' values (services/sites/_secret_headers.py), blanked by redacted().
+    hidden = tuple(v for _, v in profile.secret_values if v != REDACTED)
+    return replace(request, hidden=hidden) if hidden else request
+
+
+def _assemble(
+    profile: SiteProfile,
+    targets: tuple[Target, ...],
+    secret: str,
+    base_url: str,
+    *,
+    plural: bool,
+) -> PreparedRequest:
     endpoint = profile.endpoint
     validate_endpoint(endpoint)
     base = with_base_path(_base(base_url), profile.base_path)
@@ -212,7 +228,7 @@ def _build(
     _check_supported(profile, kind, targets)
     values = [_value(profile, t) for t in targets]
     page_type = "page" if kind is TargetKind.PATH and any(map(is_pattern, values)) else ""
-    headers = [("User-Agent", USER_AGENT), *profile.headers]
+    headers = [("User-Agent", USER_AGENT), *profile.headers, *profile.secret_values]
     if endpoint.preset is Preset.CUSTOM:
         return _custom(endpoint, targets, values, page_type, secret, base, headers, plural)
     url = base + endpoint.path

@@ -73,6 +73,8 @@ def profile_to_dict(profile: SiteProfile) -> dict[str, Any]:
         data["endpoint"]["batch_size"] = endpoint.batch_size
     if profile.cdn.enabled:  # never a token: that is in the keyring (docs/cdn.md)
         data["cdn"] = cdn_to_dict(profile.cdn)
+    if profile.secret_headers:  # the names only: the values are in the keyring
+        data["secret_headers"] = list(profile.secret_headers)
     return data
 
 
@@ -122,8 +124,9 @@ def profile_from_dict(data: Any, *, version: int = FORMAT_VERSION) -> SiteProfil
     fields["batch_size"] = _int(fields.get("batch_size", 0))
     headers = data.get("headers") or []
     instances = data.get("instances") or []
-    if not isinstance(headers, list) or not isinstance(instances, list):
-        raise TypeError("headers and instances must be lists")
+    secret_headers = data.get("secret_headers") or []
+    if not all(isinstance(x, list) for x in (headers, instances, secret_headers)):
+        raise TypeError("headers, instances and secret_headers must be lists")
     manifest = data.get("manifest_source")
     return SiteProfile(
         name=_str(data["name"]),
@@ -142,6 +145,7 @@ def profile_from_dict(data: Any, *, version: int = FORMAT_VERSION) -> SiteProfil
         trailing_slash=_bool(data.get("trailing_slash", False)),
         encode_paths=_bool(data.get("encode_paths", True)),
         cdn=cdn_from_dict(data.get("cdn")),
+        secret_headers=tuple(_str(n) for n in secret_headers),
     )
 
 

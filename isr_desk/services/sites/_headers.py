@@ -19,7 +19,10 @@ from isr_desk.domain import REDACTED, SiteProfile, is_credential_header
 from isr_desk.services.errors import InvalidProfileError
 
 KEEP_IN_KEYRING = (
-    "Keep it in the keyring as the site's secret: the bearer preset sends "
+    "Keep it in the keyring as a secret header: `isr-desk site edit NAME --secret-header "
+    "HEADER` (its value is asked without echo, or --secret-header-env HEADER=VAR), or "
+    "“Secret headers” in the site's settings; it is sent on every request to the site. If it "
+    "is the revalidation secret itself: the bearer preset sends "
     "Authorization: Bearer SECRET; a custom route sends it in any header "
     "(--preset custom --secret-in header --secret-name NAME, or “In a header” in the "
     "site's settings) — then `isr-desk secret set NAME`, or --secret-env VAR for a run; a "

@@ -40,6 +40,7 @@ from isr_desk.services.sites._format import (
     profile_to_dict,
 )
 from isr_desk.services.sites._headers import check_headers, without_credentials
+from isr_desk.services.sites._secret_headers import SecretHeaders, check_names
 
 try:
     import fcntl
@@ -74,6 +75,11 @@ class ProfileStore:
     def cdn_tokens(self) -> SecretStore:
         """The sites' CDN API tokens: the same keyring, a second entry name (docs/cdn.md)."""
         return self.secrets.cdn_tokens()
+
+    @property
+    def secret_headers(self) -> SecretHeaders:
+        """The values of the sites' secret headers: the same keyring, a third entry name."""
+        return SecretHeaders(self.secrets.header_entries())
 
     # --- reading ------------------------------------------------------------------------
     def list(self) -> list[SiteProfile]:
@@ -116,6 +122,7 @@ class ProfileStore:
             if profile.name != old_name:
                 self.secrets.move(old_name, profile.name)
                 self.cdn_tokens.move(old_name, profile.name)
+                self.secret_headers.entries.move(old_name, profile.name)
             profiles[index] = profile
             _write(self.path, profiles)
         return profile
@@ -129,6 +136,7 @@ class ProfileStore:
             if not keep_secret:
                 self.secrets.delete(name)
                 self.cdn_tokens.delete(name)
+                self.secret_headers.entries.delete(name)
             _write(self.path, remaining)
 
     def duplicate(self, name: str, new_name: str | None = None) -> SiteProfile:
@@ -141,6 +149,7 @@ class ProfileStore:
         copy = self.add(replace(source, name=candidate))
         self.secrets.copy(name, copy.name)
         self.cdn_tokens.copy(name, copy.name)
+        self.secret_headers.entries.copy(name, copy.name)
         return copy
 
     # --- export / import ----------------------------------------------------------------
@@ -324,6 +333,7 @@ def validate_profile(profile: SiteProfile) -> SiteProfile:
     _check_text(profile)
     return replace(
         profile,
+        secret_headers=check_names(profile),
         cdn=validate_cdn(profile.cdn),
         name=name,
         base_url=base_url,

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 SERVICE = "isr-desk"
 CDN_SERVICE = "isr-desk-cdn"  # a site's CDN API token: username = profile name (docs/cdn.md)
+# A site's secret headers: one JSON object {name: value} per site, username = profile name
+# (docs/reliability.md, "Credential headers").
+HEADERS_SERVICE = "isr-desk-headers"
+_NOUNS = {SERVICE: "secret", CDN_SERVICE: "CDN API token", HEADERS_SERVICE: "secret headers"}
 log = logging.getLogger(__name__)
 
 _NO_BACKEND_HINT = (
@@ -48,11 +52,15 @@ class SecretStore:
     def __init__(self, backend: KeyringBackend | None = None, *, service: str = SERVICE) -> None:
         self._backend = backend
         self.service = service
-        self._noun = "secret" if service == SERVICE else "CDN API token"
+        self._noun = _NOUNS.get(service, "secret")
 
     def cdn_tokens(self) -> SecretStore:
         """The same keyring's entries for the sites' CDN API tokens."""
         return SecretStore(self._backend, service=CDN_SERVICE)
+
+    def header_entries(self) -> SecretStore:
+        """The same keyring's entries for the sites' secret headers (one JSON object each)."""
+        return SecretStore(self._backend, service=HEADERS_SERVICE)
 
     @property
     def backend(self) -> KeyringBackend:
