@@ -3,7 +3,9 @@
 OLD and NEW are any manifest sources (two ``.next`` builds, two manifest files or URLs);
 ``--since-last SITE`` compares the site's newest saved snapshot that differs from its
 manifest now (docs/patterns-and-diffs.md). ``--revalidate SITE`` sends exactly the diff's
-targets through the same run session as ``isr-desk revalidate``. Exit 0 (1 when a
+targets through the same run session as ``isr-desk revalidate``. The targets are those of the
+site they go to (``--revalidate``, else ``--since-last``): a tag where it reaches the page, the
+page's path where it would not (:meth:`ManifestDiff.targets`). Exit 0 (1 when a
 revalidation failed), 2 for bad input.
 """
 
@@ -14,7 +16,7 @@ import asyncio
 from datetime import datetime
 
 from isr_desk.commands import Context
-from isr_desk.domain import Manifest, human_duration
+from isr_desk.domain import Manifest, SiteProfile, human_duration
 from isr_desk.services.errors import ManifestError
 from isr_desk.services.manifest import ManifestDiff, PageChange
 
@@ -22,17 +24,28 @@ from isr_desk.services.manifest import ManifestDiff, PageChange
 def run_diff(args: argparse.Namespace, ctx: Context) -> int:
     from isr_desk.services.manifest import diff_manifests, summary_line
 
+    site = _target_site(args)  # before anything is loaded or printed: a typo costs nothing
     old, new, since = _manifests(args, ctx)
     diff = diff_manifests(old, new)
     # The same one-line summary as the "What changed" window (services/manifest/_changes.py).
     summary = summary_line(diff, since)
     if args.json:
-        ctx.json_line({"old": old.source, "new": new.source, "summary": summary, **diff.to_json()})
+        document = diff.to_json(site)
+        ctx.json_line({"old": old.source, "new": new.source, "summary": summary, **document})
     else:
-        ctx.out("\n".join([summary, *describe(diff, old.source, new.source)]))
+        ctx.out("\n".join([summary, *describe(diff, old.source, new.source, site)]))
     if args.revalidate:
-        return _revalidate(args, diff, ctx)
+        assert site is not None
+        return _revalidate(args, diff, site, ctx)
     return 0
+
+
+def _target_site(args: argparse.Namespace) -> SiteProfile | None:
+    """The site the diff's targets are for: ``--revalidate``'s, else ``--since-last``'s."""
+    from isr_desk.services.sites import ProfileStore
+
+    name = args.revalidate or args.since_last
+    return ProfileStore().get(name) if name else None
 
 
 def _manifests(
@@ -74,7 +87,7 @@ def _since_last(site: str, ctx: Context) -> tuple[Manifest, Manifest, datetime |
     return before[0], now, before[1]
 
 
-def describe(diff: ManifestDiff, old: str, new: str) -> list[str]:
+def describe(diff: ManifestDiff, old: str, new: str, site: SiteProfile | None = None) -> list[str]:
     lines = [f"{old} -> {new}"]
     if diff.empty:
         return [*lines, "No pages or tags changed."]
@@ -89,7 +102,7 @@ def describe(diff: ManifestDiff, old: str, new: str) -> list[str]:
     for title, rows in sections:
         if rows:
             lines += ["", f"{title} ({len(rows)})", *(f"  {row}" for row in rows)]
-    targets = diff.targets()
+    targets = diff.targets(site)
     lines += ["", f"To refresh: {len(targets)} target(s): " + ", ".join(map(str, targets[:8]))]
     if len(targets) > 8:
         lines[-1] += f", … (+{len(targets) - 8})"
@@ -108,19 +121,20 @@ def _change(change: PageChange) -> str:
     return f"* {change.path}: " + "; ".join(parts)
 
 
-def _revalidate(args: argparse.Namespace, diff: ManifestDiff, ctx: Context) -> int:
+def _revalidate(
+    args: argparse.Namespace, diff: ManifestDiff, profile: SiteProfile, ctx: Context
+) -> int:
     from isr_desk.commands._output import RunPrinter
     from isr_desk.commands.revalidate import _Printer, _run
     from isr_desk.services.revalidation import RunOptions
     from isr_desk.services.runs import RunPlan
     from isr_desk.services.sites import ProfileStore
 
-    targets = diff.targets()
+    targets = diff.targets(profile)
     if not targets:
         ctx.err("isr-desk: nothing changed: nothing to revalidate")
         return 0
     store = ProfileStore()
-    profile = store.get(args.revalidate)
     plan = RunPlan(profile, tuple(targets), options=RunOptions.from_profile(profile))
     output_args = argparse.Namespace(
         format="json" if args.json else "text",

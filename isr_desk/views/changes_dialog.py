@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from isr_desk.domain import SiteProfile
 from isr_desk.services.manifest import Section, SinceLast
 from isr_desk.views.plain import plain
 from isr_desk.views.run_texts import describe_targets
@@ -44,10 +45,14 @@ class ChangesDialog(QDialog):
 
     refresh_requested = Signal(list)  # [Target]
 
-    def __init__(self, changes: SinceLast, *, site: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, changes: SinceLast, *, profile: SiteProfile, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.changes = changes
-        self.setWindowTitle(f"What changed — {site}")
+        # The site's targets: a page's path where a tag would do nothing (Pages Router).
+        self.targets = changes.targets(profile)
+        self.setWindowTitle(f"What changed — {profile.name}")
         self.setObjectName("changesDialog")
         # Most of the window it opens over: long lists of pages read better wide.
         size = parent.window().size() if parent is not None else None
@@ -70,7 +75,7 @@ class ChangesDialog(QDialog):
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        targets = changes.targets()
+        targets = self.targets
         self.refresh_button = QPushButton(
             f"Refresh these {describe_targets(targets)}" if targets else "Nothing to refresh"
         )
@@ -111,9 +116,8 @@ class ChangesDialog(QDialog):
         return [item.text(0) for item in items if item is not None]
 
     def _on_refresh_button_clicked(self) -> None:
-        targets = self.changes.targets()
-        if targets:
-            self.refresh_requested.emit(targets)
+        if self.targets:
+            self.refresh_requested.emit(list(self.targets))
             self.accept()
 
 

@@ -387,7 +387,7 @@ class TargetsPanel(QWidget):
         if changes is None:
             self.changed_button.hide()
             return
-        targets = changes.targets()
+        targets = changes.targets(self._profile)  # the site's: a path where a tag does nothing
         text = f"What changed ({describe_targets(targets)})" if targets else "What changed"
         self.changed_button.setText(text)
         self.changed_button.setToolTip(changes.summary())
@@ -400,14 +400,14 @@ class TargetsPanel(QWidget):
             return
         if self.changes_dialog is not None:
             self.changes_dialog.close()
-        self.changes_dialog = ChangesDialog(changes, site=profile.name, parent=self)
+        self.changes_dialog = ChangesDialog(changes, profile=profile, parent=self)
         self.changes_dialog.refresh_requested.connect(self.revalidate_requested)
         self.changes_dialog.open()
 
     def revalidate_changes(self) -> None:
         """Send exactly what changed since the list before (``isr-desk manifest diff``)."""
-        if self.since_last is not None and self.since_last.targets():
-            self.revalidate_requested.emit(self.since_last.targets())
+        if self.since_last is not None and (targets := self.since_last.targets(self._profile)):
+            self.revalidate_requested.emit(targets)
 
     def _update_tab_titles(self) -> None:
         paths, tags = self.paths_tab.model, self.tags_tab.model

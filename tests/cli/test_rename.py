@@ -121,6 +121,29 @@ def test_since_last_deploy_revalidates_exactly_what_changed(
     assert len(json.loads(again.stdout)["tags_renamed"]) == 5
 
 
+def test_a_site_that_cannot_revalidate_tags_gets_the_renamed_pages_by_path(
+    site: LoopbackSite, unique_name: str, real_keyring: object, tmp_path: Path
+) -> None:
+    current = tmp_path / "site" / ".next"
+    shutil.copytree(BUILD, current)
+    out = isr("site", "add", unique_name, "--url", site.url, "--preset", "pages-router",
+              "--manifest", str(current), "--secret-stdin", stdin=site.secret)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    try:
+        assert isr("manifest", unique_name, "--json").returncode == 0
+        shutil.rmtree(current)
+        shutil.copytree(renamed_build(tmp_path), current)
+        out = isr("manifest", "diff", "--since-last", unique_name, "--revalidate", unique_name)
+        assert out.returncode == 0, out.stderr
+        pages = {f"path:/posts/{s}" for s in ("cache-tags", "hello-world", "on-demand",
+                 "pages-router", "stale-while-revalidate")}  # fmt: skip
+        # A tag would be refused ("cannot revalidate cache tags"): each page goes by path.
+        assert "To refresh: 5 target(s): /posts/" in out.stdout
+        assert sorted(site.revalidated) == sorted(pages)
+    finally:
+        isr("site", "remove", unique_name)
+
+
 def test_a_tag_the_manifest_no_longer_lists_is_warned_about_before_sending(
     build_site: tuple[str, Path], site: LoopbackSite
 ) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from isr_desk.domain import SiteProfile
+from isr_desk.domain import Endpoint, Preset, SiteProfile
 from isr_desk.views.changes_dialog import FIRST_HINT, NOTHING_HINT
 from isr_desk.views.main_window import MainWindow
 from tests.gui.conftest import WindowFactory
@@ -20,8 +20,11 @@ from tests.helpers.sites import LoopbackSite
 from tests.services.manifest.test_diff import BUILD, renamed_build
 
 
-def _site(site: LoopbackSite, build: Path) -> SiteProfile:
-    return SiteProfile(name="Blog", base_url=site.url, manifest_source=str(build))
+def _site(site: LoopbackSite, build: Path, preset: Preset = Preset.APP_ROUTER) -> SiteProfile:
+    endpoint = Endpoint(preset=preset)
+    return SiteProfile(
+        name="Blog", base_url=site.url, manifest_source=str(build), endpoint=endpoint
+    )
 
 
 def test_a_pattern_filters_and_counts_before_sending(
@@ -55,12 +58,16 @@ def test_a_pattern_filters_and_counts_before_sending(
 
 
 def _load_twice(
-    qtbot: QtBot, site: LoopbackSite, make_window: WindowFactory, tmp_path: Path
+    qtbot: QtBot,
+    site: LoopbackSite,
+    make_window: WindowFactory,
+    tmp_path: Path,
+    preset: Preset = Preset.APP_ROUTER,
 ) -> MainWindow:
     """A window on the real build, then the deploy of a copy whose tags are renamed."""
     build = tmp_path / "site" / ".next"
     shutil.copytree(BUILD, build)
-    window = make_window((_site(site, build), site.secret))
+    window = make_window((_site(site, build, preset), site.secret))
     panel = window.targets
     qtbot.waitUntil(lambda: panel.since_last is not None, timeout=5000)
     shutil.rmtree(build)
@@ -140,3 +147,24 @@ def test_the_changes_window_lists_the_rename_and_refreshes_exactly_it(
         go.click()
     slugs = ("cache-tags", "hello-world", "on-demand", "pages-router", "stale-while-revalidate")
     assert sorted(site.revalidated) == sorted(f"tag:article:{s}" for s in slugs)
+
+
+def test_a_site_without_tags_refreshes_the_renamed_pages_by_path(
+    qtbot: QtBot,
+    qloop: asyncio.AbstractEventLoop,
+    site: LoopbackSite,
+    make_window: WindowFactory,
+    tmp_path: Path,
+) -> None:
+    window = _load_twice(qtbot, site, make_window, tmp_path, Preset.PAGES_ROUTER)
+    panel = window.targets
+    # The Pages Router preset cannot revalidate a tag: the renamed tags' pages go by path.
+    assert panel.changed_button.text() == "What changed (5 pages)"
+    panel.changed_button.click()
+    dialog = panel.changes_dialog
+    assert dialog is not None
+    assert dialog.refresh_button.text() == "Refresh these 5 pages"
+    with qtbot.waitSignal(window.controller.run_finished, timeout=5000):
+        dialog.refresh_button.click()  # a few pages by path: sent without a question
+    slugs = ("cache-tags", "hello-world", "on-demand", "pages-router", "stale-while-revalidate")
+    assert sorted(site.revalidated) == sorted(f"path:/posts/{s}" for s in slugs)

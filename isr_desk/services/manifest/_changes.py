@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from isr_desk.domain import Manifest, Target, human_duration, plural
+from isr_desk.domain import Manifest, SiteProfile, Target, human_duration, plural
 from isr_desk.services.manifest._diff import ManifestDiff, PageChange, diff_manifests
 from isr_desk.services.manifest._snapshots import (
     Content,
@@ -61,8 +61,9 @@ class SinceLast:
     def first(self) -> bool:
         return self.since is None
 
-    def targets(self) -> list[Target]:
-        return self.diff.targets() if self.diff is not None else []
+    def targets(self, profile: SiteProfile | None = None) -> list[Target]:
+        """What a refresh sends to ``profile``'s site (:meth:`ManifestDiff.targets`)."""
+        return self.diff.targets(profile) if self.diff is not None else []
 
     def counts(self) -> list[str]:
         """``["3 tags renamed", "12 pages changed"]``: each kind of change with its count."""

@@ -2,9 +2,12 @@
 
 A tag is *renamed* when a tag that is gone and a tag that is new tag exactly the same
 (non-empty) set of pages. :meth:`ManifestDiff.targets` is what a refresh after the change
-sends: the pages added or changed, and the tags added or renamed (by their new name). A page
-whose only change is a renamed tag is refreshed by that tag, not sent again by path. Pages
-and tags that are gone are reported, not sent: the new build no longer serves them.
+sends to a given site: the pages added or changed, and the tags added or renamed (by their new
+name). A page whose only change is a renamed tag is refreshed by that tag, not sent again by
+path — unless a tag would do nothing for it: a site that cannot revalidate tags (Pages Router
+preset, a custom endpoint without a tag URL) or a Pages Router page (a tag never rebuilds
+one) gets the page's path instead. Pages and tags that are gone are reported, not sent: the
+new build no longer serves them (docs/patterns-and-diffs.md).
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from isr_desk.domain import Manifest, ManifestPath, Target
+from isr_desk.domain import Manifest, ManifestPath, Router, SiteProfile, Target
+from isr_desk.services.sites import supports_tags
 
 Revalidate = int | float | bool | None
 
@@ -56,6 +60,10 @@ class ManifestDiff:
     pages_changed: tuple[PageChange, ...] = ()
     # How many pages each added, removed or renamed tag touches (a removed one: in the old).
     tag_pages: dict[str, int] = field(default_factory=dict, compare=False)
+    # The pages (in the new manifest) of each added or renamed tag: sent by path where a tag
+    # would do nothing; and the new manifest's Pages Router pages (a tag never rebuilds them).
+    new_tag_paths: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    pages_router: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def empty(self) -> bool:
@@ -68,14 +76,27 @@ class ManifestDiff:
             or self.pages_changed
         )
 
-    def targets(self) -> list[Target]:
+    def targets(self, profile: SiteProfile | None = None) -> list[Target]:
+        """What a refresh sends to ``profile``'s site (None: a site that revalidates tags).
+
+        A tag reaches its App Router pages only: where the site cannot revalidate tags, or
+        for a Pages Router page, the tag's pages are sent by path instead.
+        """
+        can_tag = profile is None or supports_tags(profile)
         renamed = dict(self.tags_renamed)
         changed = [c.path for c in self.pages_changed if not c.only_renamed(renamed)]
-        paths = [*self.pages_added, *changed]
         tags = [*self.tags_added, *(new for _, new in self.tags_renamed)]
-        return list(dict.fromkeys([*map(Target.path, paths), *map(Target.tag, tags)]))
+        untagged = [
+            page
+            for tag in tags
+            for page in self.new_tag_paths.get(tag, ())
+            if not can_tag or page in self.pages_router
+        ]
+        paths = [*self.pages_added, *changed, *untagged]
+        sent_tags = tags if can_tag else []
+        return list(dict.fromkeys([*map(Target.path, paths), *map(Target.tag, sent_tags)]))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, profile: SiteProfile | None = None) -> dict[str, Any]:
         return {
             "pages_added": list(self.pages_added),
             "pages_removed": list(self.pages_removed),
@@ -83,7 +104,7 @@ class ManifestDiff:
             "tags_removed": list(self.tags_removed),
             "tags_renamed": [{"old": old, "new": new} for old, new in self.tags_renamed],
             "pages_changed": [c.to_json() for c in self.pages_changed],
-            "targets": [str(t) for t in self.targets()],
+            "targets": [str(t) for t in self.targets(profile)],
         }
 
 
@@ -117,6 +138,8 @@ def diff_manifests(old: Manifest, new: Manifest) -> ManifestDiff:
             if (change := _change(old_pages[path], new_pages[path])) is not None
         ),
         tag_pages={t: len(new_tags[t]) for t in added} | {t: len(old_tags[t]) for t in removed},
+        new_tag_paths={t: tuple(sorted(new_tags[t])) for t in added},
+        pages_router=frozenset(p.path for p in new.paths if p.router is Router.PAGES),
     )
 
 

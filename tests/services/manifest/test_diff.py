@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from isr_desk.domain import Manifest, ManifestPath, ManifestTag, Target
+from isr_desk.domain import (
+    Endpoint,
+    Manifest,
+    ManifestPath,
+    ManifestTag,
+    Preset,
+    Router,
+    SiteProfile,
+    Target,
+)
 from isr_desk.services.errors import ManifestError
 from isr_desk.services.manifest import (
     diff_manifests,
@@ -61,6 +70,62 @@ def test_a_page_with_more_than_a_rename_is_sent_by_path() -> None:
     assert [c.path for c in diff.pages_changed] == ["/a", "/b"]
     assert diff.targets() == [Target.path("/a"), Target.path("/b"), Target.tag("extra"),
                               Target.tag("new")]  # fmt: skip
+
+
+APP_SITE = SiteProfile("app", "https://a.example")
+PAGES_SITE = SiteProfile(
+    "pages", "https://a.example", endpoint=Endpoint(preset=Preset.PAGES_ROUTER)
+)
+NO_TAG_SITE = SiteProfile(
+    "custom",
+    "https://a.example",
+    endpoint=Endpoint(
+        preset=Preset.CUSTOM, url_template="{url}/api/r?path={path}", tag_url_template=""
+    ),
+)
+
+
+def _renamed_pair(router: Router | None = Router.APP) -> tuple[Manifest, Manifest]:
+    old = _m(ManifestPath("/a", tags=("cat-x",), router=router),
+             ManifestPath("/b", tags=("cat-x",), router=router))  # fmt: skip
+    new = _m(ManifestPath("/a", tags=("cat:x",), router=router),
+             ManifestPath("/b", tags=("cat:x",), router=router))  # fmt: skip
+    return old, new
+
+
+def test_a_rename_is_sent_as_the_new_tag_to_a_site_that_revalidates_tags() -> None:
+    diff = diff_manifests(*_renamed_pair())
+    assert diff.targets(APP_SITE) == diff.targets() == [Target.tag("cat:x")]
+
+
+@pytest.mark.parametrize("site", [PAGES_SITE, NO_TAG_SITE], ids=["pages-preset", "custom"])
+def test_a_rename_is_sent_as_paths_to_a_site_that_cannot_revalidate_tags(
+    site: SiteProfile,
+) -> None:
+    diff = diff_manifests(*_renamed_pair())
+    # A tag would end the run with "cannot revalidate cache tags": the pages go by path.
+    assert diff.targets(site) == [Target.path("/a"), Target.path("/b")]
+    assert diff.to_json(site)["targets"] == ["/a", "/b"]
+
+
+def test_a_pages_router_page_of_a_renamed_tag_is_sent_by_path_even_where_tags_work() -> None:
+    old, new = _renamed_pair(Router.PAGES)
+    new = _m(ManifestPath("/a", tags=("cat:x",), router=Router.PAGES),
+             ManifestPath("/b", tags=("cat:x",), router=Router.APP))  # fmt: skip
+    diff = diff_manifests(old, new)
+    assert diff.tags_renamed == (("cat-x", "cat:x"),)
+    # A tag never rebuilds a Pages Router page; the App Router page comes with the tag.
+    assert diff.targets(APP_SITE) == [Target.path("/a"), Target.tag("cat:x")]
+
+
+def test_an_added_tag_on_a_site_without_tags_sends_its_pages() -> None:
+    old = _m(ManifestPath("/a"), ManifestPath("/b", tags=("t",)))
+    new = _m(ManifestPath("/a"), ManifestPath("/b", tags=("t",)),
+             tags=(ManifestTag("fresh", paths=("/a",)),))  # fmt: skip
+    diff = diff_manifests(old, new)
+    assert diff.tags_added == ("fresh",)
+    assert diff.targets(APP_SITE) == [Target.tag("fresh")]
+    assert diff.targets(PAGES_SITE) == [Target.path("/a")]
 
 
 def test_same_build_twice_is_empty() -> None:
