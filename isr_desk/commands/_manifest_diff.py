@@ -1,11 +1,13 @@
 """``isr-desk manifest diff OLD NEW`` and ``manifest diff --since-last SITE [--revalidate SITE]``.
 
 OLD and NEW are any manifest sources (two ``.next`` builds, two manifest files or URLs);
-``--since-last SITE`` compares the site's newest saved snapshot that differs from its
-manifest now (docs/patterns-and-diffs.md). ``--revalidate SITE`` sends exactly the diff's
-targets through the same run session as ``isr-desk revalidate``. The targets are those of the
-site they go to (``--revalidate``, else ``--since-last``): a tag where it reaches the page, the
-page's path where it would not (:meth:`ManifestDiff.targets`). Exit 0 (1 when a
+``--since-last SITE`` compares the site's newest saved snapshot that differs from its manifest
+now (docs/patterns-and-diffs.md). ``--revalidate SITE`` sends exactly the diff's targets
+through the same run session as ``isr-desk revalidate``, with its run options
+(``--purge-cdn``/``--no-purge-cdn``, the site's ``cdn.by_default``, ``--verify``,
+``--verify-strict``). The targets are
+those of the site they go to (``--revalidate``, else ``--since-last``): a tag where it reaches
+the page, the page's path where it would not (:meth:`ManifestDiff.targets`). Exit 0 (1 when a
 revalidation failed), 2 for bad input.
 """
 
@@ -25,6 +27,12 @@ def run_diff(args: argparse.Namespace, ctx: Context) -> int:
     from isr_desk.services.manifest import diff_manifests, summary_line
 
     site = _target_site(args)  # before anything is loaded or printed: a typo costs nothing
+    if site is not None and args.revalidate:
+        from isr_desk.commands._run_args import purge_choice
+
+        purge_choice(args, site)  # --purge-cdn for a site without a CDN: exit 2 here too
+    elif args.verify or args.verify_strict or args.purge_cdn is not None:
+        raise ManifestError("--verify and --purge-cdn go with --revalidate SITE")
     old, new, since = _manifests(args, ctx)
     diff = diff_manifests(old, new)
     # The same one-line summary as the "What changed" window (services/manifest/_changes.py).
@@ -124,18 +132,28 @@ def _change(change: PageChange) -> str:
 def _revalidate(
     args: argparse.Namespace, diff: ManifestDiff, profile: SiteProfile, ctx: Context
 ) -> int:
+    """Send the diff's targets as ``isr-desk revalidate`` would: its run options
+    (commands/_run_args.py), its printer and exit status."""
     from isr_desk.commands._output import RunPrinter
+    from isr_desk.commands._run_args import purge_choice, wants_verify
     from isr_desk.commands.revalidate import _Printer, _run
     from isr_desk.services.revalidation import RunOptions
     from isr_desk.services.runs import RunPlan
     from isr_desk.services.sites import ProfileStore
 
+    purge = purge_choice(args, profile)  # the site's cdn.by_default unless told otherwise
     targets = diff.targets(profile)
     if not targets:
         ctx.err("isr-desk: nothing changed: nothing to revalidate")
         return 0
     store = ProfileStore()
-    plan = RunPlan(profile, tuple(targets), options=RunOptions.from_profile(profile))
+    plan = RunPlan(
+        profile,
+        tuple(targets),
+        options=RunOptions.from_profile(profile),
+        verify=wants_verify(args),
+        purge_cdn=purge,
+    )
     output_args = argparse.Namespace(
         format="json" if args.json else "text",
         quiet=False,
@@ -146,4 +164,4 @@ def _revalidate(
     output = RunPrinter(output_args, ctx, profile.name, total=len(targets) * len(profile.bases))
     printer = _Printer(ctx, output)
     asyncio.run(_run(plan, store, printer))
-    return printer.exit_status(strict=False)
+    return printer.exit_status(strict=args.verify_strict)

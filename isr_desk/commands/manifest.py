@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from isr_desk.commands import Context, Subparsers
+from isr_desk.commands._run_args import add_run_flags, wants_verify
 from isr_desk.domain import (
     Manifest,
     ManifestPath,
@@ -31,6 +32,7 @@ examples:
   isr-desk manifest diff old/.next new/.next      what changed between two builds
   isr-desk manifest diff --since-last blog        the saved snapshot against the manifest now
   isr-desk manifest diff --since-last blog --revalidate blog   refresh exactly what changed
+  isr-desk manifest diff --since-last blog --revalidate blog --purge-cdn --verify
 """
 _MAX_PATH_WIDTH = 60
 _MAX_EXAMPLES = 3
@@ -50,6 +52,7 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument("sources", nargs="*", metavar="OLD NEW", help="with diff: two sources")
     parser.add_argument("--since-last", metavar="SITE", help="with diff: the site's snapshot")
     parser.add_argument("--revalidate", metavar="SITE", help="with diff: send what changed")
+    add_run_flags(parser)  # with diff --revalidate, as `isr-desk revalidate`
     parser.add_argument("--source", help="a manifest source to use instead of the profile's")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument(
@@ -65,8 +68,10 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         from isr_desk.commands._manifest_diff import run_diff
 
         return run_diff(args, ctx)
-    if args.sources or args.since_last or args.revalidate:
-        raise ManifestError("OLD NEW, --since-last and --revalidate go with `manifest diff`")
+    if args.sources or args.since_last or args.revalidate or _run_flags_given(args):
+        raise ManifestError(
+            "OLD NEW, --since-last, --revalidate and its run options go with `manifest diff`"
+        )
     profile = ProfileStore().get(args.name)
     source = args.source or profile.manifest_source
     if not source:
@@ -90,6 +95,10 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         ctx.err(f"note: {note}")
     ctx.out("\n".join(_human(manifest, implicit=args.implicit)))
     return 0
+
+
+def _run_flags_given(args: argparse.Namespace) -> bool:
+    return bool(wants_verify(args) or args.purge_cdn is not None)
 
 
 def keep_snapshot(site: str, manifest: Manifest, ctx: Context) -> None:

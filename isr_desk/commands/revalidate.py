@@ -37,6 +37,7 @@ from isr_desk.commands import Context, Subparsers
 from isr_desk.commands._cdn_args import token_from_env
 from isr_desk.commands._dry_run import print_dry_run
 from isr_desk.commands._output import RunPrinter, add_output_flags
+from isr_desk.commands._run_args import add_run_flags, purge_choice, wants_verify
 from isr_desk.commands._site_args import (
     HelpFormatter,
     add_site_source_flags,
@@ -122,33 +123,7 @@ def register(subparsers: Subparsers) -> None:
         help="exit 2, sending nothing, when a --tag is not in the site's list of tags "
         "(a renamed tag reaches no page; without it: a warning)",
     )
-    parser.add_argument(
-        "--verify",
-        action="store_true",
-        help="fetch each page before and after, and say whether it really changed",
-    )
-    parser.add_argument(
-        "--verify-strict",
-        action="store_true",
-        help="--verify, and exit 1 unless every page was checked and shown fresh (unchanged, "
-        "CDN-stale, inconclusive, not checked or a cut-short check all give 1)",
-    )
-    purge = parser.add_mutually_exclusive_group()
-    purge.add_argument(
-        "--purge-cdn",
-        dest="purge_cdn",
-        action="store_const",
-        const=True,
-        default=None,
-        help="after the origin, purge the site's CDN for the same targets (docs/cdn.md)",
-    )
-    purge.add_argument(
-        "--no-purge-cdn",
-        dest="purge_cdn",
-        action="store_const",
-        const=False,
-        help="do not purge the CDN, even if the site is set to purge it in every run",
-    )
+    add_run_flags(parser)  # --verify, --verify-strict, --purge-cdn, --no-purge-cdn
     parser.add_argument(
         "--resume",
         type=int,
@@ -258,12 +233,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             return 0
     warn_unknown_tags(args, ctx, profile, targets)  # a renamed tag reaches no page
     options = RunOptions.from_profile(profile)
-    purge = profile.cdn.by_default if args.purge_cdn is None else args.purge_cdn
-    if purge and not profile.cdn.enabled:
-        raise RevalidationError(
-            f"--purge-cdn: site {profile.name!r} has no CDN set",
-            hint=f"isr-desk site edit {profile.name} --cdn vercel|cloudflare … (docs/cdn.md)",
-        )
+    purge = purge_choice(args, profile)
     if args.dry_run:
         if purge and args.format != "json":
             print_cdn_plan(profile, targets, ctx)
@@ -274,7 +244,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         profile,
         tuple(targets),
         options=options,
-        verify=args.verify or args.verify_strict,
+        verify=wants_verify(args),
         secret=secret,
         resumes=args.resume,
         purge_cdn=purge,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_sites import isr
+from tests.helpers.cdn import CF_TOKEN, ZONE, FakeCloudflare
 from tests.helpers.sites import LoopbackSite
 from tests.services.manifest.test_diff import BUILD, renamed_build
 
@@ -181,3 +182,69 @@ def test_a_manifest_that_does_not_load_adds_nothing_and_blocks_nothing(
     assert out.returncode == 0, out.stderr
     assert "warning" not in out.stderr
     assert site.revalidated == ["tag:category-guides"]
+
+
+@pytest.fixture
+def cloudflare(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudflare]:
+    """A loopback Cloudflare API in the real one's place (tests/helpers/cdn.py)."""
+    with FakeCloudflare() as api:
+        monkeypatch.setenv("ISR_DESK_CLOUDFLARE_API", api.api)
+        monkeypatch.setenv("CF_TOKEN", CF_TOKEN)
+        yield api
+
+
+@pytest.fixture
+def cdn_build_site(
+    site: LoopbackSite,
+    unique_name: str,
+    real_keyring: object,
+    tmp_path: Path,
+    cloudflare: FakeCloudflare,
+) -> Iterator[tuple[str, Path]]:
+    """A stored site on the real build, with a loopback Cloudflare that purges by default;
+    its manifest loaded once (a snapshot), then the build swapped for the renamed one."""
+    current = tmp_path / "site" / ".next"
+    shutil.copytree(BUILD, current)
+    out = isr("site", "add", unique_name, "--url", site.url, "--manifest", str(current),
+              "--cdn", "cloudflare", "--cdn-zone", ZONE, "--cdn-token-env", "CF_TOKEN",
+              "--cdn-by-default", "--secret-stdin", stdin=site.secret)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert isr("manifest", unique_name, "--json").returncode == 0
+    shutil.rmtree(current)
+    shutil.copytree(renamed_build(tmp_path), current)
+    yield unique_name, current
+    isr("site", "remove", unique_name)
+
+
+NEW_TAGS = sorted(f"article:{s}" for s in ("cache-tags", "hello-world", "on-demand",
+                  "pages-router", "stale-while-revalidate"))  # fmt: skip
+
+
+def test_diff_revalidate_purges_the_cdn_of_a_site_set_to_purge_by_default(
+    cdn_build_site: tuple[str, Path], site: LoopbackSite, cloudflare: FakeCloudflare
+) -> None:
+    name, _ = cdn_build_site
+    out = isr("manifest", "diff", "--since-last", name, "--revalidate", name)
+    assert out.returncode == 0, out.stderr
+    assert sorted(site.revalidated) == [f"tag:{t}" for t in NEW_TAGS]
+    assert [kind for kind, _ in cloudflare.purged] == ["tags"]
+    assert sorted(cloudflare.purged[0][1]) == NEW_TAGS
+    assert "CDN (cdn: Cloudflare): 5 of 5 purged, 0 failed" in out.stdout
+    # --no-purge-cdn: the origin only (the diff since the last list is the same change).
+    out = isr("manifest", "diff", "--since-last", name, "--revalidate", name, "--no-purge-cdn")
+    assert out.returncode == 0, out.stderr
+    assert len(site.revalidated) == 10
+    assert len(cloudflare.purged) == 1
+
+
+def test_diff_revalidate_verifies_with_verify(
+    cdn_build_site: tuple[str, Path], site: LoopbackSite, cloudflare: FakeCloudflare
+) -> None:
+    name, _ = cdn_build_site
+    out = isr("manifest", "diff", "--since-last", name, "--revalidate", name, "--json",
+              "--verify")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    verified = [line["verify"] for line in lines if "verify" in line]
+    assert len(verified) == 5  # one per page of the renamed tags
+    assert "summary" in lines[-1]

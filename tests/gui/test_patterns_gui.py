@@ -8,22 +8,34 @@ import asyncio
 import shutil
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from isr_desk.domain import Endpoint, Preset, SiteProfile
+from isr_desk.domain import CdnProvider, CdnSettings, Endpoint, Preset, SiteProfile
+from isr_desk.services.sites import SecretStore
 from isr_desk.views.changes_dialog import FIRST_HINT, NOTHING_HINT
 from isr_desk.views.main_window import MainWindow
 from tests.gui.conftest import WindowFactory
 from tests.gui.test_accessibility import unnamed
+from tests.helpers.cdn import CF_TOKEN, ZONE, FakeCloudflare
 from tests.helpers.sites import LoopbackSite
 from tests.services.manifest.test_diff import BUILD, renamed_build
 
 
-def _site(site: LoopbackSite, build: Path, preset: Preset = Preset.APP_ROUTER) -> SiteProfile:
+def _site(
+    site: LoopbackSite,
+    build: Path,
+    preset: Preset = Preset.APP_ROUTER,
+    cdn: CdnSettings | None = None,
+) -> SiteProfile:
     endpoint = Endpoint(preset=preset)
     return SiteProfile(
-        name="Blog", base_url=site.url, manifest_source=str(build), endpoint=endpoint
+        cdn=cdn or CdnSettings(),
+        name="Blog",
+        base_url=site.url,
+        manifest_source=str(build),
+        endpoint=endpoint,
     )
 
 
@@ -63,11 +75,12 @@ def _load_twice(
     make_window: WindowFactory,
     tmp_path: Path,
     preset: Preset = Preset.APP_ROUTER,
+    cdn: CdnSettings | None = None,
 ) -> MainWindow:
     """A window on the real build, then the deploy of a copy whose tags are renamed."""
     build = tmp_path / "site" / ".next"
     shutil.copytree(BUILD, build)
-    window = make_window((_site(site, build, preset), site.secret))
+    window = make_window((_site(site, build, preset, cdn), site.secret))
     panel = window.targets
     qtbot.waitUntil(lambda: panel.since_last is not None, timeout=5000)
     shutil.rmtree(build)
@@ -168,3 +181,34 @@ def test_a_site_without_tags_refreshes_the_renamed_pages_by_path(
         dialog.refresh_button.click()  # a few pages by path: sent without a question
     slugs = ("cache-tags", "hello-world", "on-demand", "pages-router", "stale-while-revalidate")
     assert sorted(site.revalidated) == sorted(f"path:/posts/{s}" for s in slugs)
+
+
+def test_refresh_what_changed_honours_also_purge_the_cdn(
+    qtbot: QtBot,
+    qloop: asyncio.AbstractEventLoop,
+    site: LoopbackSite,
+    make_window: WindowFactory,
+    secrets: SecretStore,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    with FakeCloudflare() as api:
+        monkeypatch.setenv("ISR_DESK_CLOUDFLARE_API", api.api)
+        secrets.cdn_tokens().set("Blog", CF_TOKEN)
+        cdn = CdnSettings(CdnProvider.CLOUDFLARE, zone=ZONE)
+        window = _load_twice(qtbot, site, make_window, tmp_path, cdn=cdn)
+        window.log.cdn_box.setChecked(True)
+        window.targets.changed_button.click()
+        dialog = window.targets.changes_dialog
+        assert dialog is not None
+        with qtbot.waitSignal(window.controller.confirmation_shown) as shown:
+            dialog.refresh_button.click()
+        box: QMessageBox = shown.args[0]
+        go = next(b for b in box.buttons() if b.text().startswith("Refresh"))
+        with qtbot.waitSignal(window.controller.run_finished, timeout=5000):
+            go.click()
+    slugs = ("cache-tags", "hello-world", "on-demand", "pages-router", "stale-while-revalidate")
+    tags = sorted(f"article:{s}" for s in slugs)
+    assert sorted(site.revalidated) == [f"tag:{t}" for t in tags]
+    # The same run purged the CDN for the same targets ("Also purge the CDN" was ticked).
+    assert [(kind, sorted(items)) for kind, items in api.purged] == [("tags", tags)]
