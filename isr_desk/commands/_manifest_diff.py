@@ -5,7 +5,7 @@ OLD and NEW are any manifest sources (two ``.next`` builds, two manifest files o
 now (docs/patterns-and-diffs.md). ``--revalidate SITE`` sends exactly the diff's targets
 through the same run session as ``isr-desk revalidate``, with its run options
 (``--purge-cdn``/``--no-purge-cdn``, the site's ``cdn.by_default``, ``--verify``,
-``--verify-strict``). The targets are
+``--verify-strict``) and its ``--dry-run`` (the requests, sent nowhere). The targets are
 those of the site they go to (``--revalidate``, else ``--since-last``): a tag where it reaches
 the page, the page's path where it would not (:meth:`ManifestDiff.targets`). Exit 0 (1 when a
 revalidation failed), 2 for bad input.
@@ -31,8 +31,8 @@ def run_diff(args: argparse.Namespace, ctx: Context) -> int:
         from isr_desk.commands._run_args import purge_choice
 
         purge_choice(args, site)  # --purge-cdn for a site without a CDN: exit 2 here too
-    elif args.verify or args.verify_strict or args.purge_cdn is not None:
-        raise ManifestError("--verify and --purge-cdn go with --revalidate SITE")
+    elif args.dry_run or args.verify or args.verify_strict or args.purge_cdn is not None:
+        raise ManifestError("--dry-run, --verify and --purge-cdn go with --revalidate SITE")
     old, new, since = _manifests(args, ctx)
     diff = diff_manifests(old, new)
     # The same one-line summary as the "What changed" window (services/manifest/_changes.py).
@@ -133,10 +133,11 @@ def _revalidate(
     args: argparse.Namespace, diff: ManifestDiff, profile: SiteProfile, ctx: Context
 ) -> int:
     """Send the diff's targets as ``isr-desk revalidate`` would: its run options
-    (commands/_run_args.py), its printer and exit status."""
+    (commands/_run_args.py), its printer and exit status, its ``--dry-run``."""
+    from isr_desk.commands._dry_run import print_dry_run
     from isr_desk.commands._output import RunPrinter
     from isr_desk.commands._run_args import purge_choice, wants_verify
-    from isr_desk.commands.revalidate import _Printer, _run
+    from isr_desk.commands.revalidate import _Printer, _run, print_cdn_plan
     from isr_desk.services.revalidation import RunOptions
     from isr_desk.services.runs import RunPlan
     from isr_desk.services.sites import ProfileStore
@@ -146,6 +147,10 @@ def _revalidate(
     if not targets:
         ctx.err("isr-desk: nothing changed: nothing to revalidate")
         return 0
+    if args.dry_run:  # what `revalidate --dry-run` prints: the requests, the CDN calls
+        if purge and not args.json:
+            print_cdn_plan(profile, targets, ctx)
+        return print_dry_run(profile, targets, ctx, as_json=args.json)
     store = ProfileStore()
     plan = RunPlan(
         profile,

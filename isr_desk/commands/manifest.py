@@ -33,6 +33,7 @@ examples:
   isr-desk manifest diff --since-last blog        the saved snapshot against the manifest now
   isr-desk manifest diff --since-last blog --revalidate blog   refresh exactly what changed
   isr-desk manifest diff --since-last blog --revalidate blog --purge-cdn --verify
+  isr-desk manifest diff --since-last blog --revalidate blog --dry-run   show, send nothing
 """
 _MAX_PATH_WIDTH = 60
 _MAX_EXAMPLES = 3
@@ -52,6 +53,11 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument("sources", nargs="*", metavar="OLD NEW", help="with diff: two sources")
     parser.add_argument("--since-last", metavar="SITE", help="with diff: the site's snapshot")
     parser.add_argument("--revalidate", metavar="SITE", help="with diff: send what changed")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with diff --revalidate: print the requests (secret as •••) and send nothing",
+    )
     add_run_flags(parser)  # with diff --revalidate, as `isr-desk revalidate`
     parser.add_argument("--source", help="a manifest source to use instead of the profile's")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -98,7 +104,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _run_flags_given(args: argparse.Namespace) -> bool:
-    return bool(wants_verify(args) or args.purge_cdn is not None)
+    return bool(args.dry_run or wants_verify(args) or args.purge_cdn is not None)
 
 
 def keep_snapshot(site: str, manifest: Manifest, ctx: Context) -> None:

@@ -248,3 +248,32 @@ def test_diff_revalidate_verifies_with_verify(
     verified = [line["verify"] for line in lines if "verify" in line]
     assert len(verified) == 5  # one per page of the renamed tags
     assert "summary" in lines[-1]
+
+
+def test_diff_dry_run_prints_the_requests_and_the_cdn_calls_and_sends_nothing(
+    cdn_build_site: tuple[str, Path], site: LoopbackSite, cloudflare: FakeCloudflare
+) -> None:
+    name, _ = cdn_build_site
+    out = isr("manifest", "diff", "--since-last", name, "--revalidate", name, "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert "Dry run: 5 request(s) for 5 target(s); nothing sent." in out.stdout
+    assert "cdn: Cloudflare: purge 5 tags: " in out.stdout
+    assert "?secret=•••" in out.stdout  # the secret never printed
+    assert site.secret not in out.stdout
+    assert site.revalidated == []
+    assert cloudflare.purged == []
+
+
+def test_diff_run_options_need_revalidate(tmp_path: Path) -> None:
+    out = isr("manifest", "diff", str(BUILD), str(renamed_build(tmp_path)), "--dry-run")
+    assert out.returncode == 2
+    assert "go with --revalidate SITE" in out.stderr
+
+
+def test_an_unknown_revalidate_site_fails_before_the_diff_is_printed(tmp_path: Path) -> None:
+    out = isr("manifest", "diff", str(BUILD), str(renamed_build(tmp_path)),
+              "--revalidate", "nosuch-site")  # fmt: skip
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert "nosuch-site" in out.stderr
+    assert "Traceback" not in out.stderr
