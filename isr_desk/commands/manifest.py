@@ -87,11 +87,12 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         )
     # httpx comes with the manifest loader: imported only by the command that needs it.
     from isr_desk.commands._secret_header_args import manifest_network
-    from isr_desk.services.manifest import load_manifest
+    from isr_desk.services.manifest import is_own_source, load_manifest
 
     network = manifest_network(profile, source)  # its secret headers, for its own origin
     manifest = load_manifest(source, base_url=profile.base_url, network=network)
-    keep_snapshot(profile.name, manifest, ctx)
+    if is_own_source(profile, source):  # another build is a look, not the site's last list
+        keep_snapshot(profile.name, manifest, ctx)
     if args.json:
         ctx.json_line(manifest_to_json(manifest, profile))
         return 0

@@ -32,6 +32,7 @@ from isr_desk.services.manifest import (
     changes_since_last,
     convention_fixes,
     is_glob,
+    is_own_source,
     known_tags,
     load_manifest,
     select,
@@ -250,8 +251,11 @@ class TargetsPanel(QWidget):
             self.reload_button.setEnabled(True)
         elapsed_ms = (time.perf_counter() - t0) * 1000
         self._apply(manifest, paths, tags, elapsed_ms)
-        # The list first; then the comparison with the list before (it keeps a snapshot too).
-        self._show_changes(await asyncio.to_thread(_changes_since_last, profile.name, manifest))
+        # The list first; then the comparison with the list before (it keeps a snapshot too):
+        # only for the site's own manifest source, never another build (docs/patterns-and-diffs.md).
+        if is_own_source(profile, source):
+            changes = await asyncio.to_thread(_changes_since_last, profile.name, manifest)
+            self._show_changes(changes)
         self.changes_shown.emit()
 
     def _load_prepared(

@@ -122,6 +122,31 @@ def test_since_last_deploy_revalidates_exactly_what_changed(
     assert len(json.loads(again.stdout)["tags_renamed"]) == 5
 
 
+def test_loading_another_source_keeps_no_snapshot_of_the_site(
+    build_site: tuple[str, Path], site: LoopbackSite, tmp_path: Path, isr_home: Path
+) -> None:
+    name, current = build_site
+
+    def kept() -> int:
+        return len(list(isr_home.rglob("snapshots/*/*.json.gz")))
+
+    assert isr("manifest", name, "--json").returncode == 0  # its own source: kept
+    assert kept() == 1
+    other = renamed_build(tmp_path)
+    assert isr("manifest", name, "--source", str(other), "--json").returncode == 0  # a look
+    assert kept() == 1
+    out = isr("manifest", "diff", "--since-last", name)
+    # Production did not change: the other build did not become "the list before".
+    assert out.returncode == 2
+    assert "no earlier snapshot" in out.stderr
+    # The site's own source in another spelling is its own source: the snapshot is kept.
+    shutil.rmtree(current)
+    shutil.copytree(other, current)
+    spelled = str(current.parent / "." / ".next") + "/"
+    assert isr("manifest", name, "--source", spelled, "--json").returncode == 0
+    assert kept() == 2
+
+
 def test_a_site_that_cannot_revalidate_tags_gets_the_renamed_pages_by_path(
     site: LoopbackSite, unique_name: str, real_keyring: object, tmp_path: Path
 ) -> None:

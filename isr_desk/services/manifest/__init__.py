@@ -33,6 +33,7 @@ from isr_desk.services.manifest._site import (
     site_conventions,
 )
 from isr_desk.services.manifest._snapshots import (
+    is_own_source,
     previous_snapshot,
     read_snapshot,
     save_snapshot,
@@ -59,6 +60,7 @@ __all__ = [
     "detect_kind",
     "diff_manifests",
     "is_glob",
+    "is_own_source",
     "known_tags",
     "last_differing",
     "load_manifest",

@@ -3,7 +3,9 @@
 A snapshot is small: each page's path, own tags and revalidate seconds, and each own tag's
 pages, as gzip-compressed JSON under ``<data dir>/snapshots/<site>/`` (files 0600, the
 directory 0700). A snapshot is kept only when the manifest changed since the newest one; the
-newest :data:`KEEP` are kept per site (docs/patterns-and-diffs.md).
+newest :data:`KEEP` are kept per site (docs/patterns-and-diffs.md). Only a load of the site's
+own manifest source keeps one (:func:`is_own_source`): another build loaded for a look
+(``manifest SITE --source …``) would otherwise become "the list before the next deploy".
 
 A file is named ``<saved at, ns>-<content digest>.json.gz``: "is this the list I saved last
 time?" is a comparison of names, not a read of a 100,000-page file (docs/performance.md).
@@ -23,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from isr_desk.domain import Manifest, ManifestPath, ManifestTag
+from isr_desk.domain import Manifest, ManifestPath, ManifestTag, SiteProfile
 from isr_desk.services.errors import ManifestError
 from isr_desk.services.paths import app_home
 
@@ -32,6 +34,24 @@ MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # decompressed: a hostile file cannot fil
 _VERSION = 1
 _DIGEST = 16  # hex characters of sha256 in a file name
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def is_own_source(profile: SiteProfile, source: str) -> bool:
+    """True when ``source`` is the profile's configured manifest source (a file path in any
+    spelling of it): the only load that keeps a snapshot of the site."""
+    own = (profile.manifest_source or "").strip()
+    given = source.strip()
+    if not own or not given:
+        return False
+    if own == given:
+        return True
+    if "://" in own or "://" in given:
+        return own.rstrip("/") == given.rstrip("/")
+    return _local(own) == _local(given)
+
+
+def _local(path: str) -> str:
+    return os.path.normcase(os.path.abspath(os.path.expanduser(path)))
 
 
 def snapshot_dir(site: str) -> Path:

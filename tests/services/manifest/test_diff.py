@@ -23,6 +23,7 @@ from isr_desk.domain import (
 from isr_desk.services.errors import ManifestError
 from isr_desk.services.manifest import (
     diff_manifests,
+    is_own_source,
     load_manifest,
     previous_snapshot,
     read_snapshot,
@@ -238,3 +239,15 @@ def test_a_snapshot_named_by_the_first_version_is_still_compared_by_its_content(
     saved.rename(legacy)
     assert save_snapshot("s", manifest) is None
     assert previous_snapshot("s", _m(ManifestPath("/b"))) == read_snapshot(legacy)
+
+
+def test_only_the_sites_own_manifest_source_keeps_a_snapshot(tmp_path: Path) -> None:
+    build = tmp_path / "site" / ".next"
+    site = SiteProfile("s", "https://a.example", manifest_source=str(build))
+    assert is_own_source(site, str(build))
+    assert is_own_source(site, f"{tmp_path}/site/./.next/")  # the same directory
+    assert not is_own_source(site, str(tmp_path / "other" / ".next"))
+    url = SiteProfile("u", "https://a.example", manifest_source="https://a.example/m.json")
+    assert is_own_source(url, "https://a.example/m.json")
+    assert not is_own_source(url, "https://a.example/other.json")
+    assert not is_own_source(SiteProfile("n", "https://a.example"), str(build))
