@@ -8,10 +8,12 @@ row of its own: its label is never cut, whatever the theme's font.
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QDoubleSpinBox,
     QFormLayout,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -65,6 +67,8 @@ class SendingTab(QWidget):
         self.headers_edit.setMinimumHeight(48)
         self.headers_edit.setMaximumHeight(72)
         self.secret_headers = SecretHeadersGroup()
+        for spin in self._spins():  # a number needs no full-width box
+            spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         form = QFormLayout()
         form.addRow("Requests at once", self.concurrency_spin)
         form.addRow("Timeout", self.timeout_spin)
@@ -79,6 +83,10 @@ class SendingTab(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.secret_headers)
         layout.addStretch(1)
+
+    def _spins(self) -> tuple[QAbstractSpinBox, ...]:
+        return (self.concurrency_spin, self.timeout_spin, self.retries_spin, self.batch_spin,
+                self.rate_spin)  # fmt: skip
 
     def fill(self, profile: SiteProfile) -> None:
         self.batch_spin.setValue(profile.endpoint.batch_size)

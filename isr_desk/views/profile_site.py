@@ -102,9 +102,7 @@ class SiteTab(QWidget):
         self.browse_button = QPushButton("Browse…")
         self.secret_edit = QLineEdit()
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret_edit.setPlaceholderText(
-            "Paste the secret to store it (empty keeps the stored one)"
-        )
+        self.secret_edit.setPlaceholderText("Paste it to store it (empty: keep the stored one)")
         self.secret_status = QLabel("")
         plain(self.secret_status)
         self.secret_status.setObjectName("secretStatus")
@@ -119,8 +117,7 @@ class SiteTab(QWidget):
         self.preview.setAccessibleName("The request ISR Desk will send (secret hidden)")
         self.preview.setReadOnly(True)
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.preview.setMinimumHeight(72)
-        self.preview.setMaximumHeight(120)
+        self.preview.setMinimumHeight(72)  # and the tab's spare room below that
         self._layout()
 
     def _build_custom(self) -> QWidget:
@@ -171,8 +168,7 @@ class SiteTab(QWidget):
         layout.addWidget(self.secret_status)
         layout.addWidget(self.split_note)
         layout.addWidget(QLabel("The request ISR Desk will send (secret hidden):"))
-        layout.addWidget(self.preview)
-        layout.addStretch(1)
+        layout.addWidget(self.preview, 1)
 
     def fill(self, profile: SiteProfile) -> None:
         endpoint = profile.endpoint
