@@ -49,17 +49,6 @@ from isr_desk.views.profile_site import (
 )
 from isr_desk.views.tasks import TaskSet
 
-__all__ = [
-    "CDN_TAB",
-    "NO_SECRET",
-    "SECRET_STORED",
-    "SENDING_TAB",
-    "SITE_TAB",
-    "ProfileDialog",
-    "parse_headers",
-    "preview_text",
-]
-
 SECRET_STORED = "Secret stored in the system keyring"
 NO_SECRET = "No secret"
 SITE_TAB, SENDING_TAB, CDN_TAB = range(3)  # the tabs, in order
