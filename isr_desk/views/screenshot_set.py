@@ -22,6 +22,7 @@ from isr_desk.services.errors import IsrError
 from isr_desk.views.cdn_settings import TOKEN_STORED
 from isr_desk.views.cdn_token_dialog import CdnTokenDialog
 from isr_desk.views.main_window import ACTIVITY, HISTORY, MainWindow
+from isr_desk.views.profile_dialog import CDN_TAB
 from isr_desk.views.screenshots import demo_targets, wait_for
 
 SIZES = ((1024, 640), (1600, 1000))
@@ -168,7 +169,7 @@ async def add_site(window: MainWindow) -> Shot:
 
 
 async def site_cdn(window: MainWindow) -> Shot:
-    """The site dialog's CDN group on the practice site: Cloudflare, its zone, the token
+    """The site dialog's CDN tab on the practice site: Cloudflare, its zone, the token
     stored, Replace… and Remove."""
     add = window.sites_bar.dialog
     if add is not None:
@@ -177,6 +178,7 @@ async def site_cdn(window: MainWindow) -> Shot:
     dialog = window.sites_bar.dialog
     if dialog is None:
         return window, None
+    dialog.tabs.setCurrentIndex(CDN_TAB)
     for _ in range(50):  # the token's state is read from the keyring in a worker thread
         if dialog.cdn.token_status.text() == TOKEN_STORED:
             break

@@ -52,7 +52,7 @@ def test_set_token_stores_it_on_ok_and_offers_replace_and_remove(
     group = dialog.cdn
     assert group.token_status.text() == NO_TOKEN
     assert group.token_button.text() == "Set token…"
-    assert not group.remove_button.isVisibleTo(dialog)
+    assert not group.remove_button.isVisibleTo(group)
     token_dialog = _token_dialog(group)
     assert token_dialog.token_edit.echoMode() == token_dialog.token_edit.EchoMode.Password
     assert "Zone → Cache Purge → Purge" in token_dialog.help.text()
@@ -63,7 +63,7 @@ def test_set_token_stores_it_on_ok_and_offers_replace_and_remove(
     assert memory_keyring.passwords[(CDN_SERVICE, "Shop")] == CF_TOKEN
     assert group.token_status.text() == TOKEN_STORED
     assert group.token_button.text() == "Replace…"
-    assert group.remove_button.isVisibleTo(dialog)
+    assert group.remove_button.isVisibleTo(group)
     replace = _token_dialog(group)
     assert replace.windowTitle() == "Replace the Cloudflare token"
     _ok(qtbot, replace, "cf-another_token")
@@ -71,7 +71,7 @@ def test_set_token_stores_it_on_ok_and_offers_replace_and_remove(
     group.remove_button.click()
     qtbot.waitUntil(lambda: (CDN_SERVICE, "Shop") not in memory_keyring.passwords)
     qtbot.waitUntil(lambda: group.token_button.text() == "Set token…")
-    assert not group.remove_button.isVisibleTo(dialog)
+    assert not group.remove_button.isVisibleTo(group)
 
 
 def test_vercel_says_which_token_and_scope(

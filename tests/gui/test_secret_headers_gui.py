@@ -42,7 +42,7 @@ def test_the_dialog_keeps_the_name_in_the_profile_and_the_value_in_the_keyring(
     group = dialog.secret_headers
     group.name_edit.setText(HEADER)
     group.add_button.click()
-    assert group.value_edit.isVisibleTo(dialog)  # a new header asks its value at once
+    assert group.value_edit.isVisibleTo(group)  # a new header asks its value at once
     group.value_edit.setText(VALUE)
     assert _items(dialog) == [f"{HEADER}: {REDACTED} ({NEW_VALUE})"]
     try:
