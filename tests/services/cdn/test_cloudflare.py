@@ -180,3 +180,21 @@ def test_the_recorded_request_never_holds_the_token() -> None:
         assert request.secret is None
         assert ("Authorization", "Bearer •••") in request.headers
         assert CF_TOKEN not in repr(rows)
+
+
+def test_a_one_character_token_is_blanked_in_the_answer_without_breaking_it() -> None:
+    with FakeCloudflare(token="t") as api:
+        rows = run(lambda c: purge_all(purger(c, api.api), cloudflare_site(), "t",
+                                       [Target.tag("posts")]))  # fmt: skip
+        (row,) = rows
+        assert (row.ok, row.outcome) == (True, Outcome.PURGED)
+        assert isinstance(row.response, dict) and row.response["success"] is True
+
+        def strings(value: object) -> list[str]:
+            if isinstance(value, dict):
+                return [*map(str, value), *(s for v in value.values() for s in strings(v))]
+            if isinstance(value, list):
+                return [s for v in value for s in strings(v)]
+            return [value] if isinstance(value, str) else []
+
+        assert all("t" not in s.lower() for s in strings(row.response))
