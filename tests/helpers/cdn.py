@@ -6,8 +6,9 @@
   answers in Cloudflare's envelope ``{"success", "errors": [{"code", "message"}], "messages",
   "result": {"id"}}``; 403 for a wrong token.
 - :class:`FakeVercel`: ``POST /v1/edge-cache/invalidate-by-tags?projectIdOrName=P[&teamId=T]``,
-  Bearer token, ``{"tags": [...], "target": "production"|"preview"}``, 1 to 16 tags a call
-  (:data:`VERCEL_MAX_TAGS`), tags of at most 256 characters; errors in Vercel's ``{"error": {"code", "message"}}`` shape (``forbidden``,
+  Bearer token, ``{"tags": [...], "target": "production"|"preview"}``, 1 to 16 tags a
+  call (:data:`VERCEL_MAX_TAGS`), tags of at most 256 characters; errors in Vercel's
+  ``{"error": {"code", "message"}}`` shape (``forbidden``,
   ``bad_request``, ``not_found``, ``rate_limited`` with ``limit.reset``).
 
 Both record what they purged (``purged``), script answers like every fake site

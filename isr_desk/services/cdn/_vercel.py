@@ -2,8 +2,9 @@
 
 ``POST /v1/edge-cache/invalidate-by-tags?projectIdOrName=P[&teamId=T]`` with
 ``Authorization: Bearer TOKEN`` and ``{"tags": [...], "target": "production"|"preview"}``;
-1 to 16 tags a call, each at most 256 characters. Errors are ``{"error": {"code", "message"}}``; a 429 says
-when to try again in ``error.limit.reset`` (epoch seconds) besides ``Retry-After``.
+1 to 16 tags a call, each at most 256 characters. Errors are ``{"error": {"code",
+"message"}}``; a 429 says when to try again in ``error.limit.reset`` (epoch seconds)
+besides ``Retry-After``.
 
 Vercel's API has no purge by path or URL: its CDN cache keys are not configurable and only
 tags are purged. A path target is reported as not supported, with what to do instead.

@@ -22,8 +22,8 @@ from typing import Protocol
 import httpx
 
 from isr_desk.domain import Outcome, Result, RunSummary, SiteProfile, Target
-from isr_desk.services.cdn import CdnPurger
 from isr_desk.services import logsafe, paths
+from isr_desk.services.cdn import CdnPurger
 from isr_desk.services.errors import IsrError, SecretMissingError
 from isr_desk.services.http import make_client
 from isr_desk.services.revalidation import Revalidator, Run, RunOptions
@@ -210,7 +210,7 @@ class RunSession:
 
         try:
             asyncio.run(main())
-        except Exception as exc:  # a bug must end the stream, never leave the window waiting
+        except Exception as exc:  # noqa: BLE001 - a bug must end the stream, never hang the window
             where = _log_crash("the run's worker thread failed", exc)
             if self._task is None:
                 emit(Failed(IsrError("The run could not start", hint=f"Details are in {where}")))

@@ -188,7 +188,8 @@ def test_a_one_character_token_is_blanked_in_the_answer_without_breaking_it() ->
                                        [Target.tag("posts")]))  # fmt: skip
         (row,) = rows
         assert (row.ok, row.outcome) == (True, Outcome.PURGED)
-        assert isinstance(row.response, dict) and row.response["success"] is True
+        assert isinstance(row.response, dict)
+        assert row.response["success"] is True
 
         def strings(value: object) -> list[str]:
             if isinstance(value, dict):

@@ -47,8 +47,9 @@ def test_without_a_team_the_query_has_no_team_id_and_tags_go_16_a_call() -> None
 def test_the_fake_refuses_more_than_16_tags_as_vercel_does() -> None:
     with FakeVercel() as api:
         body = {"tags": [f"t{i}" for i in range(VERCEL_MAX_TAGS + 1)], "target": "production"}
-        answer = httpx.post(api.url + FakeVercel.purge_path, params={"projectIdOrName": "blog"},
-                            headers={"Authorization": f"Bearer {VERCEL_TOKEN}"}, json=body)  # fmt: skip
+        auth = {"Authorization": f"Bearer {VERCEL_TOKEN}"}
+        query = {"projectIdOrName": "blog"}
+        answer = httpx.post(api.url + FakeVercel.purge_path, params=query, headers=auth, json=body)
         assert answer.status_code == 400
         assert answer.json()["error"]["code"] == "bad_request"
         assert "16" in answer.json()["error"]["message"]

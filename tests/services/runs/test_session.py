@@ -292,7 +292,9 @@ async def test_a_bug_ends_the_stream_with_a_failure_never_a_hang(
     assert "the run failed" in caplog.text
     # No traceback reaches the screen (stderr shows WARNING and up): it is in the crash log.
     shown = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert shown and all(r.exc_info is None for r in shown)
+    assert shown
+    assert all(r.exc_info is None for r in shown)
     assert "Traceback" not in "".join(r.getMessage() for r in shown)
     crash = (paths.log_dir() / "crash.log").read_text()
-    assert "Traceback" in crash and "a bug, not a HistoryError" in crash
+    assert "Traceback" in crash
+    assert "a bug, not a HistoryError" in crash
