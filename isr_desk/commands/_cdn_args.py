@@ -128,6 +128,27 @@ def store_cdn_token(
     ctx.out(f"{profile.cdn.provider.label} API token stored in the system keyring.")
 
 
+def drop_stale_token(
+    store: ProfileStore, old: SiteProfile, new: SiteProfile, args: argparse.Namespace, ctx: Context
+) -> None:
+    """After ``site edit``: a token of the provider the site no longer uses is deleted, so it
+    is never sent to another provider's API (docs/cdn.md, "The API token")."""
+    was, now = old.cdn.provider, new.cdn.provider
+    if was is now or not old.cdn.enabled or not store.cdn_tokens.has(new.name):
+        return
+    store.cdn_tokens.delete(new.name)
+    removed = f"The {was.label} token was removed from the system keyring"
+    if not new.cdn.enabled:
+        ctx.out(removed + ".")
+    elif not getattr(args, "cdn_token_env", None):
+        ctx.out(
+            f"{removed}; set the {now.label} token with "
+            f"`isr-desk site edit {new.name} --cdn-token-env VAR`."
+        )
+    else:
+        ctx.out(removed + ".")
+
+
 def cdn_rows(profile: SiteProfile, store: ProfileStore) -> list[tuple[str, str]]:
     """``site show``'s CDN lines: the settings and whether a token is stored (never it)."""
     cdn = profile.cdn

@@ -161,3 +161,37 @@ def test_the_progress_line_shows_the_cdn_step_from_its_progress_event(
     assert "left  Purging Cloudflare: batch 1 of 2…" in out.stderr, out.stderr
     assert "4/4  " in out.stderr
     assert "Purging Cloudflare: batch 2 of 2…" in out.stderr
+
+
+def test_changing_the_provider_removes_the_old_token_so_it_never_reaches_the_other_api(
+    cdn_site: str, site: LoopbackSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeVercel(project="p") as vercel:
+        monkeypatch.setenv("ISR_DESK_VERCEL_API", vercel.api)
+        out = isr("site", "edit", cdn_site, "--cdn", "vercel", "--cdn-project", "p")
+        assert out.returncode == 0, out.stderr
+        assert (
+            f"The Cloudflare token was removed from the system keyring; set the Vercel token "
+            f"with `isr-desk site edit {cdn_site} --cdn-token-env VAR`." in out.stdout
+        )
+        assert keyring.get_password(CDN_SERVICE, cdn_site) is None
+        ran = isr("revalidate", cdn_site, "--tag", "posts", "--purge-cdn")
+        assert CF_TOKEN not in json.dumps([r.headers for r in vercel.requests])
+        assert vercel.requests == []
+        assert ran.returncode != 0
+        assert "Traceback" not in ran.stderr
+
+
+def test_cdn_none_removes_the_token(cdn_site: str) -> None:
+    out = isr("site", "edit", cdn_site, "--cdn", "none")
+    assert out.returncode == 0, out.stderr
+    assert "The Cloudflare token was removed from the system keyring." in out.stdout
+    assert keyring.get_password(CDN_SERVICE, cdn_site) is None
+    assert "CDN:         none" in isr("site", "show", cdn_site).stdout
+
+
+def test_the_same_provider_keeps_its_token(cdn_site: str) -> None:
+    out = isr("site", "edit", cdn_site, "--cdn", "cloudflare", "--cdn-purge", "prefixes")
+    assert out.returncode == 0, out.stderr
+    assert "removed" not in out.stdout
+    assert keyring.get_password(CDN_SERVICE, cdn_site) == CF_TOKEN
