@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from isr_desk.commands._progress import Progress
-from isr_desk.domain import ORIGIN
+from isr_desk.domain import ORIGIN, Outcome
 
 if TYPE_CHECKING:
     from isr_desk.commands import Context
@@ -74,7 +74,7 @@ class RunPrinter:
 
     def result(self, result: Result) -> None:
         self.done += 1
-        self.failed += not result.ok
+        self.failed += not result.ok and not _cdn_skip(result)
         if self.keeps_results:
             self.results.append(result)
         if self.format == "json":
@@ -109,8 +109,13 @@ def _isatty(ctx: Context) -> bool:
         return False
 
 
+def _cdn_skip(result: Result) -> bool:
+    """A CDN row its API cannot purge (a path on Vercel): not sent, and not a failure."""
+    return result.outcome is Outcome.UNSUPPORTED and result.step != ORIGIN
+
+
 def print_result(result: Result, ctx: Context) -> None:
-    mark = "ok  " if result.ok else "FAIL"
+    mark = "ok  " if result.ok else "skip" if _cdn_skip(result) else "FAIL"
     status = result.status if result.status is not None else "---"
     where = f" @ {result.instance}" if result.instance else ""
     step = f" [{result.step}]" if result.step != ORIGIN else ""

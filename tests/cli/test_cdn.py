@@ -195,3 +195,29 @@ def test_the_same_provider_keeps_its_token(cdn_site: str) -> None:
     assert out.returncode == 0, out.stderr
     assert "removed" not in out.stdout
     assert keyring.get_password(CDN_SERVICE, cdn_site) == CF_TOKEN
+
+
+def test_vercel_paths_are_not_purged_yet_not_failures_exit_0_and_junit_skips_them(
+    site: LoopbackSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with FakeVercel(project="shop") as api:
+        monkeypatch.setenv("ISR_DESK_VERCEL_API", api.url)
+        monkeypatch.setenv("REVALIDATE_SECRET", site.secret)
+        monkeypatch.setenv("VERCEL_TOKEN", api.token)
+        site.on("/api/revalidate", Reply(200, {"revalidated": True}))
+        report = tmp_path / "report.xml"
+        out = isr("revalidate", "--url", site.url, "--secret-env", "REVALIDATE_SECRET",
+                  "--cdn", "vercel", "--cdn-project", "shop", "--cdn-token-env", "VERCEL_TOKEN",
+                  "--purge-cdn", "--tag", "posts", "--path", "/a", "--path", "/b",
+                  "--junit", str(report))  # fmt: skip
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert api.purged == [("production", ["posts"])]
+        assert (
+            "CDN (cdn: Vercel): 1 of 1 purged, 0 failed, 2 not purged: Vercel purges tags only"
+            in out.stdout
+        )
+        assert "FAIL" not in out.stdout
+        assert re.search(r"^skip --- /a \[cdn: Vercel\]", out.stdout, re.MULTILINE), out.stdout
+        suite = ET.parse(report).getroot().find("testsuite")
+        assert suite is not None
+        assert (suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("0", "0", "2")
