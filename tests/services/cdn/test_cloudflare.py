@@ -4,6 +4,8 @@ each documented answer becomes (success, 403 token, 400 envelope, 429 Retry-Afte
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 
 from isr_desk.domain import Outcome, PathPurge, Target
@@ -199,3 +201,40 @@ def test_a_one_character_token_is_blanked_in_the_answer_without_breaking_it() ->
             return [value] if isinstance(value, str) else []
 
         assert all("t" not in s.lower() for s in strings(row.response))
+
+
+def test_prefix_mode_purges_a_route_pattern_by_its_static_part_never_literally() -> None:
+    profile = replace(cloudflare_site(PathPurge.PREFIXES), base_path="/docs")
+    targets = [Target.path("/blog/[slug]"), Target.path("/[lang]/about")]
+    with FakeCloudflare() as api:
+        rows = run(lambda c: purge_all(purger(c, api.api), profile, CF_TOKEN, targets))
+        assert api.purged == [("prefixes", ["www.example.com/docs/blog"])]
+        assert not any("[" in item for _, items in api.purged for item in items)
+    by_target = {r.target.value: r for r in rows}
+    assert by_target["/blog/[slug]"].outcome is Outcome.PURGED
+    whole = by_target["/[lang]/about"]
+    assert whole.outcome is Outcome.UNSUPPORTED
+    assert "whole host" in (whole.error or "")
+
+
+def test_prefix_mode_purges_the_home_page_by_its_url_not_the_whole_host() -> None:
+    profile = cloudflare_site(PathPurge.PREFIXES)
+    with FakeCloudflare() as api:
+        rows = run(lambda c: purge_all(purger(c, api.api), profile, CF_TOKEN,
+                                       [Target.path("/"), Target.path("/blog")]))  # fmt: skip
+        assert api.purged == [("files", [f"{SITE}/"]), ("prefixes", ["www.example.com/blog"])]
+        assert all(r.ok for r in rows)
+
+
+def test_non_ascii_paths_are_purged_as_a_browser_requests_them() -> None:
+    for encode in (True, False):  # the site's revalidation form does not change the URL
+        profile = replace(cloudflare_site(), encode_paths=encode)
+        with FakeCloudflare() as api:
+            run(lambda c, p=profile: purge_all(purger(c, api.api), p, CF_TOKEN,
+                                               [Target.path("/café")]))  # fmt: skip
+            assert api.purged == [("files", [f"{SITE}/caf%C3%A9"])]
+    profile = cloudflare_site(PathPurge.PREFIXES)
+    with FakeCloudflare() as api:
+        run(lambda c: purge_all(purger(c, api.api), profile, CF_TOKEN,
+                                [Target.path("/blog/über")]))  # fmt: skip
+        assert api.purged == [("prefixes", ["www.example.com/blog/%C3%BCber"])]
