@@ -89,7 +89,17 @@ def apply_cdn_flags(profile: SiteProfile, args: argparse.Namespace) -> SiteProfi
         raise InvalidProfileError(
             "CDN settings need a provider", hint="Add --cdn vercel or --cdn cloudflare"
         )
-    return dataclasses.replace(profile, cdn=dataclasses.replace(cdn, **changes))
+    cdn = dataclasses.replace(cdn, **changes)
+    if cdn.provider is CdnProvider.VERCEL and not cdn.project.strip():
+        raise InvalidProfileError(
+            "A Vercel CDN needs its project (id or name): give --cdn-project",
+            hint="Add --cdn-project NAME (and --cdn-team T for a team's project)",
+        )
+    if cdn.provider is CdnProvider.CLOUDFLARE and not cdn.zone.strip():
+        raise InvalidProfileError(
+            "A Cloudflare CDN needs its zone id: give --cdn-zone", hint="Add --cdn-zone ZONE_ID"
+        )
+    return dataclasses.replace(profile, cdn=cdn)
 
 
 def token_from_env(args: argparse.Namespace) -> str | None:

@@ -134,6 +134,14 @@ def test_settings_without_a_provider_or_a_vercel_project_are_refused(
     out = isr("site", "add", unique_name, "--url", site.url, "--cdn", "vercel")
     assert out.returncode == 2
     assert "needs its project" in out.stderr
+    assert "--cdn-project" in out.stderr
+
+
+def test_site_edit_to_vercel_without_a_project_names_the_flag(cdn_site: str) -> None:
+    out = isr("site", "edit", cdn_site, "--cdn", "vercel")
+    assert out.returncode == 2
+    assert "A Vercel CDN needs its project (id or name): give --cdn-project" in out.stderr
+    assert "Traceback" not in out.stderr
 
 
 def test_an_inline_ci_site_purges_vercel_with_the_token_from_the_environment(
