@@ -124,8 +124,29 @@ def print_result(result: Result, ctx: Context) -> None:
     if result.attempts > 1:
         line += f" ({result.attempts} attempts)"
     ctx.out(line)
+    said = _api_said(result)
+    if said:
+        ctx.out(f"     {said}")
     if not result.ok and result.hint:
         ctx.out(f"     {result.hint}")
+
+
+SAID_LIMIT = 200  # characters of a CDN API's own words shown under its row
+
+
+def _api_said(result: Result) -> str:
+    """What a CDN's API said about a failed row (Cloudflare's ``errors[]``, Vercel's
+    ``error.message``, or "the API asks to wait N s, …"): secrets blanked, control characters
+    shown escaped, on one line, capped; "" for an origin row or when it only repeats the hint."""
+    from isr_desk.services import logsafe
+
+    error = result.error
+    if result.ok or result.step == ORIGIN or not error or error == result.hint:
+        return ""
+    text = " ".join(logsafe.terminal_safe(logsafe.scrub(error)).split())
+    if len(text) > SAID_LIMIT:
+        text = text[: SAID_LIMIT - 1] + "…"
+    return f"{result.step.removeprefix('cdn: ')}: {text}" if text else ""
 
 
 def summary_line(summary: RunSummary) -> str:

@@ -15,7 +15,14 @@ import pytest
 
 from isr_desk.services.sites import CDN_SERVICE
 from tests.cli.test_sites import isr
-from tests.helpers.cdn import CF_TOKEN, ZONE, FakeCloudflare, FakeVercel
+from tests.helpers.cdn import (
+    CF_TOKEN,
+    ZONE,
+    FakeCloudflare,
+    FakeVercel,
+    cf_envelope,
+    cf_rate_limited,
+)
 from tests.helpers.sites import LoopbackSite, Reply
 
 
@@ -90,9 +97,10 @@ def test_a_refused_token_fails_the_run_with_the_hint(
     lines = out.stdout.splitlines()
     assert re.fullmatch(r"ok   200 /a  Refreshed  \d+ ms", lines[0])
     assert re.fullmatch(r"FAIL 403 /a \[cdn: Cloudflare\]  Wrong secret  \d+ ms", lines[1])
-    assert "API token" in lines[2]
-    assert "Cache Purge" in lines[2]
-    assert lines[3].startswith("CDN (cdn: Cloudflare): 0 of 1 purged, 1 failed")
+    assert lines[2] == "     Cloudflare: 10000 Authentication error"  # what the API said
+    assert "API token" in lines[3]
+    assert "Cache Purge" in lines[3]
+    assert lines[4].startswith("CDN (cdn: Cloudflare): 0 of 1 purged, 1 failed")
     names = [case.get("name") for case in ET.parse(report).iter("testcase")]
     assert names == ["/a", "cdn: Cloudflare: /a"]
 
@@ -229,3 +237,23 @@ def test_vercel_paths_are_not_purged_yet_not_failures_exit_0_and_junit_skips_the
         suite = ET.parse(report).getroot().find("testsuite")
         assert suite is not None
         assert (suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("0", "0", "2")
+
+
+def test_text_output_shows_what_the_api_said_sanitised_and_capped(
+    cdn_site: str, cloudflare: FakeCloudflare
+) -> None:
+    long = "Invalid url \x1b[31mred " + "x" * 400
+    cloudflare.on(cloudflare.purge_path, Reply(400, cf_envelope(False, (1012, long))),
+                  cf_rate_limited("90"))  # fmt: skip
+    out = isr("revalidate", cdn_site, "--path", "/a", "--tag", "posts", "--purge-cdn")
+    assert out.returncode == 1
+    said = [
+        line.strip() for line in out.stdout.splitlines() if line.startswith("     Cloudflare: ")
+    ]
+    assert said[0].startswith("Cloudflare: 1012 Invalid url \\x1b[31mred xxx")
+    assert said[0].endswith("…")
+    assert len(said[0]) <= len("Cloudflare: ") + 200
+    assert "\x1b" not in out.stdout
+    assert said[1] == (
+        "Cloudflare: the API asks to wait 90 s, longer than the 65 s ISR Desk waits at once"
+    )
