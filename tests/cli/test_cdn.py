@@ -257,3 +257,16 @@ def test_text_output_shows_what_the_api_said_sanitised_and_capped(
     assert said[1] == (
         "Cloudflare: the API asks to wait 90 s, longer than the 65 s ISR Desk waits at once"
     )
+
+
+def test_history_gives_the_cdn_steps_counts_beside_the_origins(
+    cdn_site: str, cloudflare: FakeCloudflare
+) -> None:
+    cloudflare.token = "another"  # every CDN row fails
+    out = isr("revalidate", cdn_site, "--path", "/a", "--path", "/b", "--tag", "t", "--purge-cdn")
+    assert out.returncode == 1
+    listed = isr("history").stdout.splitlines()
+    assert listed[1].endswith("finished; CDN: 0 purged, 3 failed"), listed
+    run = json.loads(isr("history", "--json").stdout)["runs"][0]
+    assert (run["failed"], run["cdn_ok"], run["cdn_failed"], run["cdn_not_supported"]) == (
+        0, 0, 3, 0)  # fmt: skip
