@@ -89,7 +89,17 @@ def apply_cdn_flags(profile: SiteProfile, args: argparse.Namespace) -> SiteProfi
         raise InvalidProfileError(
             "CDN settings need a provider", hint="Add --cdn vercel or --cdn cloudflare"
         )
-    return dataclasses.replace(profile, cdn=dataclasses.replace(cdn, **changes))
+    cdn = dataclasses.replace(cdn, **changes)
+    if cdn.provider is CdnProvider.VERCEL and not cdn.project.strip():
+        raise InvalidProfileError(
+            "A Vercel CDN needs its project (id or name): give --cdn-project",
+            hint="Add --cdn-project NAME (and --cdn-team T for a team's project)",
+        )
+    if cdn.provider is CdnProvider.CLOUDFLARE and not cdn.zone.strip():
+        raise InvalidProfileError(
+            "A Cloudflare CDN needs its zone id: give --cdn-zone", hint="Add --cdn-zone ZONE_ID"
+        )
+    return dataclasses.replace(profile, cdn=cdn)
 
 
 def token_from_env(args: argparse.Namespace) -> str | None:
@@ -126,6 +136,27 @@ def store_cdn_token(
         return
     store.cdn_tokens.set(profile.name, check_token(token))
     ctx.out(f"{profile.cdn.provider.label} API token stored in the system keyring.")
+
+
+def drop_stale_token(
+    store: ProfileStore, old: SiteProfile, new: SiteProfile, args: argparse.Namespace, ctx: Context
+) -> None:
+    """After ``site edit``: a token of the provider the site no longer uses is deleted, so it
+    is never sent to another provider's API (docs/cdn.md, "The API token")."""
+    was, now = old.cdn.provider, new.cdn.provider
+    if was is now or not old.cdn.enabled or not store.cdn_tokens.has(new.name):
+        return
+    store.cdn_tokens.delete(new.name)
+    removed = f"The {was.label} token was removed from the system keyring"
+    if not new.cdn.enabled:
+        ctx.out(removed + ".")
+    elif not getattr(args, "cdn_token_env", None):
+        ctx.out(
+            f"{removed}; set the {now.label} token with "
+            f"`isr-desk site edit {new.name} --cdn-token-env VAR`."
+        )
+    else:
+        ctx.out(removed + ".")
 
 
 def cdn_rows(profile: SiteProfile, store: ProfileStore) -> list[tuple[str, str]]:

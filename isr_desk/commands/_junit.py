@@ -16,8 +16,8 @@ from isr_desk.services.errors import IsrError
 
 
 def junit_xml(site: str, results: Sequence[Result], summary: RunSummary) -> str:
-    skipped = [r for r in results if r.outcome is Outcome.CANCELLED]
-    failed = [r for r in results if not r.ok and r.outcome is not Outcome.CANCELLED]
+    skipped = [r for r in results if _skipped(r)]
+    failed = [r for r in results if not r.ok and not _skipped(r)]
     suite = ET.Element(
         "testsuite",
         name=f"isr-desk revalidate {site}",
@@ -44,8 +44,8 @@ def _case(site: str, result: Result) -> ET.Element:
     )
     if result.ok:
         return case
-    if result.outcome is Outcome.CANCELLED:  # never sent (Ctrl-C): not a failure of the site
-        ET.SubElement(case, "skipped", message=result.outcome.label)
+    if _skipped(result):  # never sent (Ctrl-C, or a CDN that cannot purge it): not a failure
+        ET.SubElement(case, "skipped", message=result.error or result.outcome.label)
         return case
     status = result.status if result.status is not None else "no answer"
     message = f"{result.outcome.label} ({status})"
@@ -53,6 +53,14 @@ def _case(site: str, result: Result) -> ET.Element:
     detail = ET.SubElement(case, kind, message=message, type=result.outcome.value)
     detail.text = "\n".join(part for part in (result.hint, result.error, _body(result)) if part)
     return case
+
+
+def _skipped(result: Result) -> bool:
+    """Cancelled before it was sent, or a CDN row its API cannot purge (a path on Vercel,
+    which the origin's revalidation covers): a skipped case, not a failed one."""
+    if result.outcome is Outcome.CANCELLED:
+        return True
+    return result.outcome is Outcome.UNSUPPORTED and result.step != ORIGIN
 
 
 def _body(result: Result) -> str | None:

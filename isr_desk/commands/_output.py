@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from isr_desk.commands._progress import Progress
-from isr_desk.domain import ORIGIN
+from isr_desk.domain import ORIGIN, Outcome
 
 if TYPE_CHECKING:
     from isr_desk.commands import Context
@@ -74,7 +74,7 @@ class RunPrinter:
 
     def result(self, result: Result) -> None:
         self.done += 1
-        self.failed += not result.ok
+        self.failed += not result.ok and not _cdn_skip(result)
         if self.keeps_results:
             self.results.append(result)
         if self.format == "json":
@@ -109,8 +109,13 @@ def _isatty(ctx: Context) -> bool:
         return False
 
 
+def _cdn_skip(result: Result) -> bool:
+    """A CDN row its API cannot purge (a path on Vercel): not sent, and not a failure."""
+    return result.outcome is Outcome.UNSUPPORTED and result.step != ORIGIN
+
+
 def print_result(result: Result, ctx: Context) -> None:
-    mark = "ok  " if result.ok else "FAIL"
+    mark = "ok  " if result.ok else "skip" if _cdn_skip(result) else "FAIL"
     status = result.status if result.status is not None else "---"
     where = f" @ {result.instance}" if result.instance else ""
     step = f" [{result.step}]" if result.step != ORIGIN else ""
@@ -119,8 +124,29 @@ def print_result(result: Result, ctx: Context) -> None:
     if result.attempts > 1:
         line += f" ({result.attempts} attempts)"
     ctx.out(line)
+    said = _api_said(result)
+    if said:
+        ctx.out(f"     {said}")
     if not result.ok and result.hint:
         ctx.out(f"     {result.hint}")
+
+
+SAID_LIMIT = 200  # characters of a CDN API's own words shown under its row
+
+
+def _api_said(result: Result) -> str:
+    """What a CDN's API said about a failed row (Cloudflare's ``errors[]``, Vercel's
+    ``error.message``, or "the API asks to wait N s, …"): secrets blanked, control characters
+    shown escaped, on one line, capped; "" for an origin row or when it only repeats the hint."""
+    from isr_desk.services import logsafe
+
+    error = result.error
+    if result.ok or result.step == ORIGIN or not error or error == result.hint:
+        return ""
+    text = " ".join(logsafe.terminal_safe(logsafe.scrub(error)).split())
+    if len(text) > SAID_LIMIT:
+        text = text[: SAID_LIMIT - 1] + "…"
+    return f"{result.step.removeprefix('cdn: ')}: {text}" if text else ""
 
 
 def summary_line(summary: RunSummary) -> str:

@@ -98,8 +98,15 @@ def _row(run: RunRecord) -> tuple[str, ...]:
         str(run.ok),
         str(run.failed),
         format_duration(run.duration_ms),
-        run.status if run.resumed_from is None else f"{run.status} (continues {run.resumed_from})",
+        _status(run),
     )
+
+
+def _status(run: RunRecord) -> str:
+    text: str = run.status
+    if run.resumed_from is not None:
+        text += f" (continues {run.resumed_from})"
+    return f"{text}; {run.cdn_text}" if run.cdn_text else text
 
 
 def _export(args: argparse.Namespace, ctx: Context) -> int:

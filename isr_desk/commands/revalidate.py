@@ -385,8 +385,9 @@ class _Printer:
 
 def _cdn_line(event: CdnFinished) -> str:
     total = event.ok + event.failed
+    apart = f", {event.not_purged}" if event.not_supported else ""
     return (
-        f"CDN ({event.step}): {event.ok} of {total} purged, {event.failed} failed"
+        f"CDN ({event.step}): {event.ok} of {total} purged, {event.failed} failed{apart}"
         f" in {event.duration_ms / 1000:.2f} s"
     )
 

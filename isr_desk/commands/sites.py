@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from isr_desk.commands import Context, Subparsers
-from isr_desk.commands._cdn_args import cdn_rows, store_cdn_token, token_state
+from isr_desk.commands._cdn_args import (
+    cdn_rows,
+    drop_stale_token,
+    store_cdn_token,
+    token_state,
+)
 from isr_desk.commands._secret_header_args import (
     add_secret_header_flags,
     read_secret_header_args,
@@ -239,6 +244,11 @@ def _edit(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     profile = store.update(old.name, changed) if changed != old else old
     ctx.out(f"Updated site {profile.name!r}: {describe(profile)}")
+    try:
+        drop_stale_token(store, old, profile, args, ctx)
+    except SecretError as exc:
+        ctx.err(f"isr-desk: the old CDN token could not be removed: {exc.describe()}")
+        return 2
     return secret_headers.store(store, profile, ctx) or _cdn_token(store, profile, args, ctx)
 
 

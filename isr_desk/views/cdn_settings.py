@@ -71,6 +71,9 @@ class CdnSettingsGroup(QGroupBox):
         self.token_dialog: CdnTokenDialog | None = None
         self.stored_under: str | None = None  # a token this dialog stored, under this name
         self._has_token = False
+        # Whose token the keyring holds: the saved provider's, or the one a token was set for
+        # here. Another provider's token is deleted on save, never sent to the new API.
+        self.token_provider: CdnProvider | None = None
         # Never more than its rows: a tall dialog's spare room is not the CDN group's.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.provider_combo = QComboBox()
@@ -139,6 +142,7 @@ class CdnSettingsGroup(QGroupBox):
         self.purge_combo.setCurrentIndex(self.purge_combo.findData(cdn.path_purge))
         self.public_edit.setText(cdn.public_url)
         self.default_box.setChecked(cdn.by_default)
+        self.token_provider = cdn.provider if cdn.enabled else None
         self._on_provider_combo_changed()
 
     def settings(self) -> CdnSettings:
@@ -166,6 +170,33 @@ class CdnSettingsGroup(QGroupBox):
         )
         self._has_token = stored
         self.remove_button.setVisible(stored)
+        self._say_if_stale()
+
+    def _stale(self) -> CdnProvider | None:
+        """The provider of a stored token the current provider would not use, or None."""
+        now = CdnProvider(self.provider_combo.currentData())
+        was = self.token_provider
+        return was if was is not None and was is not now else None
+
+    def _say_if_stale(self) -> None:
+        was = self._stale()
+        if was is None or not self._has_token:
+            return
+        now = CdnProvider(self.provider_combo.currentData())
+        then = f"; set the {now.label} token after" if now is not CdnProvider.NONE else ""
+        self.token_status.setText(f"The {was.label} token will be removed on save{then}")
+
+    async def drop_stale(self, name: str) -> None:
+        """On save: a stored token of a provider the site no longer uses is deleted."""
+        was = self._stale()
+        if was is None:
+            return
+        await asyncio.to_thread(self._tokens.delete, name)
+        self.token_provider, self.stored_under = None, None
+        self.show_token_state(False)
+        now = CdnProvider(self.provider_combo.currentData())
+        then = f"; set the {now.label} token with Set token…" if now is not CdnProvider.NONE else ""
+        self.token_status.setText(f"The {was.label} token was removed{then}")
 
     # --- the token in the keyring ---------------------------------------------------------
     async def keep_for(self, name: str) -> None:
@@ -200,6 +231,7 @@ class CdnSettingsGroup(QGroupBox):
 
     def _on_token_dialog_token_stored(self, site: str) -> None:
         self.stored_under = site
+        self.token_provider = CdnProvider(self.provider_combo.currentData())
         self.show_token_state(True)
 
     def _on_token_dialog_finished(self, _: int) -> None:
@@ -219,7 +251,7 @@ class CdnSettingsGroup(QGroupBox):
             return
         finally:
             self.remove_button.setEnabled(True)
-        self.stored_under = None
+        self.stored_under, self.token_provider = None, None
         self.show_token_state(False)
         self.token_status.setText("Token removed from your system keyring")
 
@@ -240,6 +272,8 @@ class CdnSettingsGroup(QGroupBox):
         self.remove_button.setVisible(enabled and self._has_token)  # the row showed it
         self.form.setRowVisible(self.default_box, enabled)
         self.form.setRowVisible(self.note, vercel)
+        if self._has_token:
+            self.show_token_state(True)  # and, if the provider changed, that its token goes
 
     def _on_token_button_clicked(self) -> None:
         self.open_token_dialog()

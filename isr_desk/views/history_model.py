@@ -35,6 +35,8 @@ STATUS_TIPS = {
 def status_text(record: RunRecord, continued_by: int | None = None) -> str:
     """The run's status, and its link to the run it continues or that continued it."""
     text = _status(record)
+    if record.cdn_text:
+        text += f" · {record.cdn_text}"
     if record.resumed_from is not None:
         text += f" · continues run #{record.resumed_from}"
     if continued_by is not None:
@@ -63,7 +65,8 @@ def when_text(epoch: float, now: float | None = None) -> str:
 
 
 def has_problems(record: RunRecord) -> bool:
-    return bool(record.failed or record.not_sent or record.in_flight) or record.status in (
+    problems = record.failed or record.not_sent or record.in_flight or record.cdn_failed
+    return bool(problems) or record.status in (
         "cancelled",
         "interrupted",
     )
@@ -135,7 +138,8 @@ class HistoryModel(QAbstractTableModel):
         if role == _FOREGROUND and column in (FAILED, STATUS):
             if record.status == "interrupted":
                 return brush("doubt_fg")
-            return brush("problem_fg") if record.failed else None
+            cdn_failed = column == STATUS and record.cdn_failed
+            return brush("problem_fg") if record.failed or cdn_failed else None
         if role == _TOOLTIP:
             if column == STATUS:
                 return tooltip(STATUS_TIPS.get(record.status, self._cells[index.row()][column]))

@@ -300,7 +300,9 @@ class ProfileDialog(QDialog):
         self.cdn.show_token_state(stored)
 
     async def _save_token(self, saved: SiteProfile) -> None:
-        """The CDN token was stored on the token dialog's OK; a new site's follows its name."""
+        """The CDN token was stored on the token dialog's OK; a new site's follows its name;
+        another provider's token is deleted (never sent to the new provider's API)."""
+        await self.cdn.drop_stale(saved.name)
         await self.cdn.keep_for(saved.name)
 
     def _token_site(self) -> str:

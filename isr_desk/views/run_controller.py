@@ -251,7 +251,9 @@ class RunController(QObject):
                 # Said under the run's outcome (which comes next), never instead of it.
                 text = f"CDN ({step.removeprefix('cdn: ')}): {plural(ok, 'target')} purged"
                 if failed:
-                    text += f", {failed:,} not purged (see the Step column)"
+                    text += f", {failed:,} failed (see the Step column)"
+                if event.not_supported:  # not failures: the origin's revalidation covers them
+                    text += f", {event.not_purged}"
                 self._cdn_note = (text, not failed)
 
     def _post_cdn_note(self) -> None:

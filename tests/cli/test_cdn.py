@@ -15,7 +15,14 @@ import pytest
 
 from isr_desk.services.sites import CDN_SERVICE
 from tests.cli.test_sites import isr
-from tests.helpers.cdn import CF_TOKEN, ZONE, FakeCloudflare, FakeVercel
+from tests.helpers.cdn import (
+    CF_TOKEN,
+    ZONE,
+    FakeCloudflare,
+    FakeVercel,
+    cf_envelope,
+    cf_rate_limited,
+)
 from tests.helpers.sites import LoopbackSite, Reply
 
 
@@ -90,9 +97,10 @@ def test_a_refused_token_fails_the_run_with_the_hint(
     lines = out.stdout.splitlines()
     assert re.fullmatch(r"ok   200 /a  Refreshed  \d+ ms", lines[0])
     assert re.fullmatch(r"FAIL 403 /a \[cdn: Cloudflare\]  Wrong secret  \d+ ms", lines[1])
-    assert "API token" in lines[2]
-    assert "Cache Purge" in lines[2]
-    assert lines[3].startswith("CDN (cdn: Cloudflare): 0 of 1 purged, 1 failed")
+    assert lines[2] == "     Cloudflare: 10000 Authentication error"  # what the API said
+    assert "API token" in lines[3]
+    assert "Cache Purge" in lines[3]
+    assert lines[4].startswith("CDN (cdn: Cloudflare): 0 of 1 purged, 1 failed")
     names = [case.get("name") for case in ET.parse(report).iter("testcase")]
     assert names == ["/a", "cdn: Cloudflare: /a"]
 
@@ -134,6 +142,14 @@ def test_settings_without_a_provider_or_a_vercel_project_are_refused(
     out = isr("site", "add", unique_name, "--url", site.url, "--cdn", "vercel")
     assert out.returncode == 2
     assert "needs its project" in out.stderr
+    assert "--cdn-project" in out.stderr
+
+
+def test_site_edit_to_vercel_without_a_project_names_the_flag(cdn_site: str) -> None:
+    out = isr("site", "edit", cdn_site, "--cdn", "vercel")
+    assert out.returncode == 2
+    assert "A Vercel CDN needs its project (id or name): give --cdn-project" in out.stderr
+    assert "Traceback" not in out.stderr
 
 
 def test_an_inline_ci_site_purges_vercel_with_the_token_from_the_environment(
@@ -161,3 +177,96 @@ def test_the_progress_line_shows_the_cdn_step_from_its_progress_event(
     assert "left  Purging Cloudflare: batch 1 of 2…" in out.stderr, out.stderr
     assert "4/4  " in out.stderr
     assert "Purging Cloudflare: batch 2 of 2…" in out.stderr
+
+
+def test_changing_the_provider_removes_the_old_token_so_it_never_reaches_the_other_api(
+    cdn_site: str, site: LoopbackSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeVercel(project="p") as vercel:
+        monkeypatch.setenv("ISR_DESK_VERCEL_API", vercel.api)
+        out = isr("site", "edit", cdn_site, "--cdn", "vercel", "--cdn-project", "p")
+        assert out.returncode == 0, out.stderr
+        assert (
+            f"The Cloudflare token was removed from the system keyring; set the Vercel token "
+            f"with `isr-desk site edit {cdn_site} --cdn-token-env VAR`." in out.stdout
+        )
+        assert keyring.get_password(CDN_SERVICE, cdn_site) is None
+        ran = isr("revalidate", cdn_site, "--tag", "posts", "--purge-cdn")
+        assert CF_TOKEN not in json.dumps([r.headers for r in vercel.requests])
+        assert vercel.requests == []
+        assert ran.returncode != 0
+        assert "Traceback" not in ran.stderr
+
+
+def test_cdn_none_removes_the_token(cdn_site: str) -> None:
+    out = isr("site", "edit", cdn_site, "--cdn", "none")
+    assert out.returncode == 0, out.stderr
+    assert "The Cloudflare token was removed from the system keyring." in out.stdout
+    assert keyring.get_password(CDN_SERVICE, cdn_site) is None
+    assert "CDN:         none" in isr("site", "show", cdn_site).stdout
+
+
+def test_the_same_provider_keeps_its_token(cdn_site: str) -> None:
+    out = isr("site", "edit", cdn_site, "--cdn", "cloudflare", "--cdn-purge", "prefixes")
+    assert out.returncode == 0, out.stderr
+    assert "removed" not in out.stdout
+    assert keyring.get_password(CDN_SERVICE, cdn_site) == CF_TOKEN
+
+
+def test_vercel_paths_are_not_purged_yet_not_failures_exit_0_and_junit_skips_them(
+    site: LoopbackSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with FakeVercel(project="shop") as api:
+        monkeypatch.setenv("ISR_DESK_VERCEL_API", api.url)
+        monkeypatch.setenv("REVALIDATE_SECRET", site.secret)
+        monkeypatch.setenv("VERCEL_TOKEN", api.token)
+        site.on("/api/revalidate", Reply(200, {"revalidated": True}))
+        report = tmp_path / "report.xml"
+        out = isr("revalidate", "--url", site.url, "--secret-env", "REVALIDATE_SECRET",
+                  "--cdn", "vercel", "--cdn-project", "shop", "--cdn-token-env", "VERCEL_TOKEN",
+                  "--purge-cdn", "--tag", "posts", "--path", "/a", "--path", "/b",
+                  "--junit", str(report))  # fmt: skip
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert api.purged == [("production", ["posts"])]
+        assert (
+            "CDN (cdn: Vercel): 1 of 1 purged, 0 failed, 2 not purged: Vercel purges tags only"
+            in out.stdout
+        )
+        assert "FAIL" not in out.stdout
+        assert re.search(r"^skip --- /a \[cdn: Vercel\]", out.stdout, re.MULTILINE), out.stdout
+        suite = ET.parse(report).getroot().find("testsuite")
+        assert suite is not None
+        assert (suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("0", "0", "2")
+
+
+def test_text_output_shows_what_the_api_said_sanitised_and_capped(
+    cdn_site: str, cloudflare: FakeCloudflare
+) -> None:
+    long = "Invalid url \x1b[31mred " + "x" * 400
+    cloudflare.on(cloudflare.purge_path, Reply(400, cf_envelope(False, (1012, long))),
+                  cf_rate_limited("90"))  # fmt: skip
+    out = isr("revalidate", cdn_site, "--path", "/a", "--tag", "posts", "--purge-cdn")
+    assert out.returncode == 1
+    said = [
+        line.strip() for line in out.stdout.splitlines() if line.startswith("     Cloudflare: ")
+    ]
+    assert said[0].startswith("Cloudflare: 1012 Invalid url \\x1b[31mred xxx")
+    assert said[0].endswith("…")
+    assert len(said[0]) <= len("Cloudflare: ") + 200
+    assert "\x1b" not in out.stdout
+    assert said[1] == (
+        "Cloudflare: the API asks to wait 90 s, longer than the 65 s ISR Desk waits at once"
+    )
+
+
+def test_history_gives_the_cdn_steps_counts_beside_the_origins(
+    cdn_site: str, cloudflare: FakeCloudflare
+) -> None:
+    cloudflare.token = "another"  # every CDN row fails
+    out = isr("revalidate", cdn_site, "--path", "/a", "--path", "/b", "--tag", "t", "--purge-cdn")
+    assert out.returncode == 1
+    listed = isr("history").stdout.splitlines()
+    assert listed[1].endswith("finished; CDN: 0 purged, 3 failed"), listed
+    run = json.loads(isr("history", "--json").stdout)["runs"][0]
+    assert (run["failed"], run["cdn_ok"], run["cdn_failed"], run["cdn_not_supported"]) == (
+        0, 0, 3, 0)  # fmt: skip

@@ -135,3 +135,52 @@ def test_a_new_sites_token_follows_its_saved_name_or_goes_on_cancel(
     cancelled.reject()
     qtbot.waitUntil(lambda: (CDN_SERVICE, "Draft") not in memory_keyring.passwords)
     assert memory_keyring.passwords == {(CDN_SERVICE, "Shop EU"): CF_TOKEN}
+
+
+def test_changing_the_provider_says_the_token_goes_and_save_deletes_it(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    secrets = SecretStore(memory_keyring)
+    secrets.cdn_tokens().set("Shop", CF_TOKEN)
+    dialog = _edit(qtbot, secrets, tmp_path, CdnSettings(CdnProvider.CLOUDFLARE, zone=ZONE))
+    group = dialog.cdn
+    qtbot.waitUntil(lambda: group.token_status.text() == TOKEN_STORED)
+    group.provider_combo.setCurrentIndex(group.provider_combo.findData(CdnProvider.VERCEL))
+    assert group.token_status.text() == (
+        "The Cloudflare token will be removed on save; set the Vercel token after"
+    )
+    group.project_edit.setText("shop-web")
+    with qtbot.waitSignal(dialog.profile_saved, timeout=4000):
+        dialog.save()
+    assert (CDN_SERVICE, "Shop") not in memory_keyring.passwords
+
+
+def test_back_to_the_same_provider_or_a_token_set_for_the_new_one_is_kept(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    secrets = SecretStore(memory_keyring)
+    secrets.cdn_tokens().set("Shop", CF_TOKEN)
+    dialog = _edit(qtbot, secrets, tmp_path, CdnSettings(CdnProvider.CLOUDFLARE, zone=ZONE))
+    group = dialog.cdn
+    qtbot.waitUntil(lambda: group.token_status.text() == TOKEN_STORED)
+    group.provider_combo.setCurrentIndex(group.provider_combo.findData(CdnProvider.VERCEL))
+    group.project_edit.setText("shop-web")
+    _ok(qtbot, _token_dialog(group), "vc-new_token_0123")
+    assert group.token_status.text() == TOKEN_STORED
+    with qtbot.waitSignal(dialog.profile_saved, timeout=4000):
+        dialog.save()
+    assert memory_keyring.passwords[(CDN_SERVICE, "Shop")] == "vc-new_token_0123"
+
+
+def test_cdn_none_deletes_the_token_on_save(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    secrets = SecretStore(memory_keyring)
+    secrets.cdn_tokens().set("Shop", CF_TOKEN)
+    dialog = _edit(qtbot, secrets, tmp_path, CdnSettings(CdnProvider.CLOUDFLARE, zone=ZONE))
+    group = dialog.cdn
+    qtbot.waitUntil(lambda: group.token_status.text() == TOKEN_STORED)
+    group.provider_combo.setCurrentIndex(group.provider_combo.findData(CdnProvider.NONE))
+    with qtbot.waitSignal(dialog.profile_saved, timeout=4000):
+        dialog.save()
+    assert (CDN_SERVICE, "Shop") not in memory_keyring.passwords

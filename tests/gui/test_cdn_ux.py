@@ -19,7 +19,14 @@ from isr_desk.services.sites import SecretStore
 from isr_desk.views.log_model import STEP
 from isr_desk.views.main_window import MainWindow
 from tests.gui.conftest import WindowFactory
-from tests.helpers.cdn import CF_TOKEN, ZONE, FakeCloudflare, FakeTimer, cf_rate_limited
+from tests.helpers.cdn import (
+    CF_TOKEN,
+    ZONE,
+    FakeCloudflare,
+    FakeTimer,
+    FakeVercel,
+    cf_rate_limited,
+)
 from tests.helpers.sites import LoopbackSite, Reply
 
 PAGES = "\n".join(f"/p/{n}" for n in range(120))
@@ -138,3 +145,28 @@ def test_the_practice_site_purges_its_own_fake_cdn_from_the_window(
     assert window.log.progress.format() == "%v of %m"
     assert (window.log.progress.value(), window.log.progress.maximum()) == (1, 1)
     assert not window.grab().isNull()
+
+
+def test_vercel_paths_are_said_apart_in_the_outcome_note_not_as_failures(
+    qtbot: QtBot,
+    qloop: asyncio.AbstractEventLoop,
+    site: LoopbackSite,
+    make_window: WindowFactory,
+    secrets: SecretStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeVercel(project="shop-web") as api:
+        monkeypatch.setenv("ISR_DESK_VERCEL_API", api.url)
+        secrets.cdn_tokens().set("Shop", api.token)
+        cdn = CdnSettings(CdnProvider.VERCEL, project="shop-web")
+        window = make_window((SiteProfile("Shop", site.url, cdn=cdn), site.secret))
+        window.log.cdn_box.setChecked(True)
+        box = _confirmation(qtbot, window, "/a\n/b\ntag:posts")  # a tag, no manifest: asked
+        with qtbot.waitSignal(window.controller.run_finished, timeout=5000):
+            next(b for b in box.buttons() if b.text().startswith("Refresh")).click()
+        qtbot.waitUntil(lambda: not window.controller.running, timeout=5000)
+        assert api.purged == [("production", ["posts"])]
+    assert window.banner.note.text() == (
+        "CDN (Vercel): 1 target purged, 2 not purged: Vercel purges tags only"
+    )
+    assert "failed" not in window.banner.note.text()

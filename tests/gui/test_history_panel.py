@@ -154,3 +154,15 @@ def _result(path: str, *, ok: bool = True) -> Result:
         attempts=1,
         started_at=1_700_000_000.0,
     )
+
+
+def test_a_run_whose_cdn_rows_failed_says_so_and_is_a_problem(qtbot: QtBot) -> None:
+    from isr_desk.services.history import RunRecord
+
+    record = RunRecord(7, "Shop", 1.0, 2.0, 3, 3, 0, 1000.0, "finished", cdn_failed=3,
+                       cdn_not_supported=1)  # fmt: skip
+    model = HistoryModel()
+    model.set_records([record])
+    assert _row(model, 0)[STATUS] == "Finished · CDN: 0 purged, 3 failed, 1 not purged"
+    model.set_failures_only(True)
+    assert model.rowCount() == 1

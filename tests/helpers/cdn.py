@@ -6,8 +6,9 @@
   answers in Cloudflare's envelope ``{"success", "errors": [{"code", "message"}], "messages",
   "result": {"id"}}``; 403 for a wrong token.
 - :class:`FakeVercel`: ``POST /v1/edge-cache/invalidate-by-tags?projectIdOrName=P[&teamId=T]``,
-  Bearer token, ``{"tags": [...], "target": "production"|"preview"}``, tags of at most 256
-  characters; errors in Vercel's ``{"error": {"code", "message"}}`` shape (``forbidden``,
+  Bearer token, ``{"tags": [...], "target": "production"|"preview"}``, 1 to 16 tags a
+  call (:data:`VERCEL_MAX_TAGS`), tags of at most 256 characters; errors in Vercel's
+  ``{"error": {"code", "message"}}`` shape (``forbidden``,
   ``bad_request``, ``not_found``, ``rate_limited`` with ``limit.reset``).
 
 Both record what they purged (``purged``), script answers like every fake site
@@ -29,6 +30,7 @@ CF_TOKEN = "cf-Token_0123456789abcdef"
 VERCEL_TOKEN = "vc-Token_0123456789abcdef"
 ZONE = "023e105f4ecef8ad9ca31a8372d0c353"
 CF_KINDS = ("files", "tags", "prefixes", "hosts")
+VERCEL_MAX_TAGS = 16  # tags per invalidate-by-tags call (docs/cdn.md)
 
 
 def cf_envelope(success: bool, *errors: tuple[int, str], result: Any = None) -> dict[str, Any]:
@@ -181,6 +183,14 @@ class FakeVercel(FakeSite):
         tags, target = data["tags"], data.get("target", "production")
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             return "Invalid request: `tags` should be an array of strings", "", []
+        if not 1 <= len(tags) <= VERCEL_MAX_TAGS:
+            return (
+                f"Invalid request: `tags` should NOT have more than {VERCEL_MAX_TAGS} items"
+                if tags
+                else "Invalid request: `tags` should NOT have fewer than 1 items",
+                "",
+                [],
+            )
         if any(len(t) > 256 for t in tags):
             return "Invalid request: a tag is longer than 256 characters", "", []
         if target not in ("production", "preview"):

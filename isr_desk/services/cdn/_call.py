@@ -105,7 +105,7 @@ async def call(
         wait = _wait_for(status, parsed, retry_after, attempt, body_wait)
         last = attempt > policy.retries or wait is None
         if not last and wait is not None and (wait > policy.max_wait or wait >= budget.left()):
-            error = error or f"the API asks to wait {wait:.0f} s, past this purge's deadline"
+            error = error or _too_long(wait, policy, budget)
             last = True
         if last:
             return Reply(
@@ -122,6 +122,17 @@ async def call(
         if on_wait is not None:
             on_wait(wait, "rate limit" if status == 429 else "the API failed, trying again")
         await timer.sleep(wait)
+
+
+def _too_long(wait: float, policy: Policy, budget: Budget) -> str:
+    """Why a wait the API asked for is not taken: over the longest single wait, or past the
+    step's deadline."""
+    if wait > policy.max_wait:
+        return (
+            f"the API asks to wait {wait:.0f} s, longer than the {policy.max_wait:.0f} s "
+            "ISR Desk waits at once"
+        )
+    return f"the API asks to wait {wait:.0f} s, past this purge's deadline"
 
 
 def _wait_for(

@@ -8,7 +8,11 @@ kind per call: ``{"files": [...]}``, ``{"tags": [...]}``, ``{"prefixes": [...]}`
 
 A run's tags are purged as tags; its paths as page URLs on the site's public address
 (``files``), as URL prefixes (``prefixes``: the page and everything under it), or as the
-whole host (``hosts``), as the site's settings say.
+whole host (``hosts``), as the site's settings say. URLs are as a browser requests them
+(non-ASCII percent-encoded). With prefixes, a route pattern is purged by its static part
+(``/blog/[slug]`` → ``host/blog``); one with no static part would purge the whole host and is
+not purged (a row says why: choose host purging to do that); the home page ``/`` is purged as
+its URL, never as the prefix of the whole host.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from urllib.parse import quote, urlsplit
 
 from isr_desk.domain import PathPurge, SiteProfile, Target, TargetKind
 from isr_desk.services.cdn._plan import Batch, CdnError, PurgePlan, api_base, chunks
-from isr_desk.services.sites import is_pattern, profile_page_url
+from isr_desk.services.sites import is_pattern, site_path, static_prefix, visitor_url
 
 DEFAULT_API = "https://api.cloudflare.com/client/v4"
 API_ENV = "ISR_DESK_CLOUDFLARE_API"  # tests point this at a loopback fake
@@ -44,18 +48,27 @@ class Cloudflare:
         public = cdn.public_url or profile.base_url
         kind = _KINDS[cdn.path_purge]
         tags: list[tuple[str, Target]] = []
+        urls: list[tuple[str, Target]] = []
         paths: list[tuple[str, Target]] = []
         unsupported: list[tuple[Target, str]] = []
         for target in targets:
             if target.kind is TargetKind.TAG:
                 tags.append((target.value, target))
-            elif is_pattern(target.value) and kind == "files":
-                unsupported.append((target, "A route pattern names no single URL: purge "
-                                    "by prefix or host in the site's CDN settings"))  # fmt: skip
+                continue
+            value, why = _path_value(kind, target.value, profile.base_path)
+            url = visitor_url(profile, public, value)
+            if why:
+                unsupported.append((target, why))
+            elif kind == "prefixes" and site_path(value, base_path=profile.base_path) == "/":
+                urls.append((url, target))  # the home page, not every page of the host
             else:
-                paths.append((_item(kind, profile_page_url(profile, public, target.value)), target))
+                paths.append((_item(kind, url), target))
         size = PREFIX_BATCH if kind == "prefixes" else BATCH
-        batches = (*chunks(tags, BATCH, "tags"), *chunks(paths, size, kind))
+        batches = (
+            *chunks(tags, BATCH, "tags"),
+            *chunks(urls, BATCH, "files"),
+            *chunks(paths, size, kind),
+        )
         return PurgePlan(cdn.step, batches, tuple(unsupported))
 
     def endpoint(self, profile: SiteProfile) -> str:
@@ -87,6 +100,24 @@ class Cloudflare:
             f"`isr-desk site edit {profile.name} --cdn-token-env VAR`, or Set token… in the "
             "site's settings"
         )
+
+
+def _path_value(kind: str, value: str, base_path: str) -> tuple[str, str]:
+    """(the path to purge for ``value``, or why it is not purged)."""
+    if not is_pattern(value) or kind == "hosts":
+        return value, ""
+    if kind == "files":
+        return value, (
+            "A route pattern names no single URL: purge by prefix or host in the site's CDN "
+            "settings"
+        )
+    prefix = static_prefix(site_path(value, base_path=base_path))
+    if prefix == "/":
+        return value, (
+            "A route pattern with no static part would purge the whole host by prefix: "
+            "choose host purging in the site's CDN settings to do that"
+        )
+    return prefix, ""
 
 
 def _item(kind: str, url: str) -> str:

@@ -211,11 +211,22 @@ def _judge(
     return Outcome.BAD_REQUEST, why, f"{name} refused this batch; the other batches are apart"
 
 
-def _safe(body: Any, token: str) -> Any:
-    """The API's answer with the token blanked, should it ever echo it."""
-    if body is None:
-        return None
-    return json.loads(redact_text(json.dumps(body, ensure_ascii=False), token))
+_DEPTH = 32  # an API's answer nests a few levels; anything deeper is cut, not recursed into
+
+
+def _safe(body: Any, token: str, depth: int = 0) -> Any:
+    """The API's answer with the token blanked in every string (keys and values), should it
+    ever echo it. Each string is redacted on its own, so a short token can never break the
+    JSON's syntax (redacting the serialised text could)."""
+    if isinstance(body, str):
+        return redact_text(body, token)
+    if depth >= _DEPTH and isinstance(body, dict | list):
+        return "…"
+    if isinstance(body, dict):
+        return {redact_text(str(k), token): _safe(v, token, depth + 1) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_safe(v, token, depth + 1) for v in body]
+    return body  # None, numbers, booleans
 
 
 def _unsupported(step: str, target: Target, why: str) -> Result:

@@ -2,8 +2,9 @@
 
 ``POST /v1/edge-cache/invalidate-by-tags?projectIdOrName=P[&teamId=T]`` with
 ``Authorization: Bearer TOKEN`` and ``{"tags": [...], "target": "production"|"preview"}``;
-each tag at most 256 characters. Errors are ``{"error": {"code", "message"}}``; a 429 says
-when to try again in ``error.limit.reset`` (epoch seconds) besides ``Retry-After``.
+1 to 16 tags a call, each at most 256 characters. Errors are ``{"error": {"code",
+"message"}}``; a 429 says when to try again in ``error.limit.reset`` (epoch seconds)
+besides ``Retry-After``.
 
 Vercel's API has no purge by path or URL: its CDN cache keys are not configurable and only
 tags are purged. A path target is reported as not supported, with what to do instead.
@@ -21,7 +22,7 @@ from isr_desk.services.cdn._plan import Batch, CdnError, PurgePlan, api_base, ch
 
 DEFAULT_API = "https://api.vercel.com"
 API_ENV = "ISR_DESK_VERCEL_API"  # tests point this at a loopback fake
-BATCH = 100  # Vercel documents no count limit; ISR Desk sends at most this many per call
+BATCH = 16  # at most 16 tags per bulk call (docs/cdn.md); a bigger call is refused with a 400
 MAX_TAG = 256  # "maxLength": 256 per tag in the API's request schema
 NO_PATHS = (
     "Vercel's API purges by cache tag only (no purge by path or URL). A Next.js page on "

@@ -89,6 +89,22 @@ class RunRecord:
     not_sent: int = 0
     in_flight: int = 0
     resumed_from: int | None = None  # the run whose rest this one sent ("continues run #12")
+    # The CDN step's rows (docs/cdn.md): the counts above are the origin's.
+    cdn_ok: int = 0
+    cdn_failed: int = 0
+    cdn_not_supported: int = 0
+
+    @property
+    def cdn_text(self) -> str:
+        """ "CDN: 2 purged, 3 failed, 1 not purged", or "" for a run without a CDN step."""
+        if not (self.cdn_ok or self.cdn_failed or self.cdn_not_supported):
+            return ""
+        parts = [f"{self.cdn_ok:,} purged"]
+        if self.cdn_failed:
+            parts.append(f"{self.cdn_failed:,} failed")
+        if self.cdn_not_supported:
+            parts.append(f"{self.cdn_not_supported:,} not purged")
+        return "CDN: " + ", ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -368,7 +384,13 @@ class HistoryStore:
 
 _RUN_FIELDS = (
     "id, profile, started_at, finished_at, total, ok, failed, duration_ms, status, "
-    "p50_ms, p95_ms, not_sent, in_flight, resumed_from"
+    "p50_ms, p95_ms, not_sent, in_flight, resumed_from, "
+    # the CDN step's rows (results_run indexes run_id): purged, failed, not supported
+    "(SELECT count(*) FROM results r WHERE r.run_id = runs.id AND r.step != 'origin' AND r.ok), "
+    "(SELECT count(*) FROM results r WHERE r.run_id = runs.id AND r.step != 'origin' "
+    "AND NOT r.ok AND r.outcome != 'unsupported'), "
+    "(SELECT count(*) FROM results r WHERE r.run_id = runs.id AND r.step != 'origin' "
+    "AND r.outcome = 'unsupported')"
 )
 
 
@@ -444,6 +466,9 @@ def _run_record(row: Sequence[Any]) -> RunRecord:
         not_sent=row[11],
         in_flight=row[12],
         resumed_from=row[13],
+        cdn_ok=row[14],
+        cdn_failed=row[15],
+        cdn_not_supported=row[16],
     )
 
 

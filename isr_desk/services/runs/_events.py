@@ -142,20 +142,31 @@ class CdnProgress:
 
 @dataclass(frozen=True, slots=True)
 class CdnFinished:
-    """The CDN purge of a run ended: its rows' totals."""
+    """The CDN purge of a run ended: its rows' totals. ``not_supported`` rows (a path on
+    Vercel, which purges tags only) are neither purged nor failed; ``why`` says why, short."""
 
     step: str
     ok: int
     failed: int
     duration_ms: float
+    not_supported: int = 0
+    why: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {
             "step": self.step,
             "ok": self.ok,
             "failed": self.failed,
+            "not_supported": self.not_supported,
             "duration_ms": round(self.duration_ms, 1),
         }
+
+    @property
+    def not_purged(self) -> str:
+        """ "2 not purged: Vercel purges tags only", or "" when every row was sent."""
+        if not self.not_supported:
+            return ""
+        return f"{self.not_supported:,} not purged" + (f": {self.why}" if self.why else "")
 
 
 Event = (

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
-from isr_desk.domain import Outcome, Result, SiteProfile, Target
+from isr_desk.domain import CdnProvider, Outcome, Result, SiteProfile, Target, TargetKind
 from isr_desk.services.cdn import CdnPurger
 from isr_desk.services.errors import IsrError, SecretMissingError
 from isr_desk.services.runs._events import (
@@ -88,8 +88,23 @@ async def purge_step(
         done = {r.target for r in rows}
         hand_over([_not_purged(step, t, exc) for t in targets if t not in done])
     ok = sum(1 for r in rows if r.ok)
-    emit(CdnFinished(step, ok, len(rows) - ok, (time.perf_counter() - t0) * 1000))
+    apart = [r for r in rows if r.outcome is Outcome.UNSUPPORTED]
+    took = (time.perf_counter() - t0) * 1000
+    why = _why_not_purged(profile, apart)
+    emit(CdnFinished(step, ok, len(rows) - ok - len(apart), took, len(apart), why))
     return rows
+
+
+def _why_not_purged(profile: SiteProfile, rows: Sequence[Result]) -> str:
+    """Why a purge's not-supported rows were not sent, in a few words."""
+    if not rows:
+        return ""
+    label = profile.cdn.provider.label
+    if profile.cdn.provider is CdnProvider.VERCEL and all(
+        r.target.kind is TargetKind.PATH for r in rows
+    ):
+        return f"{label} purges tags only"
+    return f"{label} cannot purge them (see the rows)"
 
 
 def _not_purged(step: str, target: Target, error: IsrError) -> Result:

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import threading
 import time
+import traceback
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -21,6 +22,7 @@ from typing import Protocol
 import httpx
 
 from isr_desk.domain import Outcome, Result, RunSummary, SiteProfile, Target
+from isr_desk.services import logsafe, paths
 from isr_desk.services.cdn import CdnPurger
 from isr_desk.services.errors import IsrError, SecretMissingError
 from isr_desk.services.http import make_client
@@ -186,12 +188,12 @@ class RunSession:
             if task.cancelled():  # cancelled before its first step: nothing ran
                 emit(Stopped("Cancelled before anything was sent"))
             elif (exc := task.exception()) is not None:  # a bug: said, logged, never hung
-                log.error("the run failed", exc_info=exc)
+                where = _log_crash("the run failed", exc)
                 emit(
                     Failed(
                         IsrError(
                             f"The run failed unexpectedly ({type(exc).__name__})",
-                            hint="See the log; the results so far are in the history",
+                            hint=f"Details are in {where}; the results so far are in the history",
                         )
                     )
                 )
@@ -208,10 +210,10 @@ class RunSession:
 
         try:
             asyncio.run(main())
-        except Exception:  # a bug must end the stream, never leave the window waiting
-            log.exception("the run's worker thread failed")
+        except Exception as exc:  # noqa: BLE001 - a bug must end the stream, never hang the window
+            where = _log_crash("the run's worker thread failed", exc)
             if self._task is None:
-                emit(Failed(IsrError("The run could not start", hint="See the log")))
+                emit(Failed(IsrError("The run could not start", hint=f"Details are in {where}")))
                 emit(None)
 
     def _cancel_now(self) -> None:
@@ -322,3 +324,16 @@ class RunSession:
             elapsed = time.perf_counter() - t0
             emit(Progress(len(self.results), failed, run.total, elapsed, in_flight))
         self.summary = run.summary()
+
+
+def _log_crash(what: str, exc: BaseException) -> str:
+    """A bug's traceback goes to the crash log file, never to a user's screen: the log (and
+    stderr) get one line with where it went; ``--debug`` logs the traceback as well."""
+    try:
+        text = "".join(traceback.format_exception(exc))
+    except Exception:  # noqa: BLE001 - an exception whose str() fails
+        text = f"{type(exc).__name__} (its traceback could not be formatted)\n"
+    where = logsafe.append_crash(f"{what}\n{text}", paths.log_dir)
+    log.error("%s (%s): details in %s", what, type(exc).__name__, where)
+    log.debug("%s", what, exc_info=exc)
+    return where

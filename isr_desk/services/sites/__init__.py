@@ -71,6 +71,8 @@ from isr_desk.services.sites._targets import (
     same_pages,
     site_hosts,
     site_path,
+    static_prefix,
+    visitor_url,
 )
 
 __all__ = [
@@ -115,11 +117,13 @@ __all__ = [
     "site_path",
     "split_pasted",
     "split_url_template",
+    "static_prefix",
     "supports_paths",
     "supports_tags",
     "to_curl",
     "validate_endpoint",
     "validate_profile",
+    "visitor_url",
     "with_base_path",
     "with_placeholders",
     "with_secret_header_names",

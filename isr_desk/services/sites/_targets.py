@@ -174,9 +174,30 @@ def api_path(
     path = site_path(value, base_path=base_path)
     if is_pattern(path):
         return path
-    if encode and not path.isascii():
-        path = "".join(ch if ch.isascii() else quote(ch, safe="") for ch in path)
+    if encode:
+        path = encode_non_ascii(path)
     return with_slash(path) if trailing_slash else path
+
+
+def encode_non_ascii(text: str) -> str:
+    """``text`` with each non-ASCII character percent-encoded as UTF-8 (``/café`` →
+    ``/caf%C3%A9``), as a browser requests it; ASCII, ``%`` escapes included, stays."""
+    if text.isascii():
+        return text
+    return "".join(ch if ch.isascii() else quote(ch, safe="") for ch in text)
+
+
+def static_prefix(path: str) -> str:
+    """The part of a route pattern before its first dynamic segment (``/blog/[slug]`` →
+    ``/blog``; ``/[lang]/blog`` → ``/``); a path that is no pattern stays as it is."""
+    if not is_pattern(path):
+        return path
+    kept: list[str] = []
+    for segment in path.split("/")[1:]:
+        if "[" in segment:
+            break
+        kept.append(segment)
+    return "/" + "/".join(kept)
 
 
 def public_path(value: str, *, base_path: str = "", trailing_slash: bool = False) -> str:
@@ -202,6 +223,13 @@ def profile_api_path(profile: SiteProfile, value: str) -> str:
         trailing_slash=profile.trailing_slash,
         encode=profile.encode_paths,
     )
+
+
+def visitor_url(profile: SiteProfile, base: str, value: str) -> str:
+    """:func:`profile_page_url` as a visitor's browser requests it (and a CDN keys its copy):
+    non-ASCII percent-encoded whatever the site's ``encode_paths`` (which is about what its
+    revalidation route takes, not what browsers send)."""
+    return encode_non_ascii(profile_page_url(profile, base, value))
 
 
 def profile_page_url(profile: SiteProfile, base: str, value: str) -> str:

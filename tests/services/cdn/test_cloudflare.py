@@ -4,6 +4,8 @@ each documented answer becomes (success, 403 token, 400 envelope, 429 Retry-Afte
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 
 from isr_desk.domain import Outcome, PathPurge, Target
@@ -129,10 +131,10 @@ def test_rate_limits_past_the_retries_fail_the_batch_as_rate_limited() -> None:
 def test_a_wait_past_the_deadline_is_not_taken() -> None:
     timer = FakeTimer()
     with FakeCloudflare() as api:
-        api.on(api.purge_path, cf_rate_limited("90"))
+        api.on(api.purge_path, cf_rate_limited("50"))  # under the 65 s cap, past the deadline
         rows = run(
             lambda c: purge_all(
-                purger(c, api.api, timer, deadline=60.0),
+                purger(c, api.api, timer, deadline=40.0),
                 cloudflare_site(),
                 CF_TOKEN,
                 [Target.tag("t")],
@@ -141,7 +143,20 @@ def test_a_wait_past_the_deadline_is_not_taken() -> None:
         assert timer.slept == []
         assert len(api.requests) == 1
         assert rows[0].outcome is Outcome.RATE_LIMITED
-        assert "past this purge's deadline" in (rows[0].error or "")
+        assert rows[0].error == "the API asks to wait 50 s, past this purge's deadline"
+
+
+def test_a_wait_over_the_single_wait_cap_says_so_not_the_deadline() -> None:
+    timer = FakeTimer()
+    with FakeCloudflare() as api:
+        api.on(api.purge_path, cf_rate_limited("90"))
+        rows = run(lambda c: purge_all(purger(c, api.api, timer), cloudflare_site(), CF_TOKEN,
+                                       [Target.tag("t")]))  # fmt: skip
+        assert timer.slept == []
+        assert rows[0].outcome is Outcome.RATE_LIMITED
+        assert rows[0].error == (
+            "the API asks to wait 90 s, longer than the 65 s ISR Desk waits at once"
+        )
 
 
 def test_one_failed_batch_fails_only_its_own_targets() -> None:
@@ -180,3 +195,59 @@ def test_the_recorded_request_never_holds_the_token() -> None:
         assert request.secret is None
         assert ("Authorization", "Bearer •••") in request.headers
         assert CF_TOKEN not in repr(rows)
+
+
+def test_a_one_character_token_is_blanked_in_the_answer_without_breaking_it() -> None:
+    with FakeCloudflare(token="t") as api:
+        rows = run(lambda c: purge_all(purger(c, api.api), cloudflare_site(), "t",
+                                       [Target.tag("posts")]))  # fmt: skip
+        (row,) = rows
+        assert (row.ok, row.outcome) == (True, Outcome.PURGED)
+        assert isinstance(row.response, dict)
+        assert row.response["success"] is True
+
+        def strings(value: object) -> list[str]:
+            if isinstance(value, dict):
+                return [*map(str, value), *(s for v in value.values() for s in strings(v))]
+            if isinstance(value, list):
+                return [s for v in value for s in strings(v)]
+            return [value] if isinstance(value, str) else []
+
+        assert all("t" not in s.lower() for s in strings(row.response))
+
+
+def test_prefix_mode_purges_a_route_pattern_by_its_static_part_never_literally() -> None:
+    profile = replace(cloudflare_site(PathPurge.PREFIXES), base_path="/docs")
+    targets = [Target.path("/blog/[slug]"), Target.path("/[lang]/about")]
+    with FakeCloudflare() as api:
+        rows = run(lambda c: purge_all(purger(c, api.api), profile, CF_TOKEN, targets))
+        assert api.purged == [("prefixes", ["www.example.com/docs/blog"])]
+        assert not any("[" in item for _, items in api.purged for item in items)
+    by_target = {r.target.value: r for r in rows}
+    assert by_target["/blog/[slug]"].outcome is Outcome.PURGED
+    whole = by_target["/[lang]/about"]
+    assert whole.outcome is Outcome.UNSUPPORTED
+    assert "whole host" in (whole.error or "")
+
+
+def test_prefix_mode_purges_the_home_page_by_its_url_not_the_whole_host() -> None:
+    profile = cloudflare_site(PathPurge.PREFIXES)
+    with FakeCloudflare() as api:
+        rows = run(lambda c: purge_all(purger(c, api.api), profile, CF_TOKEN,
+                                       [Target.path("/"), Target.path("/blog")]))  # fmt: skip
+        assert api.purged == [("files", [f"{SITE}/"]), ("prefixes", ["www.example.com/blog"])]
+        assert all(r.ok for r in rows)
+
+
+def test_non_ascii_paths_are_purged_as_a_browser_requests_them() -> None:
+    for encode in (True, False):  # the site's revalidation form does not change the URL
+        profile = replace(cloudflare_site(), encode_paths=encode)
+        with FakeCloudflare() as api:
+            run(lambda c, p=profile: purge_all(purger(c, api.api), p, CF_TOKEN,
+                                               [Target.path("/café")]))  # fmt: skip
+            assert api.purged == [("files", [f"{SITE}/caf%C3%A9"])]
+    profile = cloudflare_site(PathPurge.PREFIXES)
+    with FakeCloudflare() as api:
+        run(lambda c: purge_all(purger(c, api.api), profile, CF_TOKEN,
+                                [Target.path("/blog/über")]))  # fmt: skip
+        assert api.purged == [("prefixes", ["www.example.com/blog/%C3%BCber"])]

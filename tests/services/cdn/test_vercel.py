@@ -1,5 +1,5 @@
 """Vercel's invalidate-by-tags API, as its documentation shapes it (docs/cdn.md): the request
-(query, Bearer token, tags and target), 100 tags a call, no paths (said, never sent), and
+(query, Bearer token, tags and target), 16 tags a call, no paths (said, never sent), and
 what each documented error becomes (403 forbidden, 404, 400 bad_request, 429 rate_limited)."""
 
 from __future__ import annotations
@@ -9,7 +9,13 @@ import pytest
 
 from isr_desk.domain import Outcome, Target
 from isr_desk.services.cdn import VERCEL_PATHS_NOTE, CdnError
-from tests.helpers.cdn import VERCEL_TOKEN, FakeTimer, FakeVercel, vercel_rate_limited
+from tests.helpers.cdn import (
+    VERCEL_MAX_TAGS,
+    VERCEL_TOKEN,
+    FakeTimer,
+    FakeVercel,
+    vercel_rate_limited,
+)
 from tests.services.cdn.conftest import purge_all, purger, run, vercel_site
 
 
@@ -28,13 +34,26 @@ def test_tags_are_invalidated_with_the_project_team_and_target() -> None:
         ] * 2
 
 
-def test_without_a_team_the_query_has_no_team_id_and_tags_go_100_a_call() -> None:
+def test_without_a_team_the_query_has_no_team_id_and_tags_go_16_a_call() -> None:
     with FakeVercel() as api:
-        tags = [Target.tag(f"t{i}") for i in range(205)]
-        run(lambda c: purge_all(purger(c, api.url), vercel_site(), VERCEL_TOKEN, tags))
-        assert [len(r.json()["tags"]) for r in api.requests] == [100, 100, 5]
+        tags = [Target.tag(f"t{i}") for i in range(35)]
+        rows = run(lambda c: purge_all(purger(c, api.url), vercel_site(), VERCEL_TOKEN, tags))
+        assert [len(r.json()["tags"]) for r in api.requests] == [16, 16, 3]
+        assert all(r.outcome is Outcome.PURGED for r in rows)
         assert all(r.query == {"projectIdOrName": ["blog"]} for r in api.requests)
         assert api.requests[0].json()["target"] == "production"
+
+
+def test_the_fake_refuses_more_than_16_tags_as_vercel_does() -> None:
+    with FakeVercel() as api:
+        body = {"tags": [f"t{i}" for i in range(VERCEL_MAX_TAGS + 1)], "target": "production"}
+        auth = {"Authorization": f"Bearer {VERCEL_TOKEN}"}
+        query = {"projectIdOrName": "blog"}
+        answer = httpx.post(api.url + FakeVercel.purge_path, params=query, headers=auth, json=body)
+        assert answer.status_code == 400
+        assert answer.json()["error"]["code"] == "bad_request"
+        assert "16" in answer.json()["error"]["message"]
+        assert api.purged == []
 
 
 def test_paths_are_not_sent_and_their_rows_say_why() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,7 +15,7 @@ from typing import Any, ClassVar
 import pytest
 
 from isr_desk.domain import Outcome, RunSummary, SiteProfile, Target
-from isr_desk.services import runs
+from isr_desk.services import paths, runs
 from isr_desk.services.errors import HistoryError, SecretMissingError
 from isr_desk.services.history import HistoryStore
 from isr_desk.services.http import make_client
@@ -287,4 +288,13 @@ async def test_a_bug_ends_the_stream_with_a_failure_never_a_hang(
         failed = events[-1]
         assert isinstance(failed, runs.Failed)
         assert "failed unexpectedly (RuntimeError)" in failed.error.message
+        assert str(paths.log_dir() / "crash.log") in (failed.error.hint or "")
     assert "the run failed" in caplog.text
+    # No traceback reaches the screen (stderr shows WARNING and up): it is in the crash log.
+    shown = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert shown
+    assert all(r.exc_info is None for r in shown)
+    assert "Traceback" not in "".join(r.getMessage() for r in shown)
+    crash = (paths.log_dir() / "crash.log").read_text()
+    assert "Traceback" in crash
+    assert "a bug, not a HistoryError" in crash

@@ -64,6 +64,7 @@ def test_words_are_not_silently_made_a_path() -> None:
         "no spaces, like /blog/hello-world",
     )
 
+
 URL = "https://s.example"
 
 
