@@ -79,6 +79,7 @@ FACES = {
         "detect_kind",
         "diff_manifests",
         "is_glob",
+        "is_own_source",
         "known_tags",
         "last_differing",
         "load_manifest",
