@@ -37,8 +37,8 @@ QFrame#banner { border-color: #4b5563; border-left-color: #60a5fa; }
 QFrame#banner[level="warning"] { border-left-color: #fbbf24; }
 QFrame#banner[level="error"] { border-left-color: #f87171; }
 QTableView { gridline-color: #374151; selection-background-color: #1e3a8a; selection-color: white; }
-QLineEdit, QPlainTextEdit, QSpinBox { border: 1px solid #6b7280; border-radius: 3px; padding: 2px; }
-QLineEdit:focus, QPlainTextEdit:focus, QSpinBox:focus { border-color: #60a5fa; }
+QLineEdit, QPlainTextEdit { border: 1px solid #6b7280; border-radius: 3px; padding: 2px; }
+QLineEdit:focus, QPlainTextEdit:focus { border-color: #60a5fa; }
 """
 
 

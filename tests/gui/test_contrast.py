@@ -78,6 +78,13 @@ def test_dark_input_borders_stand_out() -> None:
         assert contrast(border, COLOURS[DARK][name]) >= NON_TEXT
 
 
+def test_no_style_sheet_rule_takes_the_spin_boxes_arrows_away() -> None:
+    """A style sheet rule on a spin box makes Qt draw its arrows from the sheet, which has
+    none: "Requests at once" showed two empty squares in the dark theme."""
+    selectors = {selector.split(":")[0] for selector in _rules(DARK_QSS)}
+    assert not selectors & {"QSpinBox", "QDoubleSpinBox", "QAbstractSpinBox"}
+
+
 def _palette_pairs(palette: QPalette) -> list[tuple[str, str, str]]:
     roles = QPalette.ColorRole
     wanted = (
