@@ -1,8 +1,8 @@
 """Checks on typed targets before anything is sent (plain Python, no widgets).
 
-- which typed pages the loaded list of pages does not know (flagged; "Send anyway" sends);
-- which typed tags its list of tags does not know (a renamed tag reaches no page: flagged
-  the same way; the CLI warns with the same check, commands/_tag_check.py);
+- the words for typed pages and tags the loaded list does not know (the check itself is
+  services/manifest's ``unknown_pages`` / ``unknown_tags``; "Send anyway" sends; the CLI
+  warns about tags with the same check, commands/_tag_check.py);
 - why a site cannot refresh tags (a Pages Router route), said before the button is pressed.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from isr_desk.domain import Manifest, SiteProfile, Target, TargetKind
+from isr_desk.domain import SiteProfile, Target, TargetKind
 from isr_desk.services.sites import supports_tags
 
 NO_TAGS = (
@@ -19,33 +19,21 @@ NO_TAGS = (
 )
 
 
-def known_pages(manifest: Manifest | None) -> frozenset[str] | None:
-    """The pages a loaded list names, or None when there is no list to check against."""
-    if manifest is None or not manifest.paths:
-        return None
-    return frozenset(p.path for p in manifest.paths)
-
-
-def unknown_pages(targets: Sequence[Target], known: frozenset[str] | None) -> list[str]:
-    if known is None:
-        return []
-    paths = [t.value for t in targets if t.kind is TargetKind.PATH]
-    return [p for p in paths if p.split("?", 1)[0] not in known]
+def _listed(unknown: Sequence[str]) -> str:
+    return ", ".join(unknown[:3]) + (f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else "")
 
 
 def unknown_text(unknown: Sequence[str]) -> str:
-    shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else "")
     return (
-        f"Not in the site's list of pages: {shown}. Check the address for a typo — or press "
-        "“Send anyway” if the page is new."
+        f"Not in the site's list of pages: {_listed(unknown)}. Check the address for a typo — "
+        "or press “Send anyway” if the page is new."
     )
 
 
 def unknown_tags_text(unknown: Sequence[str]) -> str:
-    shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else "")
     return (
-        f"Not in the site's list of tags: {shown}. Renamed? “What changed” shows the new "
-        "names — or press “Send anyway” if the tag is new."
+        f"Not in the site's list of tags: {_listed(unknown)}. Renamed? “What changed” shows "
+        "the new names — or press “Send anyway” if the tag is new."
     )
 
 

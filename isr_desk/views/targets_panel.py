@@ -33,9 +33,11 @@ from isr_desk.services.manifest import (
     convention_fixes,
     is_glob,
     is_own_source,
+    known_pages,
     known_tags,
     load_manifest,
     select,
+    unknown_pages,
     unknown_tags,
 )
 from isr_desk.services.sites import (
@@ -49,13 +51,7 @@ from isr_desk.views.changes_dialog import ChangesDialog
 from isr_desk.views.messages import MessageBridge
 from isr_desk.views.plain import plain, tooltip
 from isr_desk.views.run_texts import describe_targets, plural
-from isr_desk.views.target_checks import (
-    known_pages,
-    tags_refused,
-    unknown_pages,
-    unknown_tags_text,
-    unknown_text,
-)
+from isr_desk.views.target_checks import tags_refused, unknown_tags_text, unknown_text
 from isr_desk.views.targets_model import PathsModel, Prepared, TagsModel
 from isr_desk.views.targets_table import TargetTab
 from isr_desk.views.tasks import TaskSet

@@ -24,7 +24,12 @@ from isr_desk.services.manifest._changes import (
 )
 from isr_desk.services.manifest._diff import ManifestDiff, PageChange, diff_manifests
 from isr_desk.services.manifest._glob import Selection, compile_glob, is_glob, matches, select
-from isr_desk.services.manifest._known import known_tags, unknown_tags
+from isr_desk.services.manifest._known import (
+    known_pages,
+    known_tags,
+    unknown_pages,
+    unknown_tags,
+)
 from isr_desk.services.manifest._load import detect_kind, load_manifest
 from isr_desk.services.manifest._site import (
     INTERNAL_PAGES,
@@ -61,6 +66,7 @@ __all__ = [
     "diff_manifests",
     "is_glob",
     "is_own_source",
+    "known_pages",
     "known_tags",
     "last_differing",
     "load_manifest",
@@ -74,6 +80,7 @@ __all__ = [
     "snapshot_time",
     "snapshots",
     "summary_line",
+    "unknown_pages",
     "unknown_tags",
     "when_text",
 ]
