@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from isr_desk.commands import Context
-from isr_desk.domain import REDACTED, SiteProfile
+from isr_desk.domain import REDACTED, Manifest, SiteProfile
 from isr_desk.services import logsafe
 from isr_desk.services.errors import SecretError
 from isr_desk.services.sites import (
@@ -164,3 +164,24 @@ def manifest_network(profile: SiteProfile, source: str | None = None) -> Network
     if profile.secret_headers and source.lower().startswith(("http://", "https://")):
         profile = with_secret_headers(profile, ProfileStore().secret_headers)
     return Network.of(profile)
+
+
+class SiteManifest:
+    """A site's own manifest, loaded at most once by a command: ``revalidate --tag-match``
+    selects from it and the unknown-tag check reads it again (a 100,000-route build or a
+    download, not to be paid twice). A failed load is not kept: the next caller tries again."""
+
+    def __init__(self, profile: SiteProfile) -> None:
+        self.profile = profile
+        self._manifest: Manifest | None = None
+
+    def get(self) -> Manifest:
+        if self._manifest is None:
+            from isr_desk.services.manifest import load_manifest
+
+            profile = self.profile
+            assert profile.manifest_source is not None
+            network = manifest_network(profile)
+            source, base = profile.manifest_source, profile.base_url
+            self._manifest = load_manifest(source, base_url=base, network=network)
+        return self._manifest

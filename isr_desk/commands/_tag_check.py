@@ -15,6 +15,7 @@ import shlex
 from collections.abc import Sequence
 
 from isr_desk.commands import Context
+from isr_desk.commands._secret_header_args import SiteManifest
 from isr_desk.domain import SiteProfile, Target, TargetKind
 from isr_desk.services.errors import IsrError, RevalidationError
 
@@ -22,13 +23,17 @@ log = logging.getLogger(__name__)
 
 
 def warn_unknown_tags(
-    args: argparse.Namespace, ctx: Context, profile: SiteProfile, targets: Sequence[Target]
+    args: argparse.Namespace,
+    ctx: Context,
+    profile: SiteProfile,
+    targets: Sequence[Target],
+    manifest: SiteManifest,
 ) -> None:
     """Warn about each tag of ``targets`` the site's manifest does not list; with
     ``--strict-targets`` raise (exit 2) instead of sending."""
     if not profile.manifest_source or not any(t.kind is TargetKind.TAG for t in targets):
         return
-    unknown = _unknown(profile, targets)
+    unknown = _unknown(manifest, targets)
     if not unknown:
         return
     hint = f"renamed? see isr-desk manifest diff --since-last {shlex.quote(profile.name)}"
@@ -41,17 +46,12 @@ def warn_unknown_tags(
         )
 
 
-def _unknown(profile: SiteProfile, targets: Sequence[Target]) -> list[str]:
-    from isr_desk.commands._secret_header_args import manifest_network
-    from isr_desk.services.manifest import known_tags, load_manifest, unknown_tags
+def _unknown(manifest: SiteManifest, targets: Sequence[Target]) -> list[str]:
+    from isr_desk.services.manifest import known_tags, unknown_tags
 
-    assert profile.manifest_source is not None
     try:
-        network = manifest_network(profile)
-        manifest = load_manifest(
-            profile.manifest_source, base_url=profile.base_url, network=network
-        )
+        loaded = manifest.get()
     except (IsrError, OSError) as exc:  # no list to check against: send as asked
         log.debug("tag check skipped: the manifest did not load (%s)", type(exc).__name__)
         return []
-    return unknown_tags(targets, known_tags(manifest))
+    return unknown_tags(targets, known_tags(loaded))

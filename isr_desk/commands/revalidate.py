@@ -38,6 +38,7 @@ from isr_desk.commands._cdn_args import token_from_env
 from isr_desk.commands._dry_run import print_dry_run
 from isr_desk.commands._output import RunPrinter, add_output_flags
 from isr_desk.commands._run_args import add_run_flags, purge_choice, wants_verify
+from isr_desk.commands._secret_header_args import SiteManifest
 from isr_desk.commands._site_args import (
     HelpFormatter,
     add_site_source_flags,
@@ -135,7 +136,10 @@ def register(subparsers: Subparsers) -> None:
 
 
 def collect_targets(
-    args: argparse.Namespace, ctx: Context, site: SiteProfile | None = None
+    args: argparse.Namespace,
+    ctx: Context,
+    site: SiteProfile | None = None,
+    manifest: SiteManifest | None = None,
 ) -> list[Target]:
     targets = []
     for text in args.path:  # a pasted URL must be on the site; its query is dropped
@@ -155,7 +159,7 @@ def collect_targets(
             raise RevalidationError(f"{args.from_file}: {shown}{more}")
         targets += parsed.targets
     if args.tag_match or args.path_match:
-        targets += matched_targets(args, ctx, site)
+        targets += matched_targets(args, ctx, site, manifest)
     if not targets and args.resume is None:
         raise RevalidationError(
             "Nothing to revalidate",
@@ -168,7 +172,10 @@ def collect_targets(
 
 
 def matched_targets(
-    args: argparse.Namespace, ctx: Context, site: SiteProfile | None
+    args: argparse.Namespace,
+    ctx: Context,
+    site: SiteProfile | None,
+    manifest: SiteManifest | None = None,
 ) -> list[Target]:
     """The --tag-match / --path-match globs expanded against the site's manifest; the count
     and the pages touched go to stderr before anything is sent (with --dry-run, the list)."""
@@ -178,12 +185,11 @@ def matched_targets(
             "--tag-match and --path-match need the site's manifest, and it has none",
             hint="set one with `isr-desk site edit NAME --manifest SOURCE`",
         )
-    from isr_desk.commands._secret_header_args import manifest_network
-    from isr_desk.services.manifest import load_manifest, select
+    from isr_desk.services.manifest import select
 
     assert site is not None
-    manifest = load_manifest(source, base_url=site.base_url, network=manifest_network(site))
-    chosen = select(manifest, tag_globs=args.tag_match, path_globs=args.path_match)
+    loaded = (manifest or SiteManifest(site)).get()
+    chosen = select(loaded, tag_globs=args.tag_match, path_globs=args.path_match)
     ctx.err(f"isr-desk: {chosen.summary()}")
     if args.dry_run:
         for target in chosen.targets():
@@ -225,13 +231,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     profile = resolve_site(args, store)  # the site flags override a stored profile's values
     if args.secret_stdin and args.from_file is not None and str(args.from_file) == "-":
         raise RevalidationError("--secret-stdin and --from-file - both want stdin")
-    targets = collect_targets(args, ctx, profile)
+    manifest = SiteManifest(profile)  # loaded once, if --tag-match or the tag check needs it
+    targets = collect_targets(args, ctx, profile, manifest)
     if args.resume is not None:
         targets = _rest_of(args.resume, profile.name, targets, ctx)
         if not targets:
             ctx.out(f"Nothing left to send: every target of run {args.resume} has an answer")
             return 0
-    warn_unknown_tags(args, ctx, profile, targets)  # a renamed tag reaches no page
+    warn_unknown_tags(args, ctx, profile, targets, manifest)  # a renamed tag reaches no page
     options = RunOptions.from_profile(profile)
     purge = purge_choice(args, profile)
     if args.dry_run:

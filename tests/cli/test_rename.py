@@ -13,7 +13,7 @@ import pytest
 
 from tests.cli.test_sites import isr
 from tests.helpers.cdn import CF_TOKEN, ZONE, FakeCloudflare
-from tests.helpers.sites import LoopbackSite
+from tests.helpers.sites import LoopbackSite, Reply
 from tests.services.manifest.test_diff import BUILD, renamed_build
 
 
@@ -207,6 +207,26 @@ def test_a_manifest_that_does_not_load_adds_nothing_and_blocks_nothing(
     assert out.returncode == 0, out.stderr
     assert "warning" not in out.stderr
     assert site.revalidated == ["tag:category-guides"]
+
+
+def test_globs_and_the_tag_check_load_the_manifest_once(
+    site: LoopbackSite, unique_name: str, real_keyring: object
+) -> None:
+    """--tag-match selects from the manifest, the unknown-tag check reads it again: one
+    download (at 100,000 routes a load is seconds)."""
+    doc = {"version": 1, "paths": [{"path": "/a", "tags": ["post:a", "posts"]}]}
+    site.on("/isr-manifest.json", lambda _rec: Reply(200, doc), repeat=True)
+    out = isr("site", "add", unique_name, "--url", site.url, "--manifest", "/isr-manifest.json",
+              "--secret-stdin", stdin=site.secret)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    try:
+        out = isr("revalidate", unique_name, "--tag-match", "post:*", "--tag", "old-name")
+        assert out.returncode == 0, out.stderr
+        assert "warning: tag 'old-name' is not in the site's list of tags" in out.stderr
+        assert sorted(site.revalidated) == ["tag:old-name", "tag:post:a"]
+        assert site.count("/isr-manifest.json") == 1
+    finally:
+        isr("site", "remove", unique_name)
 
 
 @pytest.fixture
